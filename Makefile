@@ -1,0 +1,49 @@
+# Two commands: `make run` serves the demo, `make test` runs the whole suite. Nothing else needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-dev browser migrate seed bench clean
+
+run: install migrate seed
+	$(PY) wsgi.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) -m flask migrate
+
+seed: install
+	$(PY) -m flask seed-demo
+
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get install -y -q chromium fonts-liberation >/dev/null 2>&1 || \
+	     (apt-get update -q && apt-get install -y -q chromium fonts-liberation)); \
+	  else echo "Chromium is missing: install the Debian package 'chromium' (as root)."; fi; \
+	fi
+
+test: install-dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -1,0 +1,24 @@
+"""Application factory: config, extensions, blueprints, sockets, CLI, error mapping."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; no app exists at import time."""
+    from workspace import cli, config, passwords, realtime, web
+    from workspace.extensions import db
+    from workspace.ratelimit import limiter
+
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    limiter.init_app(app)
+    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"],
+                        app.config["ARGON2_PARALLELISM"], app.config["HASH_CONCURRENCY"])
+    web.init_app(app)
+    realtime.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,84 @@
+"""Configuration: defaults (the embedded setup) <- instance file <- environment <- test_config."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Storage and fan-out. None means the embedded setup: SQLite in the instance folder, one process.
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "SOCKETIO_ASYNC_MODE": "eventlet",
+    # None = same origin only (python-engineio's default check); a list allows exactly those.
+    "CORS_ALLOWED_ORIGINS": None,
+    # Sessions and CSRF.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # also set per request when served over HTTPS
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in web/security.py, which exempts Bearer requests
+    "WTF_CSRF_TIME_LIMIT": None,  # a room page stays open for hours; the token lives with the session
+    "PROXY_COUNT": 0,  # trust X-Forwarded-* only from this many proxies
+    # Request limits.
+    "MAX_CONTENT_LENGTH": 26 * 1024 * 1024,  # uploads; JSON bodies have their own cap
+    "MAX_JSON_BYTES": 256 * 1024,
+    # Accounts.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_PARALLELISM": 2,
+    "HASH_CONCURRENCY": 4,
+    "LOGIN_LIMIT_PER_ACCOUNT": (10, 15 * 60),  # attempts per window (seconds)
+    "LOGIN_LIMIT_PER_ADDRESS": (50, 15 * 60),
+    "SIGNUP_LIMIT_PER_ADDRESS": (20, 60 * 60),
+    # Jobs.
+    "INVITE_TTL_DAYS": 7,
+    "EVENT_PAGE_MAX": 500,
+}
+
+# Environment variables read at start-up, with how to parse each one.
+ENVIRONMENT: dict[str, Callable[[str], Any]] = {
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "SECRET_KEY": str,
+    "SOCKETIO_ASYNC_MODE": str,
+    "CORS_ALLOWED_ORIGINS": lambda v: [o.strip() for o in v.split(",") if o.strip()],
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
+    "PROXY_COUNT": int,
+    "MAX_CONTENT_LENGTH": int,
+    "INVITE_TTL_DAYS": int,
+}
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from every layer, then make sure a secret key exists."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, parse in ENVIRONMENT.items():
+        raw = os.environ.get(name)
+        if raw not in (None, ""):
+            app.config[name] = parse(raw)
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workspace.db")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it once (never a constant in the code)."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

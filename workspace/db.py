@@ -1,0 +1,197 @@
+"""Engine, sessions and the unit of work: commit, then publish the room events it recorded."""
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Protocol
+
+from sqlalchemy import DateTime, Engine, create_engine, event, select, update
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+GENESIS_HASH = "0" * 64
+
+
+
+class Publisher(Protocol):
+    """Where committed changes go out: the realtime layer implements it (Flask-SocketIO)."""
+
+    def publish(self, room: str, wire: dict[str, Any]) -> None: ...
+
+    def disconnect(self, room: str) -> None: ...
+
+    def leave(self, sockets_room: str, room: str) -> None: ...
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (the only clock the models use)."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use workspace.db.utcnow()")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+def canonical_json(value: Any) -> str:
+    """One byte-exact JSON form for hashing: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, the wire format of every timestamp."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def event_hash(prev_hash: str, canonical: dict[str, Any]) -> str:
+    """Chain link: sha256 over the previous hash and this event's canonical JSON."""
+    return hashlib.sha256((prev_hash + canonical_json(canonical)).encode()).hexdigest()
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain postgres URLs and use psycopg 3, which cooperates with eventlet."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Database:
+    """Holds the engine and the greenlet/thread-scoped session of the running app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(expire_on_commit=False, autoflush=True)
+        )
+        self.publisher: Publisher | None = None
+
+    def init_app(self, app: Any) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.session.configure(bind=self.engine)
+        app.teardown_appcontext(lambda exc: self.session.remove())
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine is not None and self.engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; on SQLite: WAL, short busy waits, and BEGIN IMMEDIATE for writes."""
+    url = normalize_url(url)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=20, max_overflow=40)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so two writers never deadlock on lock upgrade.
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Transaction:
+    """One write transaction; `record` appends room events that are published after commit."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._outbox: list[Callable[[Publisher], None]] = []
+        self._last_hash: dict[int, str] = {}
+
+    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None) -> dict[str, Any]:
+        """Append an event with the next gap-free seq for the job; return its wire form."""
+        from workspace.models import Event, Job  # models import db; avoid the cycle at import
+
+        seq = self.session.execute(
+            update(Job).where(Job.id == job.id).values(last_seq=Job.last_seq + 1).returning(Job.last_seq)
+        ).scalar_one()
+        prev = self._last_hash.get(job.id)
+        if prev is None:
+            prev = self.session.scalar(
+                select(Event.hash).where(Event.job_id == job.id, Event.seq == seq - 1)
+            ) or GENESIS_HASH
+        at = utcnow()
+        actor_id = actor.id if actor is not None else None
+        canonical = {
+            "job": job.public_id, "seq": seq, "type": type_, "at": iso(at),
+            "actor_id": actor_id, "data": data,
+        }
+        digest = event_hash(prev, canonical)
+        self.session.add(Event(
+            job_id=job.id, seq=seq, type=type_, at=at, actor_id=actor_id, data=data,
+            prev_hash=prev, hash=digest,
+        ))
+        self._last_hash[job.id] = digest
+        wire = {
+            "job": job.public_id, "seq": seq, "type": type_, "at": canonical["at"],
+            "actor": {"id": actor.id, "name": actor.name} if actor is not None else None,
+            "data": data,
+        }
+        room = f"job:{job.public_id}"
+        self._outbox.append(lambda p: p.publish(room, wire))
+        return wire
+
+    def disconnect(self, sockets_room: str) -> None:
+        """After commit, disconnect every socket in `sockets_room` (e.g. a revoked login)."""
+        self._outbox.append(lambda p: p.disconnect(sockets_room))
+
+    def leave(self, sockets_room: str, room: str) -> None:
+        """After commit, take every socket in `sockets_room` out of `room` (e.g. a removed member)."""
+        self._outbox.append(lambda p: p.leave(sockets_room, room))
+
+    def flush_outbox(self, publisher: Publisher | None) -> None:
+        if publisher is not None:
+            for send in self._outbox:
+                send(publisher)
+
+
+@contextmanager
+def transaction(database: Database | None = None) -> Iterator[Transaction]:
+    """The unit of work: a write transaction that commits, then publishes its events."""
+    if database is None:
+        from workspace.extensions import db as database
+    session = database.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unflushed changes outside a transaction")
+    if session.in_transaction():
+        session.commit()  # end the read snapshot so the write sees everything committed so far
+    session.begin()
+    session.connection(execution_options={"sqlite_immediate": True})
+    tx = Transaction(session)
+    try:
+        yield tx
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    tx.flush_outbox(database.publisher)

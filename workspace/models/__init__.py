@@ -1,0 +1,11 @@
+"""SQLAlchemy typed models: columns and relations only, no rules."""
+from workspace.models.accounts import ApiToken, LoginSession, User
+from workspace.models.agreements import Acceptance, Agreement
+from workspace.models.events import Event
+from workspace.models.jobs import Invite, Job, Membership
+from workspace.models.milestones import Milestone
+
+__all__ = [
+    "Acceptance", "Agreement", "ApiToken", "Event", "Invite", "Job", "LoginSession",
+    "Membership", "Milestone", "User",
+]

@@ -1,0 +1,20 @@
+"""The publisher behind the unit of work: committed events and control go out through Flask-SocketIO."""
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.extensions import socketio
+from workspace.realtime.control import CONTROL_EVENT
+
+
+class SocketPublisher:
+    """Implements workspace.db.Publisher (a leaf: nothing here reads or writes the database)."""
+
+    def publish(self, room: str, wire: dict[str, Any]) -> None:
+        socketio.emit("event", wire, to=room)
+
+    def disconnect(self, room: str) -> None:
+        socketio.emit(CONTROL_EVENT, {"action": "disconnect"}, to=room)
+
+    def leave(self, sockets_room: str, room: str) -> None:
+        socketio.emit(CONTROL_EVENT, {"action": "leave", "room": room}, to=sockets_room)

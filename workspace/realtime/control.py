@@ -1,0 +1,43 @@
+"""Client managers that also carry control messages (disconnect / leave a room) to every worker.
+
+A control message is emitted like any event, so with Redis it reaches every process through the
+same queue; each process then acts on the sockets it holds instead of sending the message on.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+CONTROL_EVENT = "__control__"
+
+
+class ControlManager(socketio.Manager):
+    """In-process manager (one worker)."""
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        if event == CONTROL_EVENT:
+            self._apply_control(data, namespace or "/", to or room)
+            return None
+        return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
+                            to=to, **kwargs)
+
+    def _apply_control(self, data: dict[str, Any], namespace: str, room: str) -> None:
+        sids = [sid for sid, _eio in self.get_participants(namespace, room)]
+        for sid in sids:
+            if data.get("action") == "disconnect":
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+            elif data.get("action") == "leave":
+                self.server.leave_room(sid, data["room"], namespace=namespace)
+
+
+class ControlRedisManager(socketio.RedisManager, ControlManager):
+    """Redis-backed manager: publish goes to every worker; each applies control locally."""
+
+    def __init__(self, url: str, channel: str = "workspace", **kwargs: Any) -> None:
+        super().__init__(url, channel=channel, **kwargs)
+
+
+def make_manager(redis_url: str | None) -> socketio.Manager:
+    return ControlRedisManager(redis_url) if redis_url else ControlManager()

@@ -1,0 +1,128 @@
+"""Proposing and accepting agreement versions; a version both sides accepted comes into force."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workspace.db import Transaction, transaction, utcnow
+from workspace.domain import event_types as ev
+from workspace.domain.agreement import terms_hash, validate_terms
+from workspace.domain.errors import Conflict, NotFound
+from workspace.domain.roles import CLIENT, FREELANCER
+from workspace.extensions import db
+from workspace.models import Acceptance, Agreement, Job, User
+from workspace.services.access import load_member, require
+from workspace.services.milestones import apply_plan
+from workspace.services.views import agreement_view
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any]:
+    """A new immutable version; proposing counts as the proposer's acceptance."""
+    terms = validate_terms(raw_terms, _today())
+    digest = terms_hash(terms)
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id, lock=True)
+        require(membership, "agreement.propose", "Viewers cannot propose terms.")
+        current = tx.session.scalars(
+            select(Agreement).where(Agreement.job_id == job.id, Agreement.status.in_(("in_force", "proposed")))
+        ).all()
+        for version in current:
+            if version.terms_hash == digest:
+                raise Conflict(f"These terms are the same as version {version.version}; change something first.")
+        number = (tx.session.scalar(select(func.max(Agreement.version)).where(Agreement.job_id == job.id)) or 0) + 1
+        for version in current:
+            if version.status == "proposed":
+                version.status = "superseded"
+        agreement = Agreement(job_id=job.id, version=number, proposed_by_id=actor.id, terms=terms,
+                              terms_hash=digest, status="proposed")
+        tx.session.add(agreement)
+        tx.session.flush()
+        tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
+                                  terms_hash=digest))
+        tx.session.flush()
+        view = agreement_view(tx.session, agreement)
+        tx.record(job, ev.AGREEMENT_PROPOSED, {"agreement": view}, actor)
+    return view
+
+
+def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any = None) -> dict[str, Any]:
+    """Accept the exact terms of `version`; the other side's acceptance puts it in force."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise NotFound("No such agreement version.")
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id, lock=True)
+        require(membership, "agreement.accept", "Viewers cannot accept terms.")
+        agreement = tx.session.scalar(
+            select(Agreement).where(Agreement.job_id == job.id, Agreement.version == version)
+        )
+        if agreement is None:
+            raise NotFound(f"This job has no version {version} of the agreement.")
+        if expected_hash is not None and expected_hash != agreement.terms_hash:
+            raise Conflict("The terms you reviewed are not the terms of this version. Reload and review again.",
+                           code="terms_changed")
+        if agreement.status in ("superseded", "replaced"):
+            latest = tx.session.scalar(select(func.max(Agreement.version)).where(Agreement.job_id == job.id))
+            raise Conflict(f"Version {version} was superseded by version {latest}. Review the latest terms.",
+                           code="superseded")
+        already = tx.session.scalar(
+            select(Acceptance).where(Acceptance.agreement_id == agreement.id, Acceptance.user_id == actor.id)
+        )
+        if already is None:
+            tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
+                                      terms_hash=agreement.terms_hash))
+            tx.session.flush()
+            tx.record(job, ev.AGREEMENT_ACCEPTED, {
+                "version": agreement.version, "terms_hash": agreement.terms_hash, "role": membership.role,
+            }, actor)
+            if agreement.status == "proposed" and _both_sides_accepted(tx.session, agreement):
+                _put_in_force(tx, job, agreement)
+        view = agreement_view(tx.session, agreement)
+    return view
+
+
+def _both_sides_accepted(session: Session, agreement: Agreement) -> bool:
+    roles = set(session.scalars(select(Acceptance.role).where(Acceptance.agreement_id == agreement.id)))
+    return FREELANCER in roles and CLIENT in roles
+
+
+def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:
+    previous = tx.session.scalar(
+        select(Agreement).where(Agreement.job_id == job.id, Agreement.status == "in_force")
+    )
+    if previous is not None:
+        previous.status = "replaced"
+    agreement.status, agreement.in_force_at = "in_force", utcnow()
+    job.in_force_version = agreement.version
+    if job.status == "draft":
+        job.status = "active"
+    milestones = apply_plan(tx.session, job, agreement.version, agreement.terms)
+    tx.record(job, ev.AGREEMENT_IN_FORCE, {
+        "agreement": agreement_view(tx.session, agreement), "job_status": job.status,
+        "milestones": milestones,
+    }, None)
+
+
+def get_agreement(actor: User, job_id: str, version: int) -> dict[str, Any]:
+    job, _membership = load_member(db.session, actor, job_id)
+    agreement = db.session.scalar(
+        select(Agreement).where(Agreement.job_id == job.id, Agreement.version == version)
+    )
+    if agreement is None:
+        raise NotFound(f"This job has no version {version} of the agreement.")
+    return agreement_view(db.session, agreement)
+
+
+def list_agreements(actor: User, job_id: str) -> list[dict[str, Any]]:
+    job, _membership = load_member(db.session, actor, job_id)
+    versions = db.session.scalars(
+        select(Agreement).where(Agreement.job_id == job.id).order_by(Agreement.version.desc())
+    )
+    return [agreement_view(db.session, a) for a in versions]
+

@@ -1,0 +1,71 @@
+"""Reading a room's event log by seq cursor (the same wire form as live events)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from workspace.db import iso
+from workspace.domain.errors import Invalid
+from workspace.extensions import db
+from workspace.models import Event, Job, User
+from workspace.services.access import load_member
+
+
+def parse_cursor(after: Any, limit: Any, page_max: int) -> tuple[int, int]:
+    """Validate `after` (>= 0) and `limit` (1..page_max); strings from query args are accepted."""
+    errors = {}
+    try:
+        after_n = int(after) if after not in (None, "") else 0
+        if isinstance(after, bool) or after_n < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["after"] = "A sequence number of 0 or more."
+        after_n = 0
+    try:
+        limit_n = int(limit) if limit not in (None, "") else page_max
+        if isinstance(limit, bool) or not 1 <= limit_n <= page_max:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["limit"] = f"Between 1 and {page_max}."
+        limit_n = page_max
+    if errors:
+        raise Invalid("Bad cursor.", fields=errors)
+    return after_n, limit_n
+
+
+def events_page(job: Job, after: int, limit: int) -> dict[str, Any]:
+    """Events with seq > after, at most `limit`, oldest first; `more` says fetch again."""
+    rows = db.session.execute(
+        select(Event, User.name).outerjoin(User, User.id == Event.actor_id)
+        .where(Event.job_id == job.id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    events = [wire(job, e, name) for e, name in rows[:limit]]
+    last_seq = db.session.scalar(select(Job.last_seq).where(Job.id == job.id))
+    return {"events": events, "last_seq": last_seq, "more": more}
+
+
+def events_before(job: Job, before: int, limit: int) -> dict[str, Any]:
+    """Older history for scroll-back: events with seq < before, returned oldest first."""
+    rows = db.session.execute(
+        select(Event, User.name).outerjoin(User, User.id == Event.actor_id)
+        .where(Event.job_id == job.id, Event.seq < before).order_by(Event.seq.desc()).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    events = [wire(job, e, name) for e, name in reversed(rows[:limit])]
+    return {"events": events, "more": more}
+
+
+def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: int) -> dict[str, Any]:
+    job, _membership = load_member(db.session, actor, job_id)
+    after_n, limit_n = parse_cursor(after, limit, page_max)
+    return events_page(job, after_n, limit_n)
+
+
+def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
+    return {
+        "job": job.public_id, "seq": event.seq, "type": event.type, "at": iso(event.at),
+        "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None,
+        "data": event.data,
+    }

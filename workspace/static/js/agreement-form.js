@@ -1,0 +1,58 @@
+// The terms form: add and remove milestone rows, show the total and what is due up front as you type.
+import { formatMoney, parseMajor } from "./money.js";
+
+const form = document.getElementById("terms-form");
+const list = document.getElementById("milestones");
+const template = document.getElementById("milestone-template");
+const currency = document.getElementById("currency");
+
+function renumber() {
+  list.querySelectorAll(".milestone-row").forEach((row, n) => {
+    row.querySelector(".ms-number").textContent = String(n + 1);
+    row.querySelector(".remove-milestone").hidden = list.children.length === 1;
+  });
+}
+
+function nextIndex() {
+  const used = [...list.querySelectorAll(".milestone-row")].map((r) => Number(r.dataset.index));
+  return used.length ? Math.max(...used) + 1 : 0;
+}
+
+document.getElementById("add-milestone").addEventListener("click", () => {
+  const index = nextIndex();
+  const html = template.innerHTML.replaceAll("m-999-", `m-${index}-`).replace('data-index="999"', `data-index="${index}"`);
+  list.insertAdjacentHTML("beforeend", html);
+  renumber();
+  list.lastElementChild.querySelector("input").focus();
+  update();
+});
+
+list.addEventListener("click", (event) => {
+  if (!event.target.classList.contains("remove-milestone")) return;
+  event.target.closest(".milestone-row").remove();
+  renumber();
+  update();
+});
+
+function update() {
+  const code = currency.value;
+  let total = 0;
+  let complete = true;
+  for (const input of list.querySelectorAll(".ms-amount")) {
+    const minor = parseMajor(input.value, code);
+    if (minor === null) complete = false; else total += minor;
+  }
+  document.getElementById("total").textContent = complete ? formatMoney(total, code) : formatMoney(total, code) + " so far";
+  const kind = form.querySelector("input[name=upfront_kind]:checked")?.value || "none";
+  const amountLabel = form.querySelector(".upfront-amount");
+  amountLabel.hidden = kind !== "portion";
+  let due = 0;
+  if (kind === "all") due = total;
+  if (kind === "portion") due = parseMajor(form.querySelector("input[name=upfront_amount]").value, code) ?? 0;
+  document.getElementById("upfront-due").textContent = formatMoney(due, code);
+}
+
+form.addEventListener("input", update);
+form.addEventListener("change", update);
+renumber();
+update();

@@ -1,0 +1,14 @@
+"""HTTP edge: pages and the JSON API. Thin: parse, authorize, call a service, render."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from workspace.web import api, auth, dashboard, errors, filters, invites, rooms, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    for module in (auth, dashboard, rooms, invites, api):
+        app.register_blueprint(module.bp)

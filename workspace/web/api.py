@@ -1,0 +1,161 @@
+"""JSON API under /api/v1: the same services as the pages, errors in one envelope."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_login import current_user
+
+from workspace.domain.errors import Unauthorized
+from workspace.services import accounts, agreements, events, invites, jobs
+from workspace.services.views import user_view
+from workspace.web.http import actor, client_address, json_body
+from workspace.web.openapi import openapi_document
+from workspace.web.security import cookie_free
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
+    """401 before anything else for anonymous callers."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise Unauthorized("Sign in or send an API token (Authorization: Bearer ...).")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.post("/signup")
+@cookie_free  # sets no cookie; returns a token to a script
+def signup() -> Any:
+    body = json_body()
+    user = accounts.sign_up(body.get("email"), body.get("password"), body.get("name"),
+                            address=client_address(), limit=current_app.config["SIGNUP_LIMIT_PER_ADDRESS"])
+    _view, token = accounts.create_api_token(user, "Sign-up token")
+    return jsonify({"user": user_view(user), "token": token}), 201
+
+
+@bp.post("/tokens")
+@cookie_free  # exchanges credentials for a token; no cookie involved
+def create_token() -> Any:
+    body = json_body()
+    config = current_app.config
+    user = accounts.authenticate(body.get("email"), body.get("password"), address=client_address(),
+                                 per_account=config["LOGIN_LIMIT_PER_ACCOUNT"],
+                                 per_address=config["LOGIN_LIMIT_PER_ADDRESS"])
+    view, token = accounts.create_api_token(user, body.get("name"))
+    return jsonify({"token": token, "token_info": view}), 201
+
+
+@bp.get("/tokens")
+@authenticated
+def list_tokens() -> Any:
+    return jsonify({"tokens": accounts.list_api_tokens(actor())})
+
+
+@bp.delete("/tokens/<int:token_id>")
+@authenticated
+def revoke_token(token_id: int) -> Any:
+    accounts.revoke_api_token(actor(), token_id)
+    return "", 204
+
+
+@bp.get("/me")
+@authenticated
+def me() -> Any:
+    return jsonify({"user": user_view(actor())})
+
+
+@bp.post("/jobs")
+@authenticated
+def create_job() -> Any:
+    body = json_body()
+    return jsonify({"job": jobs.create_job(actor(), body.get("title"), body.get("description"))}), 201
+
+
+@bp.get("/jobs")
+@authenticated
+def list_jobs() -> Any:
+    return jsonify({"jobs": jobs.list_jobs(actor())})
+
+
+@bp.get("/jobs/<job_id>")
+@authenticated
+def get_job(job_id: str) -> Any:
+    return jsonify({"job": jobs.get_job(actor(), job_id)})
+
+
+@bp.post("/jobs/<job_id>/invites")
+@authenticated
+def create_invite(job_id: str) -> Any:
+    body = json_body()
+    invite = invites.create_invite(actor(), job_id, body.get("role"),
+                                   ttl=timedelta(days=current_app.config["INVITE_TTL_DAYS"]))
+    invite["url"] = url_for("invites.show", token=invite["token"], _external=True)
+    return jsonify({"invite": invite}), 201
+
+
+@bp.get("/jobs/<job_id>/invites")
+@authenticated
+def list_invites(job_id: str) -> Any:
+    return jsonify({"invites": invites.list_invites(actor(), job_id)})
+
+
+@bp.post("/jobs/<job_id>/invites/<int:invite_id>/revoke")
+@authenticated
+def revoke_invite(job_id: str, invite_id: int) -> Any:
+    return jsonify({"invite": invites.revoke_invite(actor(), job_id, invite_id)})
+
+
+@bp.get("/invites/<token>")
+def preview_invite(token: str) -> Any:
+    return jsonify({"invite": invites.preview_invite(token)})
+
+
+@bp.post("/invites/<token>/accept")
+@authenticated
+def accept_invite(token: str) -> Any:
+    return jsonify({"job": invites.accept_invite(actor(), token)})
+
+
+@bp.post("/jobs/<job_id>/agreements")
+@authenticated
+def propose_agreement(job_id: str) -> Any:
+    body = json_body()
+    return jsonify({"agreement": agreements.propose_agreement(actor(), job_id, body)}), 201
+
+
+@bp.get("/jobs/<job_id>/agreements")
+@authenticated
+def list_agreements(job_id: str) -> Any:
+    return jsonify({"agreements": agreements.list_agreements(actor(), job_id)})
+
+
+@bp.get("/jobs/<job_id>/agreements/<int:version>")
+@authenticated
+def get_agreement(job_id: str, version: int) -> Any:
+    return jsonify({"agreement": agreements.get_agreement(actor(), job_id, version)})
+
+
+@bp.post("/jobs/<job_id>/agreements/<int:version>/accept")
+@authenticated
+def accept_agreement(job_id: str, version: int) -> Any:
+    body = json_body()
+    agreement = agreements.accept_agreement(actor(), job_id, version, body.get("terms_hash"))
+    return jsonify({"agreement": agreement})
+
+
+@bp.get("/jobs/<job_id>/events")
+@authenticated
+def list_events(job_id: str) -> Any:
+    page = events.list_events(actor(), job_id, request.args.get("after"), request.args.get("limit"),
+                              page_max=current_app.config["EVENT_PAGE_MAX"])
+    return jsonify(page)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())

@@ -1,0 +1,60 @@
+"""Template filters: money, Markdown, dates; and the values every page needs."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from flask import Flask
+from markupsafe import Markup
+
+from workspace.domain.money import format_money, to_major
+from workspace.rendering import render_markdown
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(_money, "money")
+    app.add_template_filter(_major, "major")
+    app.add_template_filter(_markdown, "markdown")
+    app.add_template_filter(_day, "day")
+    app.add_template_filter(_when, "when")
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    if amount is None or not currency:
+        return "—"
+    return format_money(int(amount), currency)
+
+
+def _major(amount: int | None, currency: str | None) -> str:
+    if amount is None or not currency:
+        return ""
+    return to_major(int(amount), currency)
+
+
+def _markdown(text: str | None) -> Markup:
+    return Markup(render_markdown(text or ""))  # sanitized by nh3 in render_markdown
+
+
+def _parse(value: Any) -> datetime | date | None:
+    if isinstance(value, (datetime, date)):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _day(value: Any) -> str:
+    parsed = _parse(value)
+    if parsed is None:
+        return "—"
+    return parsed.strftime("%a %d %b %Y")
+
+
+def _when(value: Any) -> str:
+    parsed = _parse(value)
+    if not isinstance(parsed, datetime):
+        return _day(value)
+    return parsed.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")

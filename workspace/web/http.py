@@ -1,0 +1,50 @@
+"""Request helpers shared by pages and the API: who is asking, from where, with what body."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+
+from workspace.domain.errors import BadRequest, Invalid, TooLarge, Unauthorized
+from workspace.models import User
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def actor() -> User:
+    """The signed-in user (the route is already login-guarded)."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("Sign in first.")
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; 413 over the JSON cap, 400 when malformed, 422 when not an object."""
+    limit = current_app.config["MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"The request body is larger than {limit // 1024} KB.")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise TooLarge(f"The request body is larger than {limit // 1024} KB.")
+    if not raw.strip():
+        return {}
+    body = request.get_json(silent=True, force=True)
+    if body is None:
+        raise BadRequest("The request body is not valid JSON.", code="bad_json")
+    if not isinstance(body, dict):
+        raise Invalid("The request body must be a JSON object.")
+    return body

@@ -1,0 +1,167 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from typing import Any
+
+JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(status: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if schema is not None:
+        response["content"] = {"application/json": {"schema": schema}}
+    return {status: response}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+            for s in statuses}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _op(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
+        params: list[dict[str, Any]] | None = None, auth: bool = True) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        op["requestBody"] = _body(body)
+    if params:
+        op["parameters"] = params
+    if not auth:
+        op["security"] = []
+    return op
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(["error"], error=_obj(["code", "message"], code={"type": "string"},
+                                        message={"type": "string"},
+                                        fields={"type": "object", "additionalProperties": {"type": "string"}})),
+    "User": _obj(["id", "name", "email"], id={"type": "integer"}, name={"type": "string"},
+                 email={"type": "string"}, created_at={"type": "string", "format": "date-time"}),
+    "MilestonePlan": _obj(
+        ["title", "amount", "due"], title={"type": "string", "maxLength": 200},
+        amount={"type": "integer", "minimum": 1, "description": "minor units"},
+        due={"type": "string", "format": "date"},
+        criteria={"type": "array", "items": {"type": "string"}, "maxItems": 20},
+        revisions={"type": "integer", "minimum": 0, "maximum": 20},
+    ),
+    "Terms": _obj(
+        ["scope", "deadline", "currency", "milestones", "update_every_hours", "auto_approve_days"],
+        scope={"type": "string", "description": "Markdown"},
+        deadline={"type": "string", "format": "date"},
+        currency={"type": "string", "pattern": "^[A-Z]{3}$"},
+        upfront=_obj(["kind"], kind={"type": "string", "enum": ["none", "portion", "all"]},
+                     amount={"type": "integer", "minimum": 1}),
+        milestones={"type": "array", "minItems": 1, "items": _ref("MilestonePlan")},
+        update_every_hours={"type": "integer", "minimum": 1, "maximum": 720},
+        auto_approve_days={"type": "integer", "minimum": 1, "maximum": 90},
+    ),
+    "Agreement": _obj(["version", "status", "terms", "terms_hash"], version={"type": "integer"},
+                      status={"type": "string", "enum": ["proposed", "in_force", "superseded", "replaced"]},
+                      terms=_ref("Terms"), terms_hash={"type": "string"}, total={"type": "integer"},
+                      upfront_due={"type": "integer"}, acceptances={"type": "array", "items": {"type": "object"}}),
+    "Milestone": _obj(["id", "title", "amount", "due", "state"], id={"type": "integer"},
+                      title={"type": "string"}, amount={"type": "integer"},
+                      due={"type": "string", "format": "date"}, state={"type": "string"}),
+    "Job": _obj(
+        ["id", "title", "status"], id={"type": "string"}, title={"type": "string"},
+        description={"type": "string"}, status={"type": "string", "enum": ["draft", "active", "completed"]},
+        role={"type": "string"}, last_seq={"type": "integer"},
+        members={"type": "array", "items": _obj(["id", "name", "role"], id={"type": "integer"},
+                                                name={"type": "string"}, role={"type": "string"})},
+        agreement={"oneOf": [_ref("Agreement"), {"type": "null"}]},
+        pending_agreement={"oneOf": [_ref("Agreement"), {"type": "null"}]},
+        milestones={"type": "array", "items": _ref("Milestone")},
+    ),
+    "Event": _obj(["job", "seq", "type", "at", "data"], job={"type": "string"}, seq={"type": "integer"},
+                  type={"type": "string"}, at={"type": "string", "format": "date-time"},
+                  actor={"type": ["object", "null"]}, data={"type": "object"}),
+    "Invite": _obj(["role", "expires_at"], id={"type": "integer"}, token={"type": "string"},
+                   url={"type": "string"}, role={"type": "string", "enum": ["client", "viewer"]},
+                   state={"type": "string"}, expires_at={"type": "string", "format": "date-time"}),
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    job = _obj(["job"], job=_ref("Job"))
+    agreement = _obj(["agreement"], agreement=_ref("Agreement"))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Workspace API", "version": "1",
+                 "description": "Jobs, agreements and room events. Money is integer minor units."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/signup": {"post": _op("Create an account and a first API token", {
+                **_ok("201", "Created", _obj(["user", "token"], user=_ref("User"), token={"type": "string"})),
+                **_errors(400, 409, 413, 422, 429)}, auth=False,
+                body=_obj(["email", "password", "name"], email={"type": "string"},
+                          password={"type": "string", "minLength": 10}, name={"type": "string"}))},
+            "/tokens": {
+                "post": _op("Exchange email and password for an API token", {
+                    **_ok("201", "Created", _obj(["token"], token={"type": "string"})),
+                    **_errors(400, 401, 413, 422, 429)}, auth=False,
+                    body=_obj(["email", "password"], email={"type": "string"}, password={"type": "string"},
+                              name={"type": "string"})),
+                "get": _op("My live API tokens", {**_ok("200", "OK"), **_errors(401)}),
+            },
+            "/tokens/{token_id}": {"delete": _op("Revoke a token", {**_ok("204", "Revoked"), **_errors(401, 404)},
+                                                 params=[{"name": "token_id", "in": "path", "required": True,
+                                                          "schema": {"type": "integer"}}])},
+            "/me": {"get": _op("Who am I", {**_ok("200", "OK", _obj(["user"], user=_ref("User"))), **_errors(401)})},
+            "/jobs": {
+                "post": _op("Create a job (you become its freelancer)", {
+                    **_ok("201", "Created", job), **_errors(400, 401, 413, 422)},
+                    body=_obj(["title"], title={"type": "string"}, description={"type": "string"})),
+                "get": _op("My jobs", {**_ok("200", "OK"), **_errors(401)}),
+            },
+            "/jobs/{job_id}": {"get": _op("A job I am a member of", {**_ok("200", "OK", job), **_errors(401, 404)},
+                                          params=[JOB_ID])},
+            "/jobs/{job_id}/invites": {
+                "post": _op("Create an invitation link", {
+                    **_ok("201", "Created", _obj(["invite"], invite=_ref("Invite"))),
+                    **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
+                    body=_obj(["role"], role={"type": "string", "enum": ["client", "viewer"]})),
+                "get": _op("Invitations of a job", {**_ok("200", "OK"), **_errors(401, 403, 404)}, params=[JOB_ID]),
+            },
+            "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK"), **_errors(404)},
+                                            params=[{"name": "token", "in": "path", "required": True,
+                                                     "schema": {"type": "string"}}], auth=False)},
+            "/invites/{token}/accept": {"post": _op("Join a job with an invitation", {
+                **_ok("200", "Joined", job), **_errors(401, 404, 409)},
+                params=[{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}])},
+            "/jobs/{job_id}/agreements": {
+                "post": _op("Propose terms (a new version; counts as your acceptance)", {
+                    **_ok("201", "Proposed", agreement), **_errors(400, 401, 403, 404, 409, 413, 422)},
+                    params=[JOB_ID], body=_ref("Terms")),
+                "get": _op("Every version", {**_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID]),
+            },
+            "/jobs/{job_id}/agreements/{version}": {"get": _op("One version", {
+                **_ok("200", "OK", agreement), **_errors(401, 404)}, params=[JOB_ID, VERSION])},
+            "/jobs/{job_id}/agreements/{version}/accept": {"post": _op("Accept the exact terms of a version", {
+                **_ok("200", "Accepted", agreement), **_errors(400, 401, 403, 404, 409)},
+                params=[JOB_ID, VERSION], body=_obj([], terms_hash={"type": "string"}))},
+            "/jobs/{job_id}/events": {"get": _op("Room events after a cursor", {
+                **_ok("200", "OK", _obj(["events", "last_seq", "more"],
+                                        events={"type": "array", "items": _ref("Event")},
+                                        last_seq={"type": "integer"}, more={"type": "boolean"})),
+                **_errors(401, 404, 422)}, params=[
+                JOB_ID, {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}])},
+        },
+    }

@@ -1,0 +1,120 @@
+"""Pages of one job: the room, the agreement (terms, diff, accept, propose) and invitations."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from workspace.domain.agreement import diff_terms, scope_diff
+from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from workspace.domain.money import CURRENCIES
+from workspace.domain.roles import can
+from workspace.services import agreements, events, invites, jobs
+from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
+from workspace.web.http import actor
+
+bp = Blueprint("rooms", __name__, url_prefix="/jobs/<job_id>")
+
+
+@bp.get("/")
+@login_required
+def room(job_id: str) -> Any:
+    job = jobs.get_job(actor(), job_id)
+    recent = events.list_events(actor(), job_id, max(job["last_seq"] - 50, 0), 50,
+                                page_max=current_app.config["EVENT_PAGE_MAX"])
+    return render_template("rooms/room.html", job=job, events=list(reversed(recent["events"])))
+
+
+@bp.get("/agreement")
+@login_required
+def agreement(job_id: str) -> Any:
+    user = actor()
+    job = jobs.get_job(user, job_id)
+    pending, in_force = job["pending_agreement"], job["agreement"]
+    accepted_by_me = bool(pending) and any(a["user"]["id"] == user.id for a in pending["acceptances"])
+    return render_template(
+        "rooms/agreement.html", job=job, pending=pending, in_force=in_force,
+        diff=diff_terms(in_force["terms"] if in_force else None, pending["terms"]) if pending else None,
+        scope_diff=scope_diff(in_force["terms"]["scope"] if in_force else None,
+                              pending["terms"]["scope"]) if pending else None,
+        can_accept=bool(pending) and can(job["role"], "agreement.accept") and not accepted_by_me,
+        can_propose=can(job["role"], "agreement.propose"),
+        history=agreements.list_agreements(user, job_id),
+    )
+
+
+@bp.route("/agreement/propose", methods=["GET", "POST"])
+@login_required
+def agreement_form(job_id: str) -> Any:
+    user = actor()
+    job = jobs.get_job(user, job_id)
+    if not can(job["role"], "agreement.propose"):
+        raise Forbidden("Viewers cannot propose terms.")
+    if request.method == "GET":
+        base = job["pending_agreement"] or job["agreement"]
+        form = form_from_terms(base["terms"]) if base else DEFAULT_FORM
+        return _render_form(job, form, {}, None)
+    typed = read_form(request.form)
+    terms, errors = terms_from_form(typed)
+    try:
+        if errors:
+            raise Invalid("Some terms need attention.", fields=errors)
+        proposed = agreements.propose_agreement(user, job_id, terms)
+    except Invalid as exc:
+        return _render_form(job, typed, {**exc.fields, **errors}, exc.message), 422
+    except Conflict as exc:
+        return _render_form(job, typed, {}, exc.message), 409
+    flash(f"Version {proposed['version']} proposed. The other side can now review and accept it.", "success")
+    if job["status"] == "draft" and not any(m["role"] == "client" for m in job["members"]):
+        return redirect(url_for("rooms.invitations", job_id=job_id))
+    return redirect(url_for("rooms.agreement", job_id=job_id))
+
+
+def _render_form(job: dict[str, Any], form: dict[str, Any], errors: dict[str, str], message: str | None) -> Any:
+    if not form.get("milestones"):
+        form = {**form, "milestones": DEFAULT_FORM["milestones"]}
+    return render_template("rooms/agreement_form.html", job=job, form=form, errors=errors, message=message,
+                           currencies=CURRENCIES, first=bool(request.args.get("first")))
+
+
+@bp.post("/agreement/<int:version>/accept")
+@login_required
+def accept(job_id: str, version: int) -> Any:
+    try:
+        agreements.accept_agreement(actor(), job_id, version, request.form.get("terms_hash") or None)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("rooms.agreement", job_id=job_id))
+    flash(f"You accepted version {version}.", "success")
+    return redirect(url_for("rooms.agreement", job_id=job_id))
+
+
+@bp.route("/invites", methods=["GET", "POST"])
+@login_required
+def invitations(job_id: str) -> Any:
+    user = actor()
+    job = jobs.get_job(user, job_id)
+    created = None
+    if request.method == "POST":
+        try:
+            created = invites.create_invite(user, job_id, request.form.get("role"),
+                                            ttl=timedelta(days=current_app.config["INVITE_TTL_DAYS"]))
+            created["url"] = url_for("invites.show", token=created["token"], _external=True)
+        except Invalid as exc:
+            flash(exc.message, "error")
+    return render_template("rooms/invites.html", job=job, created=created,
+                           invites=invites.list_invites(user, job_id))
+
+
+@bp.post("/invites/<int:invite_id>/revoke")
+@login_required
+def revoke_invite(job_id: str, invite_id: int) -> Any:
+    try:
+        invites.revoke_invite(actor(), job_id, invite_id)
+        flash("Invitation revoked; the link no longer works.", "info")
+    except (Conflict, NotFound) as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("rooms.invitations", job_id=job_id))
+

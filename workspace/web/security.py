@@ -1,0 +1,94 @@
+"""Who is asking (cookie session or Bearer token), CSRF for cookie requests, cookies and headers."""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from flask import Flask, Response, current_app, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from workspace.domain.errors import Unauthorized
+from workspace.extensions import csrf, login_manager
+from workspace.services import accounts
+from workspace.web.http import bearer_token, is_api
+
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cookie_free(view: F) -> F:
+    """Mark an endpoint that never relies on the session cookie (so CSRF does not apply)."""
+    view.cookie_free = True  # type: ignore[attr-defined]
+    return view
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.user_loader(_load_session_user)
+    login_manager.request_loader(_load_token_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+
+
+def _load_session_user(user_id: str) -> Any:
+    # A request with a Bearer token is judged by the token alone, never by a cookie beside it.
+    if bearer_token() is not None:
+        return None
+    login_session = session.get("lsid")
+    if not login_session or not user_id.isdigit():
+        return None
+    return accounts.user_for_login_session(int(user_id), login_session)
+
+
+def _load_token_user(_request: Any) -> Any:
+    raw = bearer_token()
+    return accounts.user_for_api_token(raw) if raw else None
+
+
+def _unauthorized() -> Any:
+    if is_api():
+        raise Unauthorized("Sign in or send an API token (Authorization: Bearer ...).")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def _check_csrf() -> None:
+    """CSRF on every form, and on JSON that rides on the session cookie (not on Bearer calls)."""
+    if request.method not in UNSAFE_METHODS or bearer_token() is not None:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "cookie_free", False):
+        return
+    if is_api() and "_user_id" not in session:
+        return  # not cookie-authenticated: the route answers 401, or needs no session at all
+    csrf.protect()
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")  # invite tokens live in URLs
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if is_api():
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

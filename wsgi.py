@@ -1,0 +1,22 @@
+"""Entry point. `python wsgi.py` serves with eventlet on 127.0.0.1:$PORT (default 5000)."""
+import os
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+
+if __name__ == "__main__" and os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet") == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+
+from workspace import create_app  # noqa: E402
+from workspace.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"Serving on http://{host}:{port}", flush=True)
+    socketio.run(app, host=host, port=port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),
+                 log_output=os.environ.get("ACCESS_LOG", "") == "1", allow_unsafe_werkzeug=True)
