@@ -50,6 +50,9 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "PROXY_COUNT": int,
     "MAX_CONTENT_LENGTH": int,
     "INVITE_TTL_DAYS": int,
+    "ARGON2_TIME_COST": int,
+    "ARGON2_MEMORY_KIB": int,
+    "ARGON2_PARALLELISM": int,
 }
 
 

@@ -1,8 +1,6 @@
 """Engine, sessions and the unit of work: commit, then publish the room events it recorded."""
 from __future__ import annotations
 
-import hashlib
-import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
@@ -11,7 +9,7 @@ from sqlalchemy import DateTime, Engine, create_engine, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-GENESIS_HASH = "0" * 64
+from workspace.domain.chain import GENESIS_HASH, canonical_event, link
 
 
 
@@ -51,19 +49,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-def canonical_json(value: Any) -> str:
-    """One byte-exact JSON form for hashing: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with a Z, the wire format of every timestamp."""
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def event_hash(prev_hash: str, canonical: dict[str, Any]) -> str:
-    """Chain link: sha256 over the previous hash and this event's canonical JSON."""
-    return hashlib.sha256((prev_hash + canonical_json(canonical)).encode()).hexdigest()
 
 
 def normalize_url(url: str) -> str:
@@ -142,11 +130,8 @@ class Transaction:
             ) or GENESIS_HASH
         at = utcnow()
         actor_id = actor.id if actor is not None else None
-        canonical = {
-            "job": job.public_id, "seq": seq, "type": type_, "at": iso(at),
-            "actor_id": actor_id, "data": data,
-        }
-        digest = event_hash(prev, canonical)
+        canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, data)
+        digest = link(prev, canonical)
         self.session.add(Event(
             job_id=job.id, seq=seq, type=type_, at=at, actor_id=actor_id, data=data,
             prev_hash=prev, hash=digest,

@@ -69,3 +69,17 @@ def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
         "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None,
         "data": event.data,
     }
+
+
+def verify_chain(job_id: int) -> int | None:
+    """Recompute the job's hash chain from the stored events; the first bad seq, or None."""
+    from workspace.domain.chain import first_broken_link
+
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    stored = db.session.scalars(select(Event).where(Event.job_id == job_id).order_by(Event.seq))
+    return first_broken_link(
+        {"job": job.public_id, "seq": e.seq, "type": e.type, "at": iso(e.at), "actor_id": e.actor_id,
+         "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
+        for e in stored
+    )

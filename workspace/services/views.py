@@ -93,4 +93,4 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).tuples().all())
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())

@@ -139,6 +139,10 @@ def openapi_document() -> dict[str, Any]:
                     body=_obj(["role"], role={"type": "string", "enum": ["client", "viewer"]})),
                 "get": _op("Invitations of a job", {**_ok("200", "OK"), **_errors(401, 403, 404)}, params=[JOB_ID]),
             },
+            "/jobs/{job_id}/invites/{invite_id}/revoke": {"post": _op("Revoke an unused invitation", {
+                **_ok("200", "Revoked", _obj(["invite"], invite=_ref("Invite"))),
+                **_errors(401, 403, 404, 409)},
+                params=[JOB_ID, {"name": "invite_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
             "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK"), **_errors(404)},
                                             params=[{"name": "token", "in": "path", "required": True,
                                                      "schema": {"type": "string"}}], auth=False)},
