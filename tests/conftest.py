@@ -122,3 +122,69 @@ def people(api: ApiActions) -> dict[str, Any]:
 def job(api: ApiActions, people: dict[str, Any]) -> dict[str, Any]:
     """A job whose client and viewer have joined by invitation (no terms yet)."""
     return api.job_with_members(people)
+
+
+# ---------------------------------------------------------------- real servers and browsers
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Any]:
+    """`python wsgi.py` (eventlet) on a free port with a fresh, migrated SQLite database."""
+    from tests.servers import LiveServer
+
+    db_path = tmp_path / "live.db"
+    shutil.copy(sqlite_template, db_path)
+    server = LiveServer(f"sqlite:///{db_path}", tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    from tests.support import require_service
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    require_service(Path(chromium).exists(), "Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            "--auto-select-desktop-capture-source=Entire screen",
+        ])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def contexts(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Make browser contexts (one per person); screenshots of every open page if the test fails."""
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(viewport=options.pop("viewport", {"width": 1280, "height": 860}), **options)
+        context.set_default_timeout(10_000)
+        made.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for n, context in enumerate(made):
+            for m, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-ctx{n}-page{m}.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - a closed page has nothing to show
+                    pass
+    for context in made:
+        context.close()

@@ -1,6 +1,7 @@
 """Application factory: config, extensions, blueprints, sockets, CLI, error mapping."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -12,7 +13,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workspace.extensions import db
     from workspace.ratelimit import limiter
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("WORKSPACE_INSTANCE") or None)
     config.load(app, test_config)
     db.init_app(app)
     limiter.init_app(app)

@@ -1,0 +1,81 @@
+"""The Socket.IO gate on a real eventlet server: who may connect, and logout cutting sockets."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+import socketio
+
+pytestmark = pytest.mark.realtime
+
+
+def browser_session(server, who) -> requests.Session:
+    """A requests session logged in through the real login form (cookie + CSRF)."""
+    s = requests.Session()
+    page = s.get(server.url + "/login").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    r = s.post(server.url + "/login", data={"csrf_token": token, "email": who["email"],
+                                            "password": who["password"]}, allow_redirects=False)
+    assert r.status_code == 302, r.text
+    return s
+
+
+def cookie_header(s: requests.Session) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+
+
+def connect(server, **kwargs) -> socketio.Client:
+    client = socketio.Client(reconnection=False)
+    client.connect(server.url, transports=["websocket"], wait_timeout=5, **kwargs)
+    return client
+
+
+def test_anonymous_and_bad_token_are_refused(live_server):
+    for kwargs in ({}, {"auth": {"token": "ws_nope"}}, {"auth": "junk"}):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            connect(live_server, **kwargs)
+    assert live_server.alive()
+
+
+def test_token_and_cookie_connect(live_server):
+    who = live_server.signup("scripted")
+    client = connect(live_server, auth={"token": who["token"]})
+    assert client.connected
+    client.disconnect()
+    s = browser_session(live_server, who)
+    client = connect(live_server, headers={"Cookie": cookie_header(s)})
+    assert client.connected
+    client.disconnect()
+
+
+def test_hostile_origin_is_refused(live_server):
+    """A raw Engine.IO WebSocket handshake: another site's Origin is refused, our own accepted."""
+    import websocket
+
+    ws_url = live_server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(ws_url, origin="http://evil.example", timeout=5)
+    ws = websocket.create_connection(ws_url, origin=live_server.url, timeout=5)
+    assert ws.recv().startswith("0{")  # Engine.IO open packet
+    ws.close()
+
+
+def test_logout_disconnects_that_browsers_sockets(live_server):
+    who = live_server.signup("leaver")
+    s = browser_session(live_server, who)
+    cut = connect(live_server, headers={"Cookie": cookie_header(s)})
+    other = connect(live_server, auth={"token": who["token"]})  # a script of the same user stays
+    page = s.get(live_server.url + "/jobs").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert s.post(live_server.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
+    deadline = time.monotonic() + 5
+    while cut.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not cut.connected
+    assert other.connected
+    other.disconnect()
+    # The old cookie cannot open a new socket either.
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(live_server, headers={"Cookie": cookie_header(s)})
