@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from flask import Flask
+
+# eventlet prints a deprecation banner on import; docs/design.md says why we still use it.
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     # Jobs.
     "INVITE_TTL_DAYS": 7,
     "EVENT_PAGE_MAX": 500,
+    # Room.
+    "HEAD_INTERVAL": 5,  # seconds between `head` signals
+    "UPLOAD_DIR": None,  # default: <instance>/uploads
+    "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
+    "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
 }
 
 # Environment variables read at start-up, with how to parse each one.
@@ -50,6 +55,9 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "PROXY_COUNT": int,
     "MAX_CONTENT_LENGTH": int,
     "INVITE_TTL_DAYS": int,
+    "UPLOAD_DIR": str,
+    "ATTACHMENT_MAX_BYTES": int,
+    "HEAD_INTERVAL": float,
     "ARGON2_TIME_COST": int,
     "ARGON2_MEMORY_KIB": int,
     "ARGON2_PARALLELISM": int,
@@ -69,6 +77,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workspace.db")
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 

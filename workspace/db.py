@@ -22,6 +22,8 @@ class Publisher(Protocol):
 
     def leave(self, sockets_room: str, room: str) -> None: ...
 
+    def signal(self, room: str, event: str, data: dict[str, Any]) -> None: ...
+
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC (the only clock the models use)."""
@@ -76,6 +78,12 @@ class Database:
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(lambda exc: self.session.remove())
+
+    def fresh_snapshot(self) -> None:
+        """End the current read transaction so the next query sees everything committed by now."""
+        session = self.session()
+        if session.in_transaction():
+            session.commit()
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,6 +161,10 @@ class Transaction:
     def leave(self, sockets_room: str, room: str) -> None:
         """After commit, take every socket in `sockets_room` out of `room` (e.g. a removed member)."""
         self._outbox.append(lambda p: p.leave(sockets_room, room))
+
+    def signal(self, room: str, event: str, data: dict[str, Any]) -> None:
+        """After commit, send an ephemeral (never stored) signal such as a read receipt."""
+        self._outbox.append(lambda p: p.signal(room, event, data))
 
     def flush_outbox(self, publisher: Publisher | None) -> None:
         if publisher is not None:

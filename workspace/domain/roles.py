@@ -14,6 +14,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "invite.revoke": frozenset({FREELANCER}),
     "agreement.propose": frozenset({FREELANCER, CLIENT}),
     "agreement.accept": frozenset({FREELANCER, CLIENT}),
+    "member.remove": frozenset({FREELANCER}),
+    "message.post": frozenset({FREELANCER, CLIENT}),
+    "progress.post": frozenset({FREELANCER}),
+    "file.upload": frozenset({FREELANCER, CLIENT}),
 }
 
 

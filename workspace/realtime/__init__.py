@@ -5,7 +5,8 @@ from flask import Flask
 
 from workspace.extensions import db, socketio
 from workspace.realtime.broadcast import SocketPublisher
-from workspace.realtime.control import make_manager
+from workspace.realtime.control import ControlManager, make_manager
+from workspace.realtime.presence import presence
 
 
 def init_app(app: Flask) -> None:
@@ -20,4 +21,8 @@ def init_app(app: Flask) -> None:
         ping_timeout=config.get("SOCKET_PING_TIMEOUT", 20),
     )
     db.publisher = SocketPublisher()
-    from workspace.realtime import handlers  # noqa: F401  (registers the handlers)
+    presence.init_app(app)
+    from workspace.realtime import handlers  # registers the handlers
+
+    if handlers.forget_socket_in_room not in ControlManager.leave_hooks:
+        ControlManager.leave_hooks.append(handlers.forget_socket_in_room)

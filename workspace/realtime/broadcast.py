@@ -18,3 +18,6 @@ class SocketPublisher:
 
     def leave(self, sockets_room: str, room: str) -> None:
         socketio.emit(CONTROL_EVENT, {"action": "leave", "room": room}, to=sockets_room)
+
+    def signal(self, room: str, event: str, data: dict[str, Any]) -> None:
+        socketio.emit(event, data, to=room)

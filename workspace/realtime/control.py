@@ -15,6 +15,9 @@ CONTROL_EVENT = "__control__"
 class ControlManager(socketio.Manager):
     """In-process manager (one worker)."""
 
+    # Called as hook(sid, room) after a control message took a socket out of a room.
+    leave_hooks: list[Any] = []
+
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
         if event == CONTROL_EVENT:
@@ -30,6 +33,12 @@ class ControlManager(socketio.Manager):
                 self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
             elif data.get("action") == "leave":
                 self.server.leave_room(sid, data["room"], namespace=namespace)
+                for hook in self.leave_hooks:
+                    hook(sid, data["room"])
+
+    def emit_local(self, event: str, data: Any, room: str, namespace: str = "/") -> None:
+        """Send only to this worker's sockets in `room` (periodic heads: each worker serves its own)."""
+        ControlManager.emit(self, event, data, namespace, room=room)
 
 
 class ControlRedisManager(socketio.RedisManager, ControlManager):

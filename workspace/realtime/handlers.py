@@ -1,22 +1,34 @@
-"""Socket.IO handlers: the connect gate. Actions arrive with the live room."""
+"""Socket.IO handlers: the connect gate, join/resume, and thin actions that call one service each."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import current_app, request, session
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import emit, join_room, leave_room
 
-from workspace.extensions import socketio
-from workspace.services import accounts
+from workspace.domain.errors import Conflict
+from workspace.extensions import db, socketio
+from workspace.models import Membership, User
+from workspace.realtime.gate import action
+from workspace.realtime.heads import ensure_ticker
+from workspace.realtime.presence import presence
+from workspace.realtime.rooms import local_rooms
+from workspace.services import accounts, events, members, messages, progress
+
+JOB = {"job": (str, True)}
 
 
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> bool:
     """Browsers come with their session cookie, scripts with auth={"token": ...}; nobody else."""
     user = None
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        user = accounts.user_for_api_token(auth["token"])
+    if isinstance(auth, dict) and "token" in auth:
+        found = accounts.resolve_api_token(auth["token"])
+        if found:
+            user, token_id = found
+            session["token_id"] = token_id
+            join_room(accounts.token_room(token_id))
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
         join_room(accounts.login_room(session["lsid"]))
@@ -24,4 +36,88 @@ def on_connect(auth: Any = None) -> bool:
         return False
     session["socket_user_id"] = user.id
     join_room(f"user:{user.id}")
+    ensure_ticker(current_app._get_current_object())
     return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    for job in local_rooms.drop_socket(request.sid):
+        if presence.remove(job, request.sid):
+            broadcast_presence(job)
+
+
+def broadcast_presence(job: str) -> None:
+    socketio.emit("presence", {"job": job, "watching": presence.watching(job)}, to=f"job:{job}")
+
+
+def forget_socket_in_room(sid: str, room: str) -> None:
+    """After a control message took a socket out of a job room (member removed)."""
+    if room.startswith("job:"):
+        job = room[4:]
+        local_rooms.remove(sid, job)
+        if presence.remove(job, sid):
+            broadcast_presence(job)
+
+
+@action("join", {**JOB, "after": (int, False)}, permission="job.view")
+def on_join(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    """Subscribe first, then read the page after `after`: nothing committed in between is missed."""
+    job = data["job"]
+    join_room(f"job:{job}")
+    db.fresh_snapshot()
+    try:
+        page = events.join_page(user, job, data.get("after") or 0, page_max=current_app.config["EVENT_PAGE_MAX"])
+    except Conflict as exc:
+        if exc.code == "resync_required":
+            emit("resync_required", {"job": job})
+        raise
+    member = {"id": user.id, "name": user.name, "role": membership.role}
+    local_rooms.add(request.sid, job, member)
+    presence.add(job, request.sid, member)
+    broadcast_presence(job)
+    return page
+
+
+@action("leave", JOB)
+def on_leave(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+    job = data["job"]
+    leave_room(f"job:{job}")
+    local_rooms.remove(request.sid, job)
+    if presence.remove(job, request.sid):
+        broadcast_presence(job)
+
+
+@action("message", {**JOB, "body": (str, False), "reply_to": (int, False), "client_ref": (str, False),
+                    "attachments": (list, False)}, permission="message.post")
+def on_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"event": messages.post_message(user, data["job"], data.get("body", ""), reply_to=data.get("reply_to"),
+                                           client_ref=data.get("client_ref"), attachments=data.get("attachments"))}
+
+
+@action("edit_message", {**JOB, "id": (int, True), "body": (str, True)}, permission="message.post")
+def on_edit_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"event": messages.edit_message(user, data["job"], data["id"], data["body"])}
+
+
+@action("delete_message", {**JOB, "id": (int, True)}, permission="message.post")
+def on_delete_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"event": messages.delete_message(user, data["job"], data["id"])}
+
+
+@action("progress", {**JOB, "percent": (int, True), "note": (str, False), "milestone_id": (int, False)},
+        permission="progress.post")
+def on_progress(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"event": progress.post_progress(user, data["job"], data["percent"], data.get("note", ""),
+                                            data.get("milestone_id"))}
+
+
+@action("typing", JOB, permission="message.post")
+def on_typing(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+    emit("typing", {"job": data["job"], "user": {"id": user.id, "name": user.name}},
+         to=f"job:{data['job']}", include_self=False)
+
+
+@action("read", {**JOB, "seq": (int, True)}, permission="job.view")
+def on_read(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"last_read_seq": members.mark_read(user, data["job"], data["seq"])}

@@ -158,13 +158,33 @@ def revoke_api_token(actor: User, token_id: Any) -> None:
                 ApiToken.id == token_id, ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None),
             ).values(revoked_at=utcnow())
         ).rowcount
+        tx.disconnect(token_room(token_id))
     if not done:
         raise NotFound("No such token.")
 
 
 def user_for_api_token(raw: str) -> User | None:
     """The owner of a live token (and note when it was last used, at most once a minute)."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+    found = resolve_api_token(raw)
+    return found[0] if found else None
+
+
+def user_for_token_id(user_id: int, token_id: int) -> User | None:
+    """The user, if that token is still live (sockets re-check this on every action)."""
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(User.id == user_id, ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+    )
+
+
+def token_room(token_id: int) -> str:
+    """The Socket.IO room of every socket opened with one API token."""
+    return f"token:{token_id}"
+
+
+def resolve_api_token(raw: str) -> tuple[User, int] | None:
+    """(owner, token id) of a live token, or None."""
+    if not isinstance(raw, str) or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     row = db.session.execute(
         select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
@@ -177,4 +197,4 @@ def user_for_api_token(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         with transaction() as tx:
             tx.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return user
+    return user, token.id

@@ -6,21 +6,21 @@ from typing import Any
 from sqlalchemy import select
 
 from workspace.db import iso
-from workspace.domain.errors import Invalid
+from workspace.domain.errors import Conflict, Invalid
 from workspace.extensions import db
 from workspace.models import Event, Job, User
 from workspace.services.access import load_member
 
 
-def parse_cursor(after: Any, limit: Any, page_max: int) -> tuple[int, int]:
-    """Validate `after` (>= 0) and `limit` (1..page_max); strings from query args are accepted."""
+def parse_cursor(after: Any, limit: Any, page_max: int, name: str = "after") -> tuple[int, int]:
+    """Validate a cursor (>= 0) and `limit` (1..page_max); strings from query args are accepted."""
     errors = {}
     try:
         after_n = int(after) if after not in (None, "") else 0
         if isinstance(after, bool) or after_n < 0:
             raise ValueError
     except (TypeError, ValueError):
-        errors["after"] = "A sequence number of 0 or more."
+        errors[name] = "A sequence number of 0 or more."
         after_n = 0
     try:
         limit_n = int(limit) if limit not in (None, "") else page_max
@@ -35,14 +35,18 @@ def parse_cursor(after: Any, limit: Any, page_max: int) -> tuple[int, int]:
 
 
 def events_page(job: Job, after: int, limit: int) -> dict[str, Any]:
-    """Events with seq > after, at most `limit`, oldest first; `more` says fetch again."""
+    """Events with seq > after, at most `limit`, oldest first; `more` says fetch again.
+
+    last_seq is read first and the page stops there, so the page and last_seq always agree.
+    """
+    last_seq = db.session.scalar(select(Job.last_seq).where(Job.id == job.id)) or 0
     rows = db.session.execute(
         select(Event, User.name).outerjoin(User, User.id == Event.actor_id)
-        .where(Event.job_id == job.id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
+        .where(Event.job_id == job.id, Event.seq > after, Event.seq <= last_seq)
+        .order_by(Event.seq).limit(limit + 1)
     ).all()
     more = len(rows) > limit
     events = [wire(job, e, name) for e, name in rows[:limit]]
-    last_seq = db.session.scalar(select(Job.last_seq).where(Job.id == job.id))
     return {"events": events, "last_seq": last_seq, "more": more}
 
 
@@ -57,10 +61,28 @@ def events_before(job: Job, before: int, limit: int) -> dict[str, Any]:
     return {"events": events, "more": more}
 
 
-def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: int) -> dict[str, Any]:
+def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: int,
+                before: Any = None) -> dict[str, Any]:
+    """Events after a cursor (catching up), or before one (scrolling back through history)."""
     job, _membership = load_member(db.session, actor, job_id)
+    if before not in (None, ""):
+        before_n, limit_n = parse_cursor(before, limit, page_max, "before")
+        page = events_before(job, before_n, limit_n)
+        page["last_seq"] = db.session.scalar(select(Job.last_seq).where(Job.id == job.id))
+        return page
     after_n, limit_n = parse_cursor(after, limit, page_max)
     return events_page(job, after_n, limit_n)
+
+
+def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[str, Any]:
+    """The catch-up page for a socket that has just entered the room (after subscribing)."""
+    job, _membership = load_member(db.session, actor, job_id)
+    after_n, limit_n = parse_cursor(after, None, page_max)
+    page = events_page(job, after_n, limit_n)
+    if after_n > page["last_seq"]:
+        # The client has seen events this server never wrote (e.g. a restored database).
+        raise Conflict("Your copy of this room is ahead of the server; reload it.", code="resync_required")
+    return page
 
 
 def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from workspace.domain.errors import Unauthorized
-from workspace.services import accounts, agreements, events, invites, jobs
+from pathlib import Path
+
+from workspace.services import accounts, agreements, attachments, events, invites, jobs, members, messages, progress
 from workspace.services.views import user_view
 from workspace.web.http import actor, client_address, json_body
 from workspace.web.openapi import openapi_document
@@ -152,8 +154,65 @@ def accept_agreement(job_id: str, version: int) -> Any:
 @authenticated
 def list_events(job_id: str) -> Any:
     page = events.list_events(actor(), job_id, request.args.get("after"), request.args.get("limit"),
-                              page_max=current_app.config["EVENT_PAGE_MAX"])
+                              page_max=current_app.config["EVENT_PAGE_MAX"], before=request.args.get("before"))
     return jsonify(page)
+
+
+@bp.post("/jobs/<job_id>/messages")
+@authenticated
+def post_message(job_id: str) -> Any:
+    body = json_body()
+    event = messages.post_message(actor(), job_id, body.get("body", ""), reply_to=body.get("reply_to"),
+                                  client_ref=body.get("client_ref"), attachments=body.get("attachments"))
+    return jsonify({"event": event}), 201
+
+
+@bp.patch("/jobs/<job_id>/messages/<int:message_id>")
+@authenticated
+def edit_message(job_id: str, message_id: int) -> Any:
+    body = json_body()
+    return jsonify({"event": messages.edit_message(actor(), job_id, message_id, body.get("body"))})
+
+
+@bp.delete("/jobs/<job_id>/messages/<int:message_id>")
+@authenticated
+def delete_message(job_id: str, message_id: int) -> Any:
+    return jsonify({"event": messages.delete_message(actor(), job_id, message_id)})
+
+
+@bp.post("/jobs/<job_id>/progress")
+@authenticated
+def post_progress(job_id: str) -> Any:
+    body = json_body()
+    event = progress.post_progress(actor(), job_id, body.get("percent"), body.get("note", ""),
+                                   body.get("milestone_id"))
+    return jsonify({"event": event}), 201
+
+
+@bp.post("/jobs/<job_id>/read")
+@authenticated
+def mark_read(job_id: str) -> Any:
+    body = json_body()
+    return jsonify({"last_read_seq": members.mark_read(actor(), job_id, body.get("seq"))})
+
+
+@bp.delete("/jobs/<job_id>/members/<int:user_id>")
+@authenticated
+def remove_member(job_id: str, user_id: int) -> Any:
+    return jsonify({"event": members.remove_member(actor(), job_id, user_id)})
+
+
+@bp.post("/jobs/<job_id>/attachments")
+@authenticated
+def upload_attachment(job_id: str) -> Any:
+    def open_file() -> Any:
+        upload = request.files.get("file")
+        return (upload.stream, upload.filename) if upload else (None, None)
+
+    config = current_app.config
+    view = attachments.upload_attachment(actor(), job_id, open_file, directory=Path(config["UPLOAD_DIR"]),
+                                         max_bytes=config["ATTACHMENT_MAX_BYTES"])
+    return jsonify({"attachment": view}), 201
 
 
 @bp.get("/openapi.json")

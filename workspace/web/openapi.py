@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+MESSAGE_ID = {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 
 
@@ -87,6 +88,9 @@ SCHEMAS: dict[str, Any] = {
     "Event": _obj(["job", "seq", "type", "at", "data"], job={"type": "string"}, seq={"type": "integer"},
                   type={"type": "string"}, at={"type": "string", "format": "date-time"},
                   actor={"type": ["object", "null"]}, data={"type": "object"}),
+    "Attachment": _obj(["id", "name", "type", "size", "url"], id={"type": "string"}, name={"type": "string"},
+                       type={"type": "string"}, size={"type": "integer"}, url={"type": "string"},
+                       thumb_url={"type": ["string", "null"]}),
     "Invite": _obj(["role", "expires_at"], id={"type": "integer"}, token={"type": "string"},
                    url={"type": "string"}, role={"type": "string", "enum": ["client", "viewer"]},
                    state={"type": "string"}, expires_at={"type": "string", "format": "date-time"}),
@@ -96,6 +100,7 @@ SCHEMAS: dict[str, Any] = {
 def openapi_document() -> dict[str, Any]:
     job = _obj(["job"], job=_ref("Job"))
     agreement = _obj(["agreement"], agreement=_ref("Agreement"))
+    event = _obj(["event"], event=_ref("Event"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Workspace API", "version": "1",
@@ -166,6 +171,37 @@ def openapi_document() -> dict[str, Any]:
                                         last_seq={"type": "integer"}, more={"type": "boolean"})),
                 **_errors(401, 404, 422)}, params=[
                 JOB_ID, {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                 "description": "older history: events with seq < before (then `after` is ignored)"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}])},
+            "/jobs/{job_id}/messages": {"post": _op("Post a message (Markdown); client_ref makes retries idempotent", {
+                **_ok("201", "Posted", event), **_errors(400, 401, 403, 404, 413, 422)}, params=[JOB_ID],
+                body=_obj([], body={"type": "string", "maxLength": 10000}, reply_to={"type": "integer"},
+                          client_ref={"type": "string", "maxLength": 64},
+                          attachments={"type": "array", "items": {"type": "string"}, "maxItems": 10}))},
+            "/jobs/{job_id}/messages/{message_id}": {
+                "patch": _op("Edit my message (within 15 minutes)", {
+                    **_ok("200", "Edited", event), **_errors(400, 401, 403, 404, 422)},
+                    params=[JOB_ID, MESSAGE_ID], body=_obj(["body"], body={"type": "string"})),
+                "delete": _op("Delete my message", {**_ok("200", "Deleted", event), **_errors(401, 403, 404)},
+                              params=[JOB_ID, MESSAGE_ID]),
+            },
+            "/jobs/{job_id}/progress": {"post": _op("Post a progress update (freelancer)", {
+                **_ok("201", "Posted", event), **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
+                body=_obj(["percent"], percent={"type": "integer", "minimum": 0, "maximum": 100},
+                          note={"type": "string"}, milestone_id={"type": "integer"}))},
+            "/jobs/{job_id}/read": {"post": _op("Move my read cursor", {
+                **_ok("200", "OK", _obj(["last_read_seq"], last_read_seq={"type": "integer"})),
+                **_errors(400, 401, 404, 422)}, params=[JOB_ID], body=_obj(["seq"], seq={"type": "integer"}))},
+            "/jobs/{job_id}/members/{user_id}": {"delete": _op("Remove a member (freelancer)", {
+                **_ok("200", "Removed", event), **_errors(401, 403, 404, 409)},
+                params=[JOB_ID, {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+            "/jobs/{job_id}/attachments": {"post": {
+                "summary": "Upload a file (multipart field 'file'); attach it by id in a message",
+                "parameters": [JOB_ID],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+                    ["file"], file={"type": "string", "format": "binary"})}}},
+                "responses": {**_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),
+                              **_errors(400, 401, 403, 404, 413, 422)}}},
         },
     }

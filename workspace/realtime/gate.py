@@ -1,0 +1,89 @@
+"""The one decorator every socket action goes through: who, may they, is the payload sane, how often."""
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any, Callable
+
+from flask import current_app, session
+
+from workspace.domain.errors import DomainError, Invalid, RateLimited, Unauthorized
+from workspace.extensions import db, socketio
+from workspace.models import User
+from workspace.ratelimit import limiter
+from workspace.services import accounts
+from workspace.services.access import load_member, require
+
+log = logging.getLogger(__name__)
+
+# Per user and action: (events, seconds). Config key SOCKET_RATE_LIMITS may override any of them.
+DEFAULT_RATES: dict[str, tuple[int, int]] = {
+    "join": (60, 10), "leave": (60, 10), "message": (20, 10), "edit_message": (20, 10),
+    "delete_message": (20, 10), "progress": (10, 60), "typing": (30, 10), "read": (60, 10),
+    "signal": (300, 10),
+}
+TYPE_NAMES = {str: "text", int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}
+
+
+def socket_user() -> User:
+    """The socket's user, re-checked on every action: a revoked login or token stops here."""
+    user_id = session.get("socket_user_id")
+    user = None
+    if user_id is not None and session.get("lsid"):
+        user = accounts.user_for_login_session(user_id, session["lsid"])
+    elif user_id is not None and session.get("token_id"):
+        user = accounts.user_for_token_id(user_id, session["token_id"])
+    if user is None:
+        raise Unauthorized("Your session has ended. Log in again.")
+    return user
+
+
+def check_payload(payload: Any, spec: dict[str, tuple[type, bool]]) -> dict[str, Any]:
+    """Shallow shape check: a JSON object whose named fields have the right types."""
+    if not isinstance(payload, dict):
+        raise Invalid("The payload must be an object.")
+    errors = {}
+    for name, (kind, required) in spec.items():
+        value = payload.get(name)
+        if value is None:
+            if required:
+                errors[name] = "Required."
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            errors[name] = f"Must be {TYPE_NAMES.get(kind, kind.__name__)}."
+    if errors:
+        raise Invalid("Some fields are missing or of the wrong type.", fields=errors)
+    return payload
+
+
+def error_ack(exc: DomainError) -> dict[str, Any]:
+    return {"ok": False, "error": exc.as_dict()}
+
+
+def action(name: str, spec: dict[str, tuple[type, bool]], permission: str | None = None) -> Callable[..., Any]:
+    """Register a socket action: login, payload shape, rate limit, membership and role, errors as acks."""
+    def decorate(handler: Callable[[User, dict[str, Any], Any], dict[str, Any] | None]) -> Callable[..., Any]:
+        @wraps(handler)
+        def run(payload: Any = None, *_extra: Any) -> dict[str, Any]:
+            try:
+                user = socket_user()
+                data = check_payload(payload, spec)
+                limit, window = current_app.config.get("SOCKET_RATE_LIMITS", {}).get(name, DEFAULT_RATES[name])
+                retry = limiter.take(f"sock:{name}:{user.id}", limit, window)
+                if retry:
+                    raise RateLimited(f"Too many '{name}' actions; wait {retry} s.", retry_after=retry)
+                membership = None
+                if permission is not None:
+                    _job, membership = load_member(db.session, user, data["job"])
+                    require(membership, permission)
+                result = handler(user, data, membership) or {}
+                return {"ok": True, **result}
+            except DomainError as exc:
+                return error_ack(exc)
+            except Exception:  # noqa: BLE001 - a socket action never crashes the connection
+                log.exception("socket action %s failed", name)
+                db.session.rollback()
+                return {"ok": False, "error": {"code": "internal", "message": "Something went wrong; nothing was changed."}}
+        socketio.on_event(name, run)
+        return run
+    return decorate

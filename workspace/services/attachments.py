@@ -1,0 +1,76 @@
+"""Attachments: upload to a job (members who may post), read back only by members."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any, Callable
+
+from sqlalchemy import select
+
+from workspace import storage
+from workspace.db import iso, transaction
+from workspace.domain.errors import Invalid, NotFound
+from workspace.extensions import db
+from workspace.models import Attachment, Membership, User
+from workspace.services.access import load_member, require
+from workspace.tokens import public_id
+
+FILENAME_MAX = 200
+
+
+def attachment_view(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.public_id, "name": a.filename, "type": a.content_type, "size": a.size,
+        "url": f"/files/{a.public_id}", "thumb_url": f"/files/{a.public_id}/thumb" if a.thumb_name else None,
+        "width": a.width, "height": a.height, "created_at": iso(a.created_at),
+    }
+
+
+def _clean_name(filename: Any) -> str:
+    name = filename if isinstance(filename, str) else ""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?').strip(" .")
+    return name[:FILENAME_MAX] or "file"
+
+
+def upload_attachment(actor: User, job_id: str, open_file: Callable[[], tuple[IO[bytes] | None, Any]], *,
+                      directory: Path, max_bytes: int) -> dict[str, Any]:
+    """Stream a file to disk under a random name and record it; it is attached when a message names it.
+
+    `open_file` is called only after the actor is known to be allowed, so outsiders cost no disk.
+    """
+    job, membership = load_member(db.session, actor, job_id)
+    require(membership, "file.upload", "Viewers cannot upload files.")
+    stream, filename = open_file()
+    if stream is None:
+        raise Invalid("Choose a file to upload.", fields={"file": "No file in the request (field 'file')."})
+    stored = storage.save_stream(stream, directory, max_bytes)
+    try:
+        with transaction() as tx:
+            job, membership = load_member(tx.session, actor, job_id)
+            require(membership, "file.upload", "Viewers cannot upload files.")
+            attachment = Attachment(
+                public_id=public_id(), job_id=job.id, uploader_id=actor.id, filename=_clean_name(filename),
+                content_type=stored.content_type, size=stored.size, storage_name=stored.storage_name,
+                thumb_name=stored.thumb_name, width=stored.width, height=stored.height)
+            tx.session.add(attachment)
+            tx.session.flush()
+            view = attachment_view(attachment)
+    except BaseException:
+        storage.remove(directory, stored.storage_name, stored.thumb_name)
+        raise
+    return view
+
+
+def file_for_member(actor: User, attachment_id: str, *, thumb: bool = False) -> tuple[str, str, str]:
+    """(storage name, content type, download name) when the actor is a member of the file's job."""
+    attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == attachment_id)) \
+        if isinstance(attachment_id, str) and len(attachment_id) <= 32 else None
+    member = attachment is not None and db.session.scalar(
+        select(Membership.id).where(Membership.job_id == attachment.job_id, Membership.user_id == actor.id))
+    if attachment is None or not member:
+        raise NotFound("No such file, or you are not a member of its job.")
+    if thumb:
+        if not attachment.thumb_name:
+            raise NotFound("This file has no preview.")
+        return attachment.thumb_name, "image/jpeg", attachment.filename + ".jpg"
+    return attachment.storage_name, attachment.content_type, attachment.filename

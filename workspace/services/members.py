@@ -1,0 +1,69 @@
+"""Membership over time: removing someone (their sockets leave at once) and each member's read cursor."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+
+from workspace.db import transaction
+from workspace.domain import event_types as ev
+from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.roles import FREELANCER
+from workspace.extensions import db
+from workspace.models import Event, Membership, User
+from workspace.services.access import load_member, require
+from workspace.services.views import user_ref
+
+
+def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
+    """The freelancer removes a client or viewer; their open sockets stop receiving the room."""
+    if isinstance(user_id, bool) or not isinstance(user_id, int):
+        raise NotFound("No such member.")
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id, lock=True)
+        require(membership, "member.remove", "Only the freelancer can remove people.")
+        target = tx.session.scalar(select(Membership).where(Membership.job_id == job.id,
+                                                            Membership.user_id == user_id))
+        if target is None:
+            raise NotFound("That person is not a member of this job.")
+        if target.role == FREELANCER:
+            raise Conflict("The freelancer cannot be removed from their own job.")
+        user = tx.session.get(User, user_id)
+        assert user is not None
+        tx.session.delete(target)
+        tx.session.flush()
+        event = tx.record(job, ev.MEMBER_REMOVED, {"user": user_ref(user), "role": target.role}, actor)
+        tx.leave(f"user:{user_id}", f"job:{job.public_id}")
+    return event
+
+
+def mark_read(actor: User, job_id: str, seq: Any) -> int:
+    """Move the actor's read cursor forward (never back, never past the last event)."""
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise Invalid("seq is a sequence number.", fields={"seq": "A whole number of 0 or more."})
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id)
+        target = min(seq, job.last_seq)
+        moved = tx.session.execute(
+            update(Membership).where(Membership.id == membership.id, Membership.last_read_seq < target)
+            .values(last_read_seq=target)
+        ).rowcount
+        if moved:
+            tx.signal(f"job:{job.public_id}", "read", {"job": job.public_id, "user": user_ref(actor), "seq": target})
+        result = target if moved else membership.last_read_seq
+    return result
+
+
+def unread_counts(actor: User, job_ids: list[int]) -> dict[int, int]:
+    """Events by others after my read cursor, per job (one query for the dashboard)."""
+    if not job_ids:
+        return {}
+    rows = db.session.execute(
+        select(Event.job_id, func.count())
+        .join(Membership, and_(Membership.job_id == Event.job_id, Membership.user_id == actor.id))
+        .where(Event.job_id.in_(job_ids), Event.seq > Membership.last_read_seq,
+               (Event.actor_id.is_(None)) | (Event.actor_id != actor.id))
+        .group_by(Event.job_id)
+    ).all()
+    return {job_id: count for job_id, count in rows}
+

@@ -1,0 +1,75 @@
+"""Progress updates from the freelancer, and the cadence they promised in the agreement."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from workspace.db import iso, transaction
+from workspace.domain import event_types as ev
+from workspace.domain.errors import Invalid, NotFound
+from workspace.extensions import db
+from workspace.models import Agreement, Job, Milestone, ProgressUpdate, User
+from workspace.rendering import render_markdown
+from workspace.services.access import load_member, require
+
+NOTE_MAX = 2_000
+
+
+def _validate(percent: Any, note: Any) -> tuple[int, str]:
+    errors = {}
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        errors["percent"] = "A whole number from 0 to 100."
+    if note is None:
+        note = ""
+    if not isinstance(note, str):
+        errors["note"] = "The note must be text."
+    elif len(note) > NOTE_MAX:
+        errors["note"] = f"Keep the note under {NOTE_MAX:,} characters."
+    if errors:
+        raise Invalid("Please check the progress update.", fields=errors)
+    return percent, note.strip()
+
+
+def post_progress(actor: User, job_id: str, percent: Any, note: Any = "", milestone_id: Any = None) -> dict[str, Any]:
+    """Record how far along the work is (0-100 %), optionally for one milestone."""
+    percent, note = _validate(percent, note)
+    if milestone_id is not None and (isinstance(milestone_id, bool) or not isinstance(milestone_id, int)):
+        raise Invalid("milestone_id is a milestone id.", fields={"milestone_id": "Invalid."})
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id)
+        require(membership, "progress.post", "Only the freelancer posts progress updates.")
+        milestone = None
+        if milestone_id is not None:
+            milestone = tx.session.scalar(select(Milestone).where(Milestone.id == milestone_id,
+                                                                  Milestone.job_id == job.id))
+            if milestone is None:
+                raise NotFound("That milestone is not part of this job.")
+        update = ProgressUpdate(job_id=job.id, author_id=actor.id, percent=percent, note=note,
+                                milestone_id=milestone_id, seq=0)
+        tx.session.add(update)
+        tx.session.flush()
+        event = tx.record(job, ev.PROGRESS_POSTED, {"progress": {
+            "id": update.id, "percent": percent, "note": note, "html": render_markdown(note),
+            "milestone": {"id": milestone.id, "title": milestone.title} if milestone else None,
+            "created_at": iso(update.created_at),
+        }}, actor)
+        update.seq = event["seq"]
+    return event
+
+
+def progress_state(job: Job) -> dict[str, Any]:
+    """Overall percent, the last update's time, and when the next one is due by the cadence."""
+    last = db.session.scalar(select(ProgressUpdate).where(ProgressUpdate.job_id == job.id)
+                             .order_by(ProgressUpdate.id.desc()).limit(1))
+    agreement = db.session.scalar(select(Agreement).where(Agreement.job_id == job.id,
+                                                          Agreement.status == "in_force"))
+    every = agreement.terms["update_every_hours"] if agreement else None
+    since = last.created_at if last else (agreement.in_force_at if agreement else None)
+    return {
+        "percent": last.percent if last else 0,
+        "last_update_at": iso(last.created_at) if last else None,
+        "update_every_hours": every,
+        "next_update_due": iso(since + timedelta(hours=every)) if every and since else None,
+    }
