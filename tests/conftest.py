@@ -84,7 +84,8 @@ def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Any:
 
     config = {
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
-        "SOCKETIO_ASYNC_MODE": "threading", "SERVER_NAME": "localhost", **FAST_HASH, **overrides,
+        "SOCKETIO_ASYNC_MODE": "threading", "SERVER_NAME": "localhost", "UPLOAD_DIR": str(instance / "uploads"),
+        **FAST_HASH, **overrides,
     }
     app = create_app(config)
     app.instance_path = str(instance)
@@ -126,14 +127,26 @@ def job(api: ApiActions, people: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- real servers and browsers
 
+def _serve(directory: Path, sqlite_template: Path) -> Any:
+    from tests.servers import LiveServer
+
+    db_path = directory / "live.db"
+    shutil.copy(sqlite_template, db_path)
+    return LiveServer(f"sqlite:///{db_path}", directory).start()
+
+
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Any]:
     """`python wsgi.py` (eventlet) on a free port with a fresh, migrated SQLite database."""
-    from tests.servers import LiveServer
+    server = _serve(tmp_path, sqlite_template)
+    yield server
+    server.stop()
 
-    db_path = tmp_path / "live.db"
-    shutil.copy(sqlite_template, db_path)
-    server = LiveServer(f"sqlite:///{db_path}", tmp_path).start()
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
+    """One live server for a whole module whose tests each make their own people and jobs."""
+    server = _serve(tmp_path_factory.mktemp("shared"), sqlite_template)
     yield server
     server.stop()
 

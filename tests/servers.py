@@ -34,6 +34,7 @@ class LiveServer:
             **os.environ, "PORT": str(self.port), "DATABASE_URL": database_url,
             "SECRET_KEY": "live-test-secret", "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024",
             "ARGON2_PARALLELISM": "1", "WORKSPACE_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1",
+            "HEAD_INTERVAL": "1", "SIGNUP_LIMIT_PER_ADDRESS": "100000/3600", "LOGIN_LIMIT_PER_ADDRESS": "100000/900", "SOCKET_RATE_LIMITS": '{"message": [2000, 10]}',
             **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -1,6 +1,7 @@
 """Configuration: defaults (the embedded setup) <- instance file <- environment <- test_config."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -44,6 +45,14 @@ DEFAULTS: dict[str, Any] = {
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
 }
 
+
+
+def _rate(value: str) -> tuple[int, int]:
+    """'10/900' -> (10 attempts, per 900 seconds)."""
+    count, window = value.split("/")
+    return int(count), int(window)
+
+
 # Environment variables read at start-up, with how to parse each one.
 ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": str,
@@ -58,6 +67,10 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "UPLOAD_DIR": str,
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
+    "LOGIN_LIMIT_PER_ACCOUNT": _rate,
+    "LOGIN_LIMIT_PER_ADDRESS": _rate,
+    "SIGNUP_LIMIT_PER_ADDRESS": _rate,
+    "SOCKET_RATE_LIMITS": lambda v: {k: tuple(x) for k, x in json.loads(v).items()},
     "ARGON2_TIME_COST": int,
     "ARGON2_MEMORY_KIB": int,
     "ARGON2_PARALLELISM": int,

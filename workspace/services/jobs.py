@@ -12,6 +12,7 @@ from workspace.domain.roles import FREELANCER
 from workspace.extensions import db
 from workspace.models import Agreement, Job, Membership, Milestone, User
 from workspace.services.access import load_member
+from workspace.services.members import unread_counts
 from workspace.services.views import job_summary, job_view, user_ref
 from workspace.tokens import public_id
 
@@ -81,6 +82,7 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
         select(Milestone).where(Milestone.job_id.in_(job_ids)).order_by(Milestone.position)
     ):
         milestones.setdefault(m.job_id, []).append(m)
+    unread = unread_counts(actor, job_ids)
     result = []
     for job, role in rows:
         agreement = in_force.get(job.id)
@@ -97,6 +99,7 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
                 "state": upcoming.state,
             } if upcoming else None,
             "owed": sum(m.amount for m in ms if m.state == "approved"),
+            "unread": unread.get(job.id, 0),
         })
         result.append(summary)
     return result

@@ -1,7 +1,6 @@
 """Progress updates from the freelancer, and the cadence they promised in the agreement."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -9,8 +8,7 @@ from sqlalchemy import select
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Invalid, NotFound
-from workspace.extensions import db
-from workspace.models import Agreement, Job, Milestone, ProgressUpdate, User
+from workspace.models import Milestone, ProgressUpdate, User
 from workspace.rendering import render_markdown
 from workspace.services.access import load_member, require
 
@@ -58,18 +56,3 @@ def post_progress(actor: User, job_id: str, percent: Any, note: Any = "", milest
         update.seq = event["seq"]
     return event
 
-
-def progress_state(job: Job) -> dict[str, Any]:
-    """Overall percent, the last update's time, and when the next one is due by the cadence."""
-    last = db.session.scalar(select(ProgressUpdate).where(ProgressUpdate.job_id == job.id)
-                             .order_by(ProgressUpdate.id.desc()).limit(1))
-    agreement = db.session.scalar(select(Agreement).where(Agreement.job_id == job.id,
-                                                          Agreement.status == "in_force"))
-    every = agreement.terms["update_every_hours"] if agreement else None
-    since = last.created_at if last else (agreement.in_force_at if agreement else None)
-    return {
-        "percent": last.percent if last else 0,
-        "last_update_at": iso(last.created_at) if last else None,
-        "update_every_hours": every,
-        "next_update_due": iso(since + timedelta(hours=every)) if every and since else None,
-    }

@@ -1,6 +1,7 @@
 """Read models: the dicts that the API, the pages and the room events all share."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from workspace.db import iso
 from workspace.domain import agreement as terms_rules
-from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, User
+from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, ProgressUpdate, User
 
 
 def user_ref(user: User) -> dict[str, Any]:
@@ -58,7 +59,22 @@ def members_view(session: Session, job: Job) -> list[dict[str, Any]]:
         select(Membership, User.name).join(User, User.id == Membership.user_id)
         .where(Membership.job_id == job.id).order_by(Membership.id)
     ).all()
-    return [{"id": m.user_id, "name": name, "role": m.role, "joined_at": iso(m.joined_at)} for m, name in rows]
+    return [{"id": m.user_id, "name": name, "role": m.role, "joined_at": iso(m.joined_at),
+             "last_read_seq": m.last_read_seq} for m, name in rows]
+
+
+def progress_view(session: Session, job: Job, in_force: Agreement | None) -> dict[str, Any]:
+    """Overall percent, the last update's time, and when the next one is due by the promised cadence."""
+    last = session.scalar(select(ProgressUpdate).where(ProgressUpdate.job_id == job.id)
+                          .order_by(ProgressUpdate.id.desc()).limit(1))
+    every = in_force.terms["update_every_hours"] if in_force else None
+    since = last.created_at if last else (in_force.in_force_at if in_force else None)
+    return {
+        "percent": last.percent if last else 0,
+        "last_update_at": iso(last.created_at) if last else None,
+        "update_every_hours": every,
+        "next_update_due": iso(since + timedelta(hours=every)) if every and since else None,
+    }
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -85,6 +101,8 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "agreement": agreement_view(session, in_force) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
         "milestones": [milestone_view(m) for m in milestones],
+        "progress": progress_view(session, job, in_force),
+        "last_read_seq": membership.last_read_seq,
     })
     return view
 
