@@ -79,9 +79,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 # ---------------------------------------------------------------- app
 
-def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Any:
+def make_test_app(database_url: str, instance: Path | str, **overrides: Any) -> Any:
     from workspace import create_app
 
+    instance = Path(instance)
     config = {
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "SOCKETIO_ASYNC_MODE": "threading", "SERVER_NAME": "localhost", "UPLOAD_DIR": str(instance / "uploads"),

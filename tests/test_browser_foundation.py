@@ -95,7 +95,7 @@ def _flow(server, contexts, shot):
 
     fran.goto(fran.url.replace("/invites", "/"))
     assert fran.locator(".job-head .badge").text_content() == "Active"
-    assert fran.locator("#timeline").get_by_text("Version 1 of the agreement is now in force.").is_visible()
+    fran.locator("#timeline").get_by_text("Version 1 of the agreement is now in force.").wait_for()
     shot(fran, "room")
     fran.goto(url + "/jobs")
     card = fran.locator(".job-card")

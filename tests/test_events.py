@@ -90,6 +90,7 @@ def test_concurrent_writers_in_several_processes_get_gap_free_seqs(app, api, peo
         p.start()
     for p in procs:
         p.join(120)
+    assert [p.exitcode for p in procs] == [0] * len(procs)
     problems = []
     while not errors.empty():
         problems.append(errors.get())

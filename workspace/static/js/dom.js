@@ -1,0 +1,50 @@
+// Small DOM helpers: build elements with text (never HTML from strings), and friendly times.
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+export function relative(iso, now = Date.now()) {
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
+  }
+  return Math.abs(seconds) < 45 ? "just now" : rtf.format(seconds, "second");
+}
+
+export function duration(ms) {
+  const minutes = Math.round(Math.abs(ms) / 60000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+export function absolute(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function timeEl(iso) {
+  return el("time", { datetime: iso, title: absolute(iso), class: "ago", text: relative(iso) });
+}
+
+// Keep every <time class="ago"> fresh.
+export function tickTimes(root = document) {
+  for (const node of root.querySelectorAll("time.ago")) node.textContent = relative(node.getAttribute("datetime"));
+}

@@ -1,0 +1,78 @@
+// The room's ordered log in the browser: keep the highest seq, drop duplicates, notice gaps,
+// and (re)join with `after` whenever we may have missed something. Rendering is someone else's job.
+
+export class RoomLog {
+  constructor({ socket, job, after = 0, pageLimit = 20, onEvents, onStatus, onResync }) {
+    this.socket = socket;
+    this.job = job;
+    this.lastSeq = after;
+    this.pageLimit = pageLimit;
+    this.onEvents = onEvents;
+    this.onStatus = onStatus || (() => {});
+    this.onResync = onResync || (() => location.reload());
+    this.joining = false;
+    this.again = false;
+    this.queue = [];
+  }
+
+  start() {
+    this.socket.on("connect", () => this.join());
+    this.socket.on("disconnect", () => this.onStatus("reconnecting"));
+    this.socket.io.on("reconnect_attempt", () => this.onStatus("reconnecting"));
+    this.socket.on("connect_error", () => this.onStatus("reconnecting"));
+    this.socket.on("event", (event) => this.receive(event));
+    this.socket.on("head", (head) => {
+      if (head.job === this.job && head.last_seq > this.lastSeq) this.join();
+    });
+    this.socket.on("resync_required", (data) => { if (data.job === this.job) this.onResync(); });
+    if (this.socket.connected) this.join();
+  }
+
+  receive(event) {
+    if (event.job !== this.job) return;
+    if (this.joining) this.queue.push(event);
+    else this.apply([event]);
+  }
+
+  // Apply events in seq order: duplicates are dropped, a gap triggers a join from lastSeq.
+  apply(events) {
+    const fresh = [];
+    for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
+      if (event.seq <= this.lastSeq) continue;
+      if (event.seq > this.lastSeq + 1) { this.join(); break; }
+      fresh.push(event);
+      this.lastSeq = event.seq;
+    }
+    if (fresh.length) this.onEvents(fresh);
+  }
+
+  async join() {
+    if (this.joining) { this.again = true; return; }
+    this.joining = true;
+    this.onStatus("syncing");
+    let failed = false;
+    try {
+      for (let page = 0; page < this.pageLimit; page += 1) {
+        const ack = await this.socket.timeout(15000).emitWithAck("join", { job: this.job, after: this.lastSeq });
+        if (!ack.ok) {
+          if (ack.error?.code === "resync_required") this.onResync();
+          else this.onStatus("error", ack.error);
+          failed = true;
+          break;
+        }
+        this.apply(ack.events);
+        if (!ack.more) break;
+      }
+    } catch {
+      failed = true; // timed out: the connection is probably gone; reconnect will join again
+      this.onStatus("reconnecting");
+    } finally {
+      this.joining = false;
+      const queued = this.queue;
+      this.queue = [];
+      this.apply(queued);
+      if (!failed) this.onStatus("live");
+      if (this.again) { this.again = false; this.join(); }
+    }
+  }
+}

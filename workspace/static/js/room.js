@@ -1,0 +1,373 @@
+// The room page: live timeline, composer, presence, typing, read receipts, progress and cadence.
+import { io } from "../vendor/socket.io.esm.min.js";
+import { RoomLog } from "./room-log.js";
+import { Timeline, bar } from "./timeline.js";
+import { api, upload } from "./http.js";
+import { el, duration, relative, tickTimes } from "./dom.js";
+
+const state = JSON.parse(document.getElementById("room-state").textContent);
+const job = state.job.id;
+const me = state.me;
+const $ = (id) => document.getElementById(id);
+
+const reads = new Map(state.job.members.map((m) => [m.id, m.last_read_seq]));
+const members = new Map(state.job.members.map((m) => [m.id, m]));
+let myRead = state.job.last_read_seq;
+const initialAfter = Math.max(0, state.job.last_seq - 50);
+
+const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
+window.__room = { socket }; // for tests and debugging
+
+// ---------------------------------------------------------------- timeline
+
+const scroller = $("timeline-scroll");
+const timeline = new Timeline({
+  list: $("timeline"), me, job,
+  onReply: state.can_post ? startReply : null,
+  onEdit: state.can_post ? startEdit : null,
+  onDelete: state.can_post ? deleteMessage : null,
+});
+let dividerShown = false;
+
+function nearBottom() {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+}
+
+function scrollToBottom() {
+  scroller.scrollTop = scroller.scrollHeight;
+  $("new-below").hidden = true;
+}
+
+function onEvents(events) {
+  const stick = nearBottom() || events.some((e) => e.actor?.id === me.id);
+  if (!dividerShown) {
+    const firstUnread = events.find((e) => e.seq > myRead && e.actor?.id !== me.id);
+    if (firstUnread && myRead > 0) {
+      const before = events.slice(0, events.indexOf(firstUnread));
+      timeline.append(before);
+      $("timeline").append(el("li", { class: "unread-divider", id: "unread-divider" }, el("span", { text: "New since your last visit" })));
+      events = events.slice(events.indexOf(firstUnread));
+    }
+    dividerShown = true;
+  }
+  timeline.append(events);
+  for (const event of events) applyToPage(event);
+  if (stick) scrollToBottom(); else $("new-below").hidden = false;
+  $("empty-room").hidden = timeline.lastSeq > 0 || $("timeline").children.length > 0;
+  renderSeenBy();
+  scheduleRead();
+}
+
+// What an event changes outside the timeline (header, sidebar).
+function applyToPage(event) {
+  const d = event.data || {};
+  if (event.type === "message.posted" && d.message.client_ref) {
+    document.querySelector(`.pending[data-client-ref="${CSS.escape(d.message.client_ref)}"]`)?.remove();
+    pending.delete(d.message.client_ref);
+  }
+  if (event.type === "progress.posted") {
+    state.progress.percent = d.progress.percent;
+    state.progress.last_update_at = d.progress.created_at;
+    if (state.progress.update_every_hours) {
+      state.progress.next_update_due = new Date(Date.parse(d.progress.created_at) + state.progress.update_every_hours * 3600000).toISOString();
+    }
+    renderProgress();
+  }
+  if (event.type === "member.joined") members.set(d.user.id, { ...d.user, role: d.role });
+  if (event.type === "member.removed") {
+    members.delete(d.user.id);
+    if (d.user.id === me.id) showStatus("error", { message: "You were removed from this job." });
+  }
+  if ((event.type === "agreement.in_force" || event.type === "agreement.proposed") && event.seq > state.job.last_seq) {
+    $("terms-changed").hidden = false; // only news that arrived after this page was drawn
+  }
+}
+
+const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: showStatus });
+log.start();
+
+// Older history, paged by seq, when scrolling to the top.
+let loadingOlder = false;
+async function loadOlder() {
+  const before = timeline.firstSeq ?? initialAfter + 1;
+  if (loadingOlder || before <= 1) return;
+  loadingOlder = true;
+  $("load-older").textContent = "Loading…";
+  const page = await api("GET", `/api/v1/jobs/${job}/events?before=${before}&limit=50`);
+  loadingOlder = false;
+  $("load-older").textContent = "Load earlier";
+  if (!page.ok) return;
+  const height = scroller.scrollHeight;
+  timeline.prepend(page.events);
+  scroller.scrollTop += scroller.scrollHeight - height;
+  $("load-older").hidden = !page.more;
+}
+$("load-older").hidden = initialAfter === 0;
+$("load-older").addEventListener("click", loadOlder);
+new IntersectionObserver((entries) => {
+  if (entries.some((e) => e.isIntersecting) && !$("load-older").hidden) loadOlder();
+}, { root: scroller }).observe($("load-older"));
+$("new-below").addEventListener("click", scrollToBottom);
+scroller.addEventListener("scroll", () => { if (nearBottom()) $("new-below").hidden = true; });
+
+// ---------------------------------------------------------------- connection status
+
+let wasDown = false;
+function showStatus(status, error) {
+  const box = $("conn-status");
+  if (status === "reconnecting") {
+    wasDown = true;
+    box.textContent = "Reconnecting…";
+    box.className = "conn-status warn";
+    box.hidden = false;
+  } else if (status === "syncing") {
+    if (wasDown) { box.textContent = "Catching up…"; box.hidden = false; }
+  } else if (status === "live") {
+    wasDown = false;
+    box.hidden = true;
+  } else if (status === "error") {
+    box.textContent = error?.message || "Something went wrong.";
+    box.className = "conn-status bad";
+    box.hidden = false;
+  }
+  document.body.dataset.connection = status;
+}
+
+// ---------------------------------------------------------------- read receipts and "seen by"
+
+let readTimer = null;
+function scheduleRead() {
+  if (readTimer || document.visibilityState !== "visible" || log.lastSeq <= myRead) return;
+  readTimer = setTimeout(async () => {
+    readTimer = null;
+    const seq = log.lastSeq;
+    const ack = await socket.timeout(10000).emitWithAck("read", { job, seq }).catch(() => null);
+    if (ack?.ok) { myRead = ack.last_read_seq; reads.set(me.id, myRead); renderSeenBy(); }
+  }, 700);
+}
+document.addEventListener("visibilitychange", scheduleRead);
+socket.on("read", (r) => {
+  if (r.job !== job) return;
+  reads.set(r.user.id, Math.max(reads.get(r.user.id) || 0, r.seq));
+  renderSeenBy();
+});
+
+function renderSeenBy() {
+  const last = timeline.lastMessage();
+  const box = $("seen-by");
+  if (!last) { box.textContent = ""; return; }
+  const others = [...members.values()].filter((m) => m.id !== last.message?.author.id);
+  const seen = others.filter((m) => (reads.get(m.id) || 0) >= last.seq);
+  box.textContent = !seen.length ? "" : seen.length === others.length && others.length > 1
+    ? "Seen by everyone" : `Seen by ${seen.map((m) => (m.id === me.id ? "you" : m.name)).join(", ")}`;
+}
+
+// ---------------------------------------------------------------- presence and typing
+
+socket.on("presence", (p) => {
+  if (p.job !== job) return;
+  const here = $("here");
+  here.replaceChildren(...p.watching.map((m) => el("li", { title: `${m.name} (${m.role})` },
+    el("span", { class: `avatar role-${m.role}`, "aria-hidden": "true", text: m.name.slice(0, 1).toUpperCase() }),
+    el("span", { class: "here-name", text: m.id === me.id ? "You" : m.name }))));
+  $("here-count").textContent = String(p.watching.length);
+});
+
+const typists = new Map();
+socket.on("typing", (t) => {
+  if (t.job !== job || t.user.id === me.id) return;
+  clearTimeout(typists.get(t.user.id)?.timer);
+  typists.set(t.user.id, { name: t.user.name, timer: setTimeout(() => { typists.delete(t.user.id); renderTyping(); }, 5000) });
+  renderTyping();
+});
+function renderTyping() {
+  const names = [...typists.values()].map((t) => t.name);
+  $("typing").textContent = names.length ? `${names.join(" and ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+}
+
+// ---------------------------------------------------------------- progress, cadence and deadline
+
+function renderProgress() {
+  const p = state.progress;
+  $("percent").textContent = `${p.percent}%`;
+  $("progress-bar").replaceChildren(bar(p.percent));
+  $("last-update").textContent = p.last_update_at ? `Last update ${relative(p.last_update_at)}` : "No progress update yet";
+  const due = $("next-update");
+  if (p.next_update_due) {
+    const left = Date.parse(p.next_update_due) - Date.now();
+    due.textContent = left >= 0 ? `Next update due in ${duration(left)}` : `Update overdue by ${duration(left)}`;
+    due.className = left >= 0 ? "muted small" : "overdue small";
+    $("cadence-badge").hidden = left >= 0;
+  } else {
+    due.textContent = p.update_every_hours ? "" : "No update cadence agreed yet";
+    $("cadence-badge").hidden = true;
+  }
+  if (state.deadline) {
+    const days = Math.ceil((Date.parse(state.deadline + "T23:59:59Z") - Date.now()) / 86400000);
+    $("deadline").textContent = days >= 0 ? `Deadline in ${days} day${days === 1 ? "" : "s"}` : `Deadline passed ${-days} day${days === -1 ? "" : "s"} ago`;
+    $("deadline").className = days >= 0 ? "" : "overdue";
+  }
+}
+renderProgress();
+setInterval(() => { renderProgress(); tickTimes(); }, 30000);
+
+const progressForm = $("progress-form");
+if (progressForm) {
+  const range = progressForm.querySelector("input[type=range]");
+  const number = progressForm.querySelector("input[type=number]");
+  range.value = number.value = state.progress.percent;
+  range.addEventListener("input", () => { number.value = range.value; });
+  number.addEventListener("input", () => { range.value = number.value; });
+  progressForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const payload = { job, percent: Number(number.value), note: progressForm.note.value };
+    if (progressForm.milestone.value) payload.milestone_id = Number(progressForm.milestone.value);
+    const button = progressForm.querySelector("button");
+    button.disabled = true;
+    const ack = await socket.timeout(15000).emitWithAck("progress", payload).catch(() => ({ ok: false, error: { message: "Not connected; try again." } }));
+    button.disabled = false;
+    $("progress-error").hidden = ack.ok;
+    if (ack.ok) progressForm.note.value = "";
+    else $("progress-error").textContent = ack.error.message;
+  });
+}
+
+// ---------------------------------------------------------------- composer
+
+const composer = $("composer");
+const pending = new Map(); // client_ref -> payload, until its event arrives
+let replyTo = null;
+let files = []; // {file, id, done, error, node}
+
+function startReply(message) {
+  replyTo = message;
+  $("reply-banner").hidden = false;
+  $("reply-name").textContent = message.author.name;
+  $("message-body").focus();
+}
+
+function cancelReply() {
+  replyTo = null;
+  $("reply-banner").hidden = true;
+}
+
+async function sendPending(ref) {
+  const payload = pending.get(ref);
+  if (!payload) return;
+  const node = document.querySelector(`.pending[data-client-ref="${CSS.escape(ref)}"]`);
+  node?.classList.remove("failed");
+  node?.querySelector(".pending-state")?.replaceChildren("Sending…");
+  let ack;
+  try {
+    ack = await socket.timeout(15000).emitWithAck("message", payload);
+  } catch {
+    node?.querySelector(".pending-state")?.replaceChildren("Waiting for the connection…");
+    return; // re-sent on reconnect; client_ref keeps it from posting twice
+  }
+  if (ack.ok) {
+    log.apply([ack.event]);
+    return;
+  }
+  node?.classList.add("failed");
+  node?.querySelector(".pending-state")?.replaceChildren(
+    ack.error.message, " ", el("button", { class: "link", type: "button", text: "Retry", onclick: () => sendPending(ref) }));
+}
+socket.on("connect", () => { for (const ref of pending.keys()) sendPending(ref); });
+
+if (composer) {
+  const body = $("message-body");
+  let lastTyping = 0;
+  body.addEventListener("input", () => {
+    body.style.height = "auto";
+    body.style.height = `${Math.min(body.scrollHeight, 200)}px`;
+    if (Date.now() - lastTyping > 2500 && body.value.trim()) {
+      lastTyping = Date.now();
+      socket.emit("typing", { job });
+    }
+  });
+  body.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
+  });
+  $("cancel-reply").addEventListener("click", cancelReply);
+  $("file-input").addEventListener("change", (e) => {
+    for (const file of e.target.files) addFile(file);
+    e.target.value = "";
+  });
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = body.value.trim();
+    if (files.some((f) => !f.done && !f.error)) { showComposerError("Wait for the files to finish uploading."); return; }
+    const ids = files.filter((f) => f.id).map((f) => f.id);
+    if (!text && !ids.length) return;
+    if (text.length > 10000) { showComposerError(`Messages are limited to 10,000 characters (${text.length.toLocaleString()} now).`); return; }
+    const ref = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    const payload = { job, body: text, client_ref: ref };
+    if (replyTo) payload.reply_to = replyTo.id;
+    if (ids.length) payload.attachments = ids;
+    pending.set(ref, payload);
+    $("timeline").append(el("li", { class: "event event-message mine pending", dataset: { clientRef: ref } },
+      el("div", { class: "message-head" }, el("strong", { text: "You" }), " ", el("span", { class: "pending-state muted small", text: "Sending…" })),
+      el("div", { class: "bubble" }, el("p", { text: text || `${ids.length} file(s)` }))));
+    scrollToBottom();
+    body.value = "";
+    body.style.height = "auto";
+    files = [];
+    $("pending-files").replaceChildren();
+    cancelReply();
+    showComposerError("");
+    sendPending(ref);
+  });
+}
+
+function showComposerError(message) {
+  $("composer-error").textContent = message;
+  $("composer-error").hidden = !message;
+}
+
+async function addFile(file) {
+  const entry = { file, id: null, done: false, error: null };
+  const progress = el("progress", { max: "1", value: "0" });
+  entry.node = el("li", {}, el("span", { text: file.name }), " ", progress,
+    el("button", { class: "link", type: "button", text: "Remove", onclick: () => { files = files.filter((f) => f !== entry); entry.node.remove(); } }));
+  files.push(entry);
+  $("pending-files").append(entry.node);
+  const result = await upload(`/api/v1/jobs/${job}/attachments`, file, (fraction) => { progress.value = fraction; });
+  if (result.ok) {
+    entry.id = result.attachment.id;
+    entry.done = true;
+    progress.replaceWith(el("span", { class: "muted small", text: "ready" }));
+  } else {
+    entry.error = result.error.message;
+    progress.replaceWith(el("span", { class: "field-error", text: result.error.message }));
+  }
+}
+
+// ---------------------------------------------------------------- edit and delete
+
+function startEdit(message) {
+  const node = document.querySelector(`[data-message-id="${message.id}"] .bubble`);
+  if (!node) return;
+  const area = el("textarea", { class: "edit-area", rows: "3" });
+  area.value = message.body;
+  const error = el("p", { class: "field-error", hidden: true });
+  const save = el("button", { class: "button small primary", type: "button", text: "Save" });
+  const cancel = el("button", { class: "button small", type: "button", text: "Cancel", onclick: () => timeline.update(timeline.messages.get(message.id)) });
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    const ack = await socket.timeout(15000).emitWithAck("edit_message", { job, id: message.id, body: area.value })
+      .catch(() => ({ ok: false, error: { message: "Not connected; try again." } }));
+    save.disabled = false;
+    if (ack.ok) log.apply([ack.event]);
+    else { error.textContent = ack.error.message; error.hidden = false; }
+  });
+  node.replaceChildren(area, error, el("div", { class: "actions" }, save, cancel));
+  area.focus();
+}
+
+async function deleteMessage(message) {
+  if (!confirm("Delete this message? Everyone will see that it was deleted.")) return;
+  const ack = await socket.timeout(15000).emitWithAck("delete_message", { job, id: message.id })
+    .catch(() => ({ ok: false, error: { message: "Not connected; try again." } }));
+  if (ack.ok) log.apply([ack.event]);
+  else showStatus("error", ack.error);
+}

@@ -1,0 +1,172 @@
+// The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
+import { el, timeEl } from "./dom.js";
+import { formatMoney } from "./money.js";
+
+const EDIT_WINDOW_MS = 15 * 60 * 1000;
+
+export class Timeline {
+  constructor({ list, me, job, onReply, onEdit, onDelete }) {
+    this.list = list;
+    this.me = me;
+    this.job = job;
+    this.onReply = onReply;
+    this.onEdit = onEdit;
+    this.onDelete = onDelete;
+    this.messages = new Map(); // id -> latest message entity seen (edits and deletes may arrive first)
+    this.firstSeq = null;
+    this.lastSeq = 0;
+  }
+
+  // Newest events, in order, at the bottom.
+  append(events) {
+    for (const event of events) {
+      const node = this.render(event);
+      if (node) this.list.append(node);
+      if (this.firstSeq === null) this.firstSeq = event.seq;
+      this.lastSeq = Math.max(this.lastSeq, event.seq);
+    }
+  }
+
+  // Older history, in order, at the top (scroll-back).
+  prepend(events) {
+    const fragment = document.createDocumentFragment();
+    for (const event of events) {
+      const node = this.render(event);
+      if (node) fragment.append(node);
+    }
+    this.list.prepend(fragment);
+    if (events.length) this.firstSeq = Math.min(this.firstSeq ?? Infinity, events[0].seq);
+  }
+
+  render(event) {
+    const d = event.data || {};
+    const who = event.actor?.name || "Workspace";
+    switch (event.type) {
+      case "message.posted":
+        return this.messageNode(this.remember(d.message, event.seq), event);
+      case "message.edited":
+      case "message.deleted":
+        this.update(this.remember(d.message));
+        return null; // shown on the message itself
+      case "progress.posted":
+        return this.item(event, "progress", el("div", { class: "progress-event" },
+          el("div", { class: "progress-line" },
+            el("strong", { text: who }), ` reported ${d.progress.percent}%`,
+            d.progress.milestone ? ` on “${d.progress.milestone.title}”` : "", "."),
+          bar(d.progress.percent),
+          d.progress.html ? html("div", "prose note", d.progress.html) : null));
+      case "job.created":
+        return this.system(event, [el("strong", { text: who }), " created the job."]);
+      case "member.joined":
+        return this.system(event, [el("strong", { text: d.user.name }), ` joined as ${d.role}.`]);
+      case "member.removed":
+        return this.system(event, [el("strong", { text: d.user.name }), ` was removed from the job.`]);
+      case "agreement.proposed":
+        return this.system(event, [el("strong", { text: who }),
+          ` proposed terms, version ${d.agreement.version} (${formatMoney(d.agreement.total, d.agreement.terms.currency)}). `,
+          el("a", { href: `/jobs/${this.job}/agreement`, text: "Review" })], "agreement");
+      case "agreement.accepted":
+        return this.system(event, [el("strong", { text: who }), ` accepted version ${d.version}.`], "agreement");
+      case "agreement.in_force":
+        return this.system(event, [`Version ${d.agreement.version} of the agreement is now in force.`], "agreement");
+      default:
+        return this.system(event, [el("strong", { text: who }), ` ${event.type.replace(/[._]/g, " ")}.`]);
+    }
+  }
+
+  // Keep the newest state of each message: an edit or delete seen before the post (scroll-back) wins.
+  remember(message, seq) {
+    const known = this.messages.get(message.id);
+    const latest = known && rank(known) > rank(message) ? known : message;
+    const merged = { ...latest, seq: seq ?? known?.seq ?? latest.seq };
+    this.messages.set(message.id, merged);
+    return merged;
+  }
+
+  item(event, kind, ...children) {
+    return el("li", { class: `event event-${kind}`, dataset: { seq: event.seq } }, ...children);
+  }
+
+  system(event, parts, kind = "system") {
+    return this.item(event, kind, el("p", {}, ...parts, " ", timeEl(event.at)));
+  }
+
+  messageNode(message, event) {
+    const mine = message.author.id === this.me.id;
+    const node = this.item(event, `message${mine ? " mine" : ""}`);
+    node.dataset.messageId = message.id;
+    if (message.client_ref) node.dataset.clientRef = message.client_ref;
+    this.fill(node, message);
+    return node;
+  }
+
+  update(message) {
+    const node = this.list.querySelector(`[data-message-id="${message.id}"]`);
+    if (node) this.fill(node, message);
+  }
+
+  fill(node, message) {
+    node.replaceChildren();
+    const mine = message.author.id === this.me.id;
+    const head = el("div", { class: "message-head" },
+      el("strong", { text: mine ? "You" : message.author.name }), " ", timeEl(message.created_at),
+      message.edited_at && !message.deleted ? el("span", { class: "muted small", text: " · edited" }) : null);
+    const bubble = el("div", { class: "bubble" });
+    if (message.reply_to) {
+      bubble.append(el("blockquote", { class: "reply-quote" },
+        el("strong", { text: message.reply_to.author.name }), ": ", message.reply_to.excerpt || "(deleted)"));
+    }
+    if (message.deleted) {
+      bubble.append(el("p", { class: "deleted", text: "Message deleted" }));
+    } else {
+      if (message.html) bubble.append(html("div", "prose", message.html));
+      if (message.attachments?.length) bubble.append(this.files(message.attachments));
+    }
+    node.append(head, bubble);
+    if (!message.deleted) {
+      const actions = el("div", { class: "message-actions" });
+      if (this.onReply) actions.append(el("button", { class: "link", type: "button", text: "Reply", onclick: () => this.onReply(message) }));
+      const age = Date.now() - new Date(message.created_at).getTime();
+      if (mine && age < EDIT_WINDOW_MS && this.onEdit) {
+        actions.append(el("button", { class: "link", type: "button", text: "Edit", onclick: () => this.onEdit(message) }));
+      }
+      if (mine && this.onDelete) actions.append(el("button", { class: "link", type: "button", text: "Delete", onclick: () => this.onDelete(message) }));
+      node.append(actions);
+    }
+  }
+
+  files(attachments) {
+    return el("ul", { class: "files" }, attachments.map((a) => el("li", {},
+      a.thumb_url
+        ? el("a", { href: a.url, target: "_blank", rel: "noopener" }, el("img", { src: a.thumb_url, alt: a.name, class: "thumb", loading: "lazy" }))
+        : el("a", { href: a.url, class: "file-link" }, a.name, el("span", { class: "muted small", text: ` ${size(a.size)}` })))));
+  }
+
+  lastMessage() {
+    const nodes = this.list.querySelectorAll(".event-message[data-message-id]");
+    const node = nodes[nodes.length - 1];
+    return node ? { node, seq: Number(node.dataset.seq), message: this.messages.get(Number(node.dataset.messageId)) } : null;
+  }
+}
+
+const rank = (m) => (m.deleted ? Infinity : m.edited_at ? Date.parse(m.edited_at) : 0);
+
+export function bar(percent) {
+  const fill = el("span", { class: "bar-fill" });
+  fill.style.width = `${percent}%`;
+  return el("div", { class: "bar", role: "img", "aria-label": `${percent}% done` }, fill);
+}
+
+function html(tag, className, sanitized) {
+  // Message and note HTML is rendered and sanitized on the server (Markdown, no raw HTML, nh3).
+  const node = document.createElement(tag);
+  node.className = className;
+  node.innerHTML = sanitized;
+  return node;
+}
+
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1048576) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
