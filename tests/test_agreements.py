@@ -164,6 +164,8 @@ def test_agreement_events_are_recorded_in_order(api, people, job):
     api.accept(c, job["id"], 1)
     types = [e["type"] for e in api.events(f, job["id"])["events"]]
     assert types == ["job.created", "member.joined", "member.joined", "agreement.proposed",
-                     "agreement.accepted", "agreement.in_force"]
-    in_force = api.events(f, job["id"])["events"][-1]
+                     "agreement.accepted", "agreement.in_force", "upfront.requested"]
+    in_force = api.events(f, job["id"])["events"][-2]
     assert in_force["data"]["job_status"] == "active" and len(in_force["data"]["milestones"]) == 2
+    upfront = api.events(f, job["id"])["events"][-1]
+    assert upfront["data"]["amount"] == 10000 and upfront["data"]["balances"]["owed"] == 10000

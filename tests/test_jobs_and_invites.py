@@ -103,7 +103,7 @@ def test_dashboard_lists_my_jobs_with_role_deadline_and_next_milestone(api, peop
     assert len(mine) == 1
     row = mine[0]
     assert row["role"] == "client" and row["status"] == "active" and row["deadline"] == body["deadline"]
-    assert row["next_milestone"]["title"] == "Concepts" and row["owed"] == 0
+    assert row["next_milestone"]["title"] == "Concepts" and row["owed"] == 10000  # the upfront portion
     assert api.ok("GET", "/jobs", outsider)["jobs"] == []
 
 

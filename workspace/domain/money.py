@@ -23,7 +23,9 @@ EXPONENTS: dict[str, int] = {
     **{c: 4 for c in _FOUR.split()},
 }
 CURRENCIES = tuple(sorted(EXPONENTS))
-MAX_AMOUNT = 10**13  # minor units; far above any real job, far below 64-bit limits
+MAX_AMOUNT = 10**13
+PAYMENT_METHODS = {"bank_transfer": "Bank transfer", "paypal": "PayPal", "wise": "Wise", "card": "Card",
+                   "cash": "Cash", "other": "Other"}  # minor units; far above any real job, far below 64-bit limits
 
 _MAJOR = re.compile(r"^\s*(\d{1,3}(?:[ ,]\d{3})+|\d+)(?:\.(\d+))?\s*$")
 

@@ -18,6 +18,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "message.post": frozenset({FREELANCER, CLIENT}),
     "progress.post": frozenset({FREELANCER}),
     "file.upload": frozenset({FREELANCER, CLIENT}),
+    "payment.send": frozenset({CLIENT}),
+    "payment.confirm": frozenset({FREELANCER}),
+    "change_order.propose": frozenset({FREELANCER}),
+    "review.leave": frozenset({FREELANCER, CLIENT}),
 }
 
 

@@ -3,10 +3,12 @@ from workspace.models.accounts import ApiToken, LoginSession, User
 from workspace.models.agreements import Acceptance, Agreement
 from workspace.models.events import Event
 from workspace.models.jobs import Invite, Job, Membership
-from workspace.models.milestones import Milestone
+from workspace.models.milestones import Milestone, Submission
+from workspace.models.money import IdempotencyRecord, LedgerEntry, LedgerTransaction, Payment, Review
 from workspace.models.room import Attachment, Message, ProgressUpdate
 
 __all__ = [
     "Acceptance", "Agreement", "ApiToken", "Attachment", "Event", "Invite", "Job", "LoginSession",
-    "Membership", "Message", "Milestone", "ProgressUpdate", "User",
+    "IdempotencyRecord", "LedgerEntry", "LedgerTransaction", "Membership", "Message", "Milestone", "Payment",
+    "ProgressUpdate", "Review", "Submission", "User",
 ]

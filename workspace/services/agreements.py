@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from workspace.db import Transaction, transaction, utcnow
 from workspace.domain import event_types as ev
-from workspace.domain.agreement import terms_hash, validate_terms
-from workspace.domain.errors import Conflict, NotFound
+from workspace.domain import ledger as ledger_rules
+from workspace.domain.agreement import terms_hash, total, upfront_due, validate_terms
+from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
 from workspace.models import Acceptance, Agreement, Job, User
+from workspace.services import ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
 from workspace.services.views import agreement_view
@@ -33,6 +35,10 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
         current = tx.session.scalars(
             select(Agreement).where(Agreement.job_id == job.id, Agreement.status.in_(("in_force", "proposed")))
         ).all()
+        in_force = next((v for v in current if v.status == "in_force"), None)
+        if in_force is not None and in_force.terms["currency"] != terms["currency"]:
+            raise Invalid("The currency cannot change once terms are in force.",
+                          fields={"currency": f"Stays {in_force.terms['currency']}."})
         for version in current:
             if version.terms_hash == digest:
                 raise Conflict(f"These terms are the same as version {version.version}; change something first.")
@@ -98,15 +104,24 @@ def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:
     )
     if previous is not None:
         previous.status = "replaced"
+    old_total, old_upfront = (total(previous.terms), upfront_due(previous.terms)) if previous else (0, 0)
     agreement.status, agreement.in_force_at = "in_force", utcnow()
     job.in_force_version = agreement.version
     if job.status == "draft":
         job.status = "active"
     milestones = apply_plan(tx.session, job, agreement.version, agreement.terms)
+    new_upfront = upfront_due(agreement.terms)
+    ledger.post(tx.session, job, ledger_rules.AGREEMENT, f"agreement:{agreement.version}",
+                ledger_rules.agreement_in_force(old_total, total(agreement.terms), old_upfront, new_upfront))
+    balances = ledger.balances(tx.session, job.id)
     tx.record(job, ev.AGREEMENT_IN_FORCE, {
         "agreement": agreement_view(tx.session, agreement), "job_status": job.status,
-        "milestones": milestones,
+        "milestones": milestones, "balances": balances,
     }, None)
+    if new_upfront > old_upfront:
+        tx.record(job, ev.UPFRONT_REQUESTED, {
+            "amount": new_upfront - old_upfront, "currency": agreement.terms["currency"], "balances": balances,
+        }, None)
 
 
 def get_agreement(actor: User, job_id: str, version: int) -> dict[str, Any]:

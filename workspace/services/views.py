@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 
 from workspace.db import iso
 from workspace.domain import agreement as terms_rules
-from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, ProgressUpdate, User
+from workspace.domain.money import PAYMENT_METHODS
+from workspace.models import (
+    Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Submission, User,
+)
+from workspace.services.ledger import balances
 
 
 def user_ref(user: User) -> dict[str, Any]:
@@ -45,13 +49,39 @@ def agreement_view(session: Session, agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def milestone_view(m: Milestone) -> dict[str, Any]:
+def milestone_view(m: Milestone, submission: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": m.id, "position": m.position, "title": m.title, "amount": m.amount,
         "currency": m.currency, "due": m.due.isoformat(), "state": m.state,
         "criteria": list(m.criteria or []), "revisions_included": m.revisions_included,
         "revisions_used": m.revisions_used,
+        "submitted_at": iso(m.submitted_at) if m.submitted_at else None,
+        "review_due_at": iso(m.review_due_at) if m.review_due_at else None,
+        "approved_at": iso(m.approved_at) if m.approved_at else None,
+        "auto_approved": m.auto_approved, "paid_at": iso(m.paid_at) if m.paid_at else None,
+        "cancel_requested_by": m.cancel_requested_by, "submission": submission,
     }
+
+
+def submission_view(session: Session, s: Submission) -> dict[str, Any]:
+    from workspace.rendering import render_markdown
+    from workspace.services.attachments import attachment_view
+
+    files = session.scalars(select(Attachment).where(Attachment.submission_id == s.id).order_by(Attachment.id))
+    return {
+        "id": s.id, "number": s.number, "note": s.note, "html": render_markdown(s.note),
+        "submitted_at": iso(s.submitted_at), "review_due_at": iso(s.review_due_at),
+        "decision": s.decision, "decided_at": iso(s.decided_at) if s.decided_at else None,
+        "reason": s.reason, "criteria": list(s.criteria or []), "out_of_scope": s.out_of_scope,
+        "revision": s.revision, "attachments": [attachment_view(a) for a in files],
+    }
+
+
+def milestone_detail(session: Session, m: Milestone) -> dict[str, Any]:
+    """A milestone with its latest submission: the full entity that events and the panel share."""
+    latest = session.scalar(select(Submission).where(Submission.milestone_id == m.id)
+                            .order_by(Submission.number.desc()).limit(1))
+    return milestone_view(m, submission_view(session, latest) if latest else None)
 
 
 def members_view(session: Session, job: Job) -> list[dict[str, Any]]:
@@ -100,8 +130,10 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "members": members_view(session, job),
         "agreement": agreement_view(session, in_force) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
-        "milestones": [milestone_view(m) for m in milestones],
+        "milestones": [milestone_detail(session, m) for m in milestones],
         "progress": progress_view(session, job, in_force),
+        "balances": balances(session, job.id),
+        "payments": payments_view(session, job.id),
         "last_read_seq": membership.last_read_seq,
     })
     return view
@@ -112,3 +144,22 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def payments_view(session: Session, job_id: int) -> list[dict[str, Any]]:
+    return [payment_view(session, p) for p in session.scalars(select(Payment).where(Payment.job_id == job_id)
+                                                                 .order_by(Payment.id))]
+
+
+def payment_view(session: Session, p: Payment) -> dict[str, Any]:
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(
+        [i for i in (p.sent_by_id, p.confirmed_by_id) if i is not None]))).all())
+    return {
+        "id": p.id, "amount": p.amount, "currency": p.currency, "method": p.method,
+        "method_label": PAYMENT_METHODS.get(p.method, p.method), "reference": p.reference, "note": p.note,
+        "status": p.status, "sent_by": {"id": p.sent_by_id, "name": names.get(p.sent_by_id)},
+        "sent_at": iso(p.sent_at), "confirmed_at": iso(p.confirmed_at) if p.confirmed_at else None,
+        "confirmed_by": {"id": p.confirmed_by_id, "name": names.get(p.confirmed_by_id)} if p.confirmed_by_id else None,
+        "dispute_reason": p.dispute_reason,
+        "receipt_url": f"/api/v1/payments/{p.id}/receipt.pdf" if p.status == "confirmed" else None,
+    }

@@ -11,7 +11,7 @@ from workspace.domain.agreement import diff_terms, scope_diff
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.money import CURRENCIES
 from workspace.domain.roles import can
-from workspace.services import agreements, invites, jobs
+from workspace.services import agreements, invites, jobs, members
 from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
 from workspace.web.http import actor
 
@@ -127,3 +127,14 @@ def revoke_invite(job_id: str, invite_id: int) -> Any:
         flash(exc.message, "error")
     return redirect(url_for("rooms.invitations", job_id=job_id))
 
+
+
+@bp.post("/members/<int:user_id>/remove")
+@login_required
+def remove_member(job_id: str, user_id: int) -> Any:
+    try:
+        event = members.remove_member(actor(), job_id, user_id)
+        flash(f"{event['data']['user']['name']} was removed; they no longer see this job.", "info")
+    except (Conflict, NotFound) as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("rooms.invitations", job_id=job_id))
