@@ -25,11 +25,13 @@ NOTE_MAX, REASON_MAX = 10_000, 5_000
 MILESTONE_NOT_FOUND = "No such milestone, or you are not a member of its job."
 
 
-def load_milestone(session: Session, actor: User, milestone_id: Any) -> tuple[Milestone, Job, Membership]:
-    """The milestone (row-locked for the write), its job and the actor's membership; 404 for outsiders."""
+def load_milestone(session: Session, actor: User, milestone_id: Any, *, lock: bool = True
+                   ) -> tuple[Milestone, Job, Membership]:
+    """The milestone (row-locked for a write), its job and the actor's membership; 404 for outsiders."""
     if isinstance(milestone_id, bool) or not isinstance(milestone_id, int):
         raise NotFound(MILESTONE_NOT_FOUND)
-    milestone = session.scalar(select(Milestone).where(Milestone.id == milestone_id).with_for_update())
+    query = select(Milestone).where(Milestone.id == milestone_id)
+    milestone = session.scalar(query.with_for_update() if lock else query)
     if milestone is None:
         raise NotFound(MILESTONE_NOT_FOUND)
     membership = session.scalar(select(Membership).where(Membership.job_id == milestone.job_id,

@@ -41,8 +41,9 @@ def _validate(amount: Any, method: Any, reference: Any, note: Any) -> tuple[int,
 
 
 def pending_total(session: Session, job: Job) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
-                          .where(Payment.job_id == job.id, Payment.status == "sent")) or 0
+    """Money sent and not yet confirmed (int: PostgreSQL's SUM gives a Decimal)."""
+    return int(session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
+                              .where(Payment.job_id == job.id, Payment.status == "sent")) or 0)
 
 
 def record_payment(actor: User, job_id: str, amount: Any, method: Any, reference: Any = "", note: Any = "",
@@ -142,3 +143,17 @@ def list_payments(actor: User, job_id: str) -> list[dict[str, Any]]:
     job, _membership = load_member(db.session, actor, job_id)
     rows = db.session.scalars(select(Payment).where(Payment.job_id == job.id).order_by(Payment.id))
     return [payment_view(db.session, p) for p in rows]
+
+
+def load_payment_for_reading(actor: User, payment_id: Any) -> tuple[Payment, Job]:
+    """A payment and its job, for members (receipts)."""
+    if isinstance(payment_id, bool) or not isinstance(payment_id, int):
+        raise NotFound(PAYMENT_NOT_FOUND)
+    payment = db.session.get(Payment, payment_id)
+    member = payment is not None and db.session.scalar(
+        select(Membership.id).where(Membership.job_id == payment.job_id, Membership.user_id == actor.id))
+    if payment is None or not member:
+        raise NotFound(PAYMENT_NOT_FOUND)
+    job = db.session.get(Job, payment.job_id)
+    assert job is not None
+    return payment, job

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from workspace.domain.errors import Unauthorized
-from pathlib import Path
 
-from workspace.services import accounts, agreements, attachments, events, invites, jobs, members, messages, progress
+from workspace.services import (
+    accounts, agreements, attachments, change_orders, deliveries, events, feedback, invites, jobs, ledger, members,
+    messages, payments, progress, receipts,
+)
 from workspace.services.views import user_view
 from workspace.web.http import actor, client_address, json_body
 from workspace.web.openapi import openapi_document
@@ -218,3 +221,110 @@ def upload_attachment(job_id: str) -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return jsonify(openapi_document())
+
+
+def idempotency_key() -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+@bp.post("/milestones/<int:milestone_id>/submit")
+@authenticated
+def submit_milestone(milestone_id: int) -> Any:
+    body = json_body()
+    return jsonify(deliveries.submit_milestone(actor(), milestone_id, body.get("note", ""), body.get("attachments")))
+
+
+@bp.post("/milestones/<int:milestone_id>/approve")
+@authenticated
+def approve_milestone(milestone_id: int) -> Any:
+    json_body()  # no fields, but a malformed body is still a 400
+    return jsonify(deliveries.approve_milestone(actor(), milestone_id, idempotency_key=idempotency_key()))
+
+
+@bp.post("/milestones/<int:milestone_id>/request-changes")
+@authenticated
+def request_changes(milestone_id: int) -> Any:
+    body = json_body()
+    return jsonify(deliveries.request_changes(actor(), milestone_id, body.get("reason"), body.get("criteria"),
+                                              body.get("out_of_scope", False)))
+
+
+@bp.post("/milestones/<int:milestone_id>/cancel")
+@authenticated
+def cancel_milestone(milestone_id: int) -> Any:
+    json_body()
+    return jsonify(deliveries.cancel_milestone(actor(), milestone_id))
+
+
+@bp.post("/milestones/<int:milestone_id>/change-order")
+@authenticated
+def change_order(milestone_id: int) -> Any:
+    body = json_body()
+    agreement = change_orders.propose_change_order(actor(), milestone_id, body.get("amount"), body.get("title"))
+    return jsonify({"agreement": agreement}), 201
+
+
+@bp.post("/jobs/<job_id>/payments")
+@authenticated
+def record_payment(job_id: str) -> Any:
+    body = json_body()
+    result = payments.record_payment(actor(), job_id, body.get("amount"), body.get("method"), body.get("reference", ""),
+                                     body.get("note", ""), idempotency_key=idempotency_key())
+    return jsonify(result), 201
+
+
+@bp.get("/jobs/<job_id>/payments")
+@authenticated
+def list_payments(job_id: str) -> Any:
+    return jsonify({"payments": payments.list_payments(actor(), job_id)})
+
+
+@bp.post("/payments/<int:payment_id>/confirm")
+@authenticated
+def confirm_payment(payment_id: int) -> Any:
+    json_body()
+    return jsonify(payments.confirm_payment(actor(), payment_id, idempotency_key=idempotency_key()))
+
+
+@bp.post("/payments/<int:payment_id>/dispute")
+@authenticated
+def dispute_payment(payment_id: int) -> Any:
+    body = json_body()
+    return jsonify(payments.dispute_payment(actor(), payment_id, body.get("reason")))
+
+
+@bp.get("/jobs/<job_id>/ledger")
+@authenticated
+def get_ledger(job_id: str) -> Any:
+    return jsonify(ledger.get_ledger(actor(), job_id))
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/payments/<int:payment_id>/receipt.pdf")
+@authenticated
+def receipt(payment_id: int) -> Any:
+    return _pdf(*receipts.receipt_pdf(actor(), payment_id))
+
+
+@bp.get("/jobs/<job_id>/statement.pdf")
+@authenticated
+def statement(job_id: str) -> Any:
+    return _pdf(*receipts.statement_pdf(actor(), job_id))
+
+
+@bp.post("/jobs/<job_id>/reviews")
+@authenticated
+def leave_review(job_id: str) -> Any:
+    body = json_body()
+    review = feedback.leave_review(actor(), job_id, body.get("rating"), body.get("text", ""),
+                                   body.get("consent_to_name", False))
+    return jsonify({"review": review}), 201
+
+
+@bp.get("/users/<int:user_id>/profile")
+def profile(user_id: int) -> Any:
+    return jsonify(feedback.public_profile(user_id))

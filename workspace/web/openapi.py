@@ -203,5 +203,67 @@ def openapi_document() -> dict[str, Any]:
                     ["file"], file={"type": "string", "format": "binary"})}}},
                 "responses": {**_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),
                               **_errors(400, 401, 403, 404, 413, 422)}}},
+            **money_paths(),
         },
+    }
+
+
+ID = {"type": "integer"}
+MILESTONE = {"name": "milestone_id", "in": "path", "required": True, "schema": ID}
+PAYMENT = {"name": "payment_id", "in": "path", "required": True, "schema": ID}
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "maxLength": 100},
+               "description": "a repeat with the same key returns the first result and changes nothing"}
+
+
+def money_paths() -> dict[str, Any]:
+    milestone = _obj(["milestone"], milestone=_ref("Milestone"))
+    paid = _obj(["payment", "balances"], payment={"type": "object"}, balances={"type": "object"})
+    return {
+        "/milestones/{milestone_id}/submit": {"post": _op("Submit a milestone for review (freelancer)", {
+            **_ok("200", "Submitted", milestone), **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
+            body=_obj([], note={"type": "string"}, attachments={"type": "array", "items": {"type": "string"}}))},
+        "/milestones/{milestone_id}/approve": {"post": _op("Approve a submission (client); money becomes owed", {
+            **_ok("200", "Approved", milestone), **_errors(400, 401, 403, 404, 409)}, params=[MILESTONE, IDEMPOTENCY])},
+        "/milestones/{milestone_id}/request-changes": {"post": _op("Request changes (client)", {
+            **_ok("200", "Changes requested", milestone), **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
+            body=_obj(["reason"], reason={"type": "string"}, criteria={"type": "array", "items": ID},
+                      out_of_scope={"type": "boolean"}))},
+        "/milestones/{milestone_id}/cancel": {"post": _op("Ask to cancel; cancelled when both sides asked", {
+            **_ok("200", "OK", milestone), **_errors(400, 401, 403, 404, 409)}, params=[MILESTONE])},
+        "/milestones/{milestone_id}/change-order": {"post": _op("Price extra work as a new agreement version", {
+            **_ok("201", "Proposed", _obj(["agreement"], agreement=_ref("Agreement"))),
+            **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
+            body=_obj(["amount"], amount={"type": "integer", "minimum": 1}, title={"type": "string"}))},
+        "/jobs/{job_id}/payments": {
+            "post": _op("Record a payment sent (client)", {**_ok("201", "Sent", paid),
+                                                           **_errors(400, 401, 403, 404, 409, 422)},
+                        params=[JOB_ID, IDEMPOTENCY],
+                        body=_obj(["amount", "method"], amount={"type": "integer", "minimum": 1},
+                                  method={"type": "string", "enum": ["bank_transfer", "paypal", "wise", "card", "cash", "other"]},
+                                  reference={"type": "string"}, note={"type": "string"})),
+            "get": _op("Payments of a job", {**_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID]),
+        },
+        "/payments/{payment_id}/confirm": {"post": _op("Confirm money arrived (freelancer)", {
+            **_ok("200", "Confirmed", paid), **_errors(400, 401, 403, 404, 409)}, params=[PAYMENT, IDEMPOTENCY])},
+        "/payments/{payment_id}/dispute": {"post": _op("Say money did not arrive (freelancer)", {
+            **_ok("200", "Disputed", paid), **_errors(400, 401, 403, 404, 409, 422)}, params=[PAYMENT],
+            body=_obj(["reason"], reason={"type": "string"}))},
+        "/payments/{payment_id}/receipt.pdf": {"get": _op("PDF receipt of a confirmed payment", {
+            "200": {"description": "PDF", "content": {"application/pdf": {}}}, **_errors(401, 404, 409)},
+            params=[PAYMENT])},
+        "/jobs/{job_id}/statement.pdf": {"get": _op("PDF statement of the job", {
+            "200": {"description": "PDF", "content": {"application/pdf": {}}}, **_errors(401, 404, 409)},
+            params=[JOB_ID])},
+        "/jobs/{job_id}/ledger": {"get": _op("The job's double-entry ledger and balances", {
+            **_ok("200", "OK", _obj(["transactions", "balances"], transactions={"type": "array", "items": _obj(
+                ["id", "kind", "at", "entries"], id=ID, kind={"type": "string"}, at={"type": "string"},
+                entries={"type": "array", "items": _obj(["account", "amount"], account={"type": "string"}, amount=ID)})},
+                balances={"type": "object", "additionalProperties": ID})), **_errors(401, 404)}, params=[JOB_ID])},
+        "/jobs/{job_id}/reviews": {"post": _op("Review the other side of a completed job", {
+            **_ok("201", "Posted"), **_errors(400, 401, 403, 404, 409, 422)}, params=[JOB_ID],
+            body=_obj(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5}, text={"type": "string"},
+                      consent_to_name={"type": "boolean"}))},
+        "/users/{user_id}/profile": {"get": _op("A person's public profile and reviews", {
+            **_ok("200", "OK"), **_errors(404)}, params=[{"name": "user_id", "in": "path", "required": True,
+                                                          "schema": ID}], auth=False)},
     }
