@@ -84,8 +84,3 @@ def public_profile(user_id: int) -> dict[str, Any]:
     average = round(sum(r["rating"] for r in reviews) / len(reviews), 1) if reviews else None
     return {"user": user_ref(user), "reviews": reviews, "average": average, "count": len(reviews)}
 
-
-def my_review(actor: User, job_id: str) -> dict[str, Any] | None:
-    job, _m = load_member(db.session, actor, job_id)
-    review = db.session.scalar(select(Review).where(Review.job_id == job.id, Review.author_id == actor.id))
-    return review_view(review, actor.name, job.title) if review else None

@@ -11,7 +11,7 @@ from workspace.db import iso
 from workspace.domain import agreement as terms_rules
 from workspace.domain.money import PAYMENT_METHODS
 from workspace.models import (
-    Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Submission, User,
+    Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Review, Submission, User,
 )
 from workspace.services.ledger import balances
 
@@ -135,6 +135,7 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "balances": balances(session, job.id),
         "payments": payments_view(session, job.id),
         "last_read_seq": membership.last_read_seq,
+        "my_review": my_review_view(session, job, membership.user_id),
     })
     return view
 
@@ -163,3 +164,8 @@ def payment_view(session: Session, p: Payment) -> dict[str, Any]:
         "dispute_reason": p.dispute_reason,
         "receipt_url": f"/api/v1/payments/{p.id}/receipt.pdf" if p.status == "confirmed" else None,
     }
+
+
+def my_review_view(session: Session, job: Job, user_id: int) -> dict[str, Any] | None:
+    review = session.scalar(select(Review).where(Review.job_id == job.id, Review.author_id == user_id))
+    return {"rating": review.rating, "text": review.text, "created_at": iso(review.created_at)} if review else None

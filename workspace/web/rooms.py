@@ -31,6 +31,7 @@ def room(job_id: str) -> Any:
         "can_post": can(job["role"], "message.post"),
         "progress": job["progress"],
         "deadline": job["agreement"]["terms"]["deadline"] if job["agreement"] else None,
+        "full_job": job,
     }
     return render_template("rooms/room.html", job=job, state=state,
                            can_post=state["can_post"], can_progress=can(job["role"], "progress.post"))

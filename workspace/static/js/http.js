@@ -2,13 +2,13 @@
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
-export async function api(method, path, body) {
+export async function api(method, path, body, headers = {}) {
   let response;
   try {
     response = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

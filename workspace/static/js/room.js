@@ -4,6 +4,7 @@ import { RoomLog } from "./room-log.js";
 import { Timeline, bar } from "./timeline.js";
 import { api, upload } from "./http.js";
 import { el, duration, relative, tickTimes } from "./dom.js";
+import { MoneyPanel } from "./money-panel.js";
 
 const state = JSON.parse(document.getElementById("room-state").textContent);
 const job = state.job.id;
@@ -73,6 +74,7 @@ function applyToPage(event) {
     }
     renderProgress();
   }
+  if (event.seq > state.job.last_seq && MONEY_EVENTS.test(event.type)) refreshPanel();
   if (event.type === "member.joined") members.set(d.user.id, { ...d.user, role: d.role });
   if (event.type === "member.removed") {
     members.delete(d.user.id);
@@ -81,6 +83,25 @@ function applyToPage(event) {
   if ((event.type === "agreement.in_force" || event.type === "agreement.proposed") && event.seq > state.job.last_seq) {
     $("terms-changed").hidden = false; // only news that arrived after this page was drawn
   }
+}
+
+// Milestones, balances, payments and reviews: drawn from the job, redrawn when money events arrive.
+const panel = new MoneyPanel({
+  milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
+});
+panel.render(state.full_job);
+const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.in_force$/;
+let refreshTimer = null;
+function refreshPanel() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    const fresh = await panel.refresh();
+    if (fresh) {
+      const badge = document.querySelector(".job-head .badge");
+      badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
+      badge.className = `badge badge-${fresh.status}`;
+    }
+  }, 150);
 }
 
 const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: showStatus });

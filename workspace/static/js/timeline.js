@@ -69,6 +69,33 @@ export class Timeline {
         return this.system(event, [el("strong", { text: who }), ` accepted version ${d.version}.`], "agreement");
       case "agreement.in_force":
         return this.system(event, [`Version ${d.agreement.version} of the agreement is now in force.`], "agreement");
+      case "upfront.requested":
+        return this.system(event, [`${formatMoney(d.amount, d.currency)} is due up front, as agreed.`], "money");
+      case "milestone.submitted":
+        return this.system(event, [el("strong", { text: who }), ` submitted “${d.milestone.title}” for review.`], "milestone");
+      case "milestone.approved":
+        return this.system(event, d.auto
+          ? [`“${d.milestone.title}” was approved automatically after ${d.days} day${d.days === 1 ? "" : "s"} without an answer.`]
+          : [el("strong", { text: who }), ` approved “${d.milestone.title}” (${formatMoney(d.milestone.amount, d.milestone.currency)}).`], "money");
+      case "milestone.changes_requested":
+        return this.system(event, [el("strong", { text: who }), ` requested changes to “${d.milestone.title}” (${d.revision_label}): `,
+          el("em", { text: d.reason })], "milestone");
+      case "milestone.cancel_requested":
+        return this.system(event, [el("strong", { text: who }), ` asked to cancel “${d.milestone.title}”.`], "milestone");
+      case "milestone.cancelled":
+        return this.system(event, [`“${d.milestone.title}” was cancelled by agreement.`], "milestone");
+      case "milestone.paid":
+        return this.system(event, [`“${d.milestone.title}” is paid in full.`], "money");
+      case "payment.sent":
+        return this.system(event, [el("strong", { text: who }), ` sent ${formatMoney(d.payment.amount, d.payment.currency)} (${d.payment.method_label}${d.payment.reference ? `, ${d.payment.reference}` : ""}).`], "money");
+      case "payment.confirmed":
+        return this.system(event, [el("strong", { text: who }), ` confirmed receiving ${formatMoney(d.payment.amount, d.payment.currency)}.`], "money");
+      case "payment.disputed":
+        return this.system(event, [el("strong", { text: who }), ` has not received ${formatMoney(d.payment.amount, d.payment.currency)}: `, el("em", { text: d.payment.dispute_reason })], "money");
+      case "job.completed":
+        return this.system(event, ["Every milestone is paid: the job is complete."], "money");
+      case "review.posted":
+        return this.system(event, [el("strong", { text: who }), ` left a ${d.review.rating}-star review.`], "agreement");
       default:
         return this.system(event, [el("strong", { text: who }), ` ${event.type.replace(/[._]/g, " ")}.`]);
     }

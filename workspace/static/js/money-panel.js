@@ -1,0 +1,348 @@
+// The milestones panel and the balance card: state, amounts, submissions, and the actions this
+// person may take. Money actions go over HTTP with an Idempotency-Key made when the step opens,
+// so a double click or a retry never approves or pays twice. The room's events trigger a refresh.
+import { api, upload } from "./http.js";
+import { el, duration, timeEl } from "./dom.js";
+import { formatMoney, parseMajor } from "./money.js";
+
+const STATE_LABELS = {
+  planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
+  approved: "Approved", paid: "Paid", cancelled: "Cancelled",
+};
+const METHODS = [["bank_transfer", "Bank transfer"], ["paypal", "PayPal"], ["wise", "Wise"], ["card", "Card"], ["cash", "Cash"], ["other", "Other"]];
+const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
+
+export class MoneyPanel {
+  constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job }) {
+    this.milestonesRoot = milestonesRoot;
+    this.balanceRoot = balanceRoot;
+    this.reviewRoot = reviewRoot;
+    this.me = me;
+    this.jobId = job;
+    this.open = new Map(); // milestone id -> which form is open ("submit", "approve", "changes", ...)
+    this.keys = new Map(); // action -> idempotency key, kept until that action succeeds
+    this.job = null;
+  }
+
+  async refresh() {
+    const result = await api("GET", `/api/v1/jobs/${this.jobId}`);
+    if (result.ok) this.render(result.job);
+    return result.job;
+  }
+
+  render(job) {
+    this.job = job;
+    this.currency = job.agreement?.terms.currency;
+    this.renderMilestones();
+    this.renderBalance();
+    this.renderReview();
+  }
+
+  money(amount) { return formatMoney(amount, this.currency); }
+
+  key(action) {
+    if (!this.keys.has(action)) this.keys.set(action, newKey());
+    return this.keys.get(action);
+  }
+
+  async act(button, errorBox, request, action) {
+    button.disabled = true;
+    errorBox.hidden = true;
+    const result = await request();
+    button.disabled = false;
+    if (!result.ok) {
+      errorBox.textContent = result.error?.message || "That did not work.";
+      errorBox.hidden = false;
+      if (result.status && result.status < 500 && action) this.keys.delete(action);
+      return null;
+    }
+    if (action) this.keys.delete(action);
+    return result;
+  }
+
+  // ------------------------------------------------------------ milestones
+
+  renderMilestones() {
+    const { job } = this;
+    if (!job.milestones.length) {
+      this.milestonesRoot.replaceChildren(el("p", { class: "muted small", text: "Milestones appear here once terms are in force." }));
+      return;
+    }
+    this.milestonesRoot.replaceChildren(el("ol", { class: "ms-list" }, job.milestones.map((m) => this.milestone(m))));
+  }
+
+  milestone(m) {
+    const role = this.job.role;
+    const s = m.submission;
+    const card = el("li", { class: `ms ms-${m.state}`, dataset: { milestoneId: m.id } },
+      el("div", { class: "ms-head" },
+        el("strong", { class: "ms-title", text: m.title }),
+        el("span", { class: `state state-${m.state}`, text: STATE_LABELS[m.state] || m.state })),
+      el("div", { class: "ms-meta muted small" },
+        el("span", { class: "money", text: this.money(m.amount) }), ` · due ${new Date(m.due + "T00:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short" })}`,
+        ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
+    if (m.state === "submitted" && s) {
+      const left = Date.parse(m.review_due_at) - Date.now();
+      card.append(el("p", { class: "small review-clock" }, "Submitted ", timeEl(s.submitted_at), " · ",
+        el("strong", { text: left > 0 ? `auto-approves in ${duration(left)}` : "auto-approving now" })));
+    }
+    if (s) card.append(this.submission(m, s));
+    if (m.state === "approved") {
+      card.append(el("p", { class: "small ok-text", text: m.auto_approved ? "Approved automatically when the review window ran out." : "Approved." }));
+    }
+    if (m.cancel_requested_by && m.state !== "cancelled") {
+      card.append(el("p", { class: "small warn-text", text: `The ${m.cancel_requested_by} asked to cancel this milestone.` }));
+    }
+    card.append(this.actions(m, role));
+    return card;
+  }
+
+  submission(m, s) {
+    const box = el("div", { class: "submission" },
+      el("div", { class: "muted small", text: `Submission ${s.number}` }));
+    if (s.html) {
+      const note = el("div", { class: "prose small" });
+      note.innerHTML = s.html; // rendered and sanitized on the server
+      box.append(note);
+    }
+    if (s.attachments.length) {
+      box.append(el("ul", { class: "files" }, s.attachments.map((a) => el("li", {},
+        a.thumb_url ? el("a", { href: a.url, target: "_blank", rel: "noopener" }, el("img", { class: "thumb", src: a.thumb_url, alt: a.name }))
+          : el("a", { class: "file-link", href: a.url, text: a.name })))));
+    }
+    if (s.decision === "changes_requested") {
+      const label = s.out_of_scope ? "marked out of scope" : `revision ${s.revision} of ${m.revisions_included}`;
+      box.append(el("div", { class: "change-request" },
+        el("strong", { text: `Changes requested (${label})` }),
+        el("p", { class: "small", text: s.reason }),
+        s.criteria.length ? el("ul", { class: "criteria" }, s.criteria.map((i) => el("li", { text: m.criteria[i] }))) : null));
+    }
+    return box;
+  }
+
+  actions(m, role) {
+    const box = el("div", { class: "ms-actions" });
+    const form = this.open.get(m.id);
+    const toggle = (name) => () => { this.open.set(m.id, form === name ? null : name); this.renderMilestones(); };
+    const error = el("p", { class: "field-error", hidden: true });
+    const live = ["planned", "submitted", "changes_requested"].includes(m.state);
+    if (role === "freelancer" && (m.state === "planned" || m.state === "changes_requested")) {
+      box.append(el("button", { class: "button small primary", type: "button", text: m.state === "planned" ? "Submit for review" : "Resubmit", onclick: toggle("submit") }));
+      const s = m.submission;
+      const beyond = m.state === "changes_requested" && s && (s.out_of_scope || s.revision > m.revisions_included);
+      if (beyond) box.append(el("button", { class: "button small", type: "button", text: "Price the extra work", onclick: toggle("price") }));
+    }
+    if (role === "client" && m.state === "submitted") {
+      box.append(el("button", { class: "button small primary", type: "button", text: "Approve & release payment", onclick: toggle("approve") }),
+        el("button", { class: "button small", type: "button", text: "Request changes", onclick: toggle("changes") }));
+    }
+    if ((role === "freelancer" || role === "client") && live) {
+      const agreeing = m.cancel_requested_by && m.cancel_requested_by !== role;
+      const asked = m.cancel_requested_by === role;
+      if (!asked) {
+        box.append(el("button", { class: "button small danger", type: "button", text: agreeing ? "Agree to cancel" : "Ask to cancel", onclick: toggle("cancel") }));
+      }
+    }
+    const panel = el("div", { class: "ms-form" });
+    if (form === "submit") panel.append(this.submitForm(m, error));
+    if (form === "approve") panel.append(this.approveStep(m, error));
+    if (form === "changes") panel.append(this.changesForm(m, error));
+    if (form === "price") panel.append(this.priceForm(m, error));
+    if (form === "cancel") panel.append(this.cancelStep(m, error));
+    return el("div", {}, box, panel, error);
+  }
+
+  submitForm(m, error) {
+    const note = el("textarea", { rows: "3", placeholder: "What are you delivering? (Markdown)", "aria-label": "Submission note" });
+    const files = [];
+    const list = el("ul", { class: "pending-files" });
+    const input = el("input", { type: "file", multiple: true, "aria-label": "Files" });
+    input.addEventListener("change", async () => {
+      for (const file of input.files) {
+        const item = el("li", { text: `${file.name} — uploading…` });
+        list.append(item);
+        const result = await upload(`/api/v1/jobs/${this.jobId}/attachments`, file);
+        if (result.ok) { files.push(result.attachment.id); item.textContent = `${file.name} — ready`; }
+        else item.textContent = `${file.name} — ${result.error.message}`;
+      }
+      input.value = "";
+    });
+    const send = el("button", { class: "button small primary", type: "submit", text: "Submit for review" });
+    const form = el("form", { class: "form" }, note, input, list, el("div", { class: "actions" }, send));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const done = await this.act(send, error, () => api("POST", `/api/v1/milestones/${m.id}/submit`, { note: note.value, attachments: files }));
+      if (done) { this.open.delete(m.id); this.render({ ...this.job }); this.refresh(); }
+    });
+    return form;
+  }
+
+  approveStep(m, error) {
+    const checks = m.criteria.length
+      ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Acceptance criteria — tick as you review" }),
+        m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", name: `crit-${m.id}`, value: String(i) }), ` ${c}`)))
+      : null;
+    const b = this.job.balances;
+    const fromDeposits = Math.max(0, Math.min(m.amount, b.deposits_left));
+    const confirm = el("button", { class: "button small primary", type: "button", text: `Confirm: approve and owe ${this.money(m.amount - fromDeposits)}` });
+    confirm.addEventListener("click", async () => {
+      const action = `approve:${m.id}`;
+      const key = this.key(action);
+      const done = await this.act(confirm, error, () => api("POST", `/api/v1/milestones/${m.id}/approve`, {}, { "Idempotency-Key": key }), action);
+      if (done) { this.open.delete(m.id); this.render(this.job); this.refresh(); }
+    });
+    return el("div", { class: "confirm-step" }, checks,
+      el("p", { class: "small" }, `Approving “${m.title}” releases ${this.money(m.amount)}`,
+        fromDeposits ? `; ${this.money(fromDeposits)} comes from the up-front payment, so ${this.money(m.amount - fromDeposits)} becomes payable now.` : " and it becomes payable now."),
+      el("div", { class: "actions" }, confirm,
+        el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
+  }
+
+  changesForm(m, error) {
+    const next = m.revisions_used + 1;
+    const label = next <= m.revisions_included ? `This is revision ${next} of ${m.revisions_included}.`
+      : `All ${m.revisions_included} included revisions are used: the freelancer may price this as extra work.`;
+    const reason = el("textarea", { rows: "3", placeholder: "What should change?", "aria-label": "Reason" });
+    const criteria = m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", value: String(i) }), ` ${c}`));
+    const scope = el("input", { type: "checkbox" });
+    const send = el("button", { class: "button small primary", type: "submit", text: "Send change request" });
+    const form = el("form", { class: "form" },
+      el("p", { class: "small muted", text: label }), reason,
+      criteria.length ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Which criteria is it about?" }), criteria) : null,
+      el("label", { class: "radio small" }, scope, " This is new work, outside the agreed scope"),
+      el("div", { class: "actions" }, send));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const picked = criteria.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value));
+      const done = await this.act(send, error, () => api("POST", `/api/v1/milestones/${m.id}/request-changes`,
+        { reason: reason.value, criteria: picked, out_of_scope: scope.checked }));
+      if (done) { this.open.delete(m.id); this.refresh(); }
+    });
+    return form;
+  }
+
+  priceForm(m, error) {
+    const amount = el("input", { inputmode: "decimal", placeholder: "0.00", "aria-label": `Price in ${this.currency}` });
+    const send = el("button", { class: "button small primary", type: "submit", text: "Propose as a new version" });
+    const form = el("form", { class: "form" },
+      el("p", { class: "small", text: "Add the extra work to the agreement as a priced milestone. The client sees exactly what changes and accepts it." }),
+      el("label", {}, `Price (${this.currency})`, amount), el("div", { class: "actions" }, send));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const minor = parseMajor(amount.value, this.currency);
+      if (!minor) { error.textContent = "Enter a price above zero."; error.hidden = false; return; }
+      const done = await this.act(send, error, () => api("POST", `/api/v1/milestones/${m.id}/change-order`, { amount: minor }));
+      if (done) location.href = `/jobs/${this.jobId}/agreement`;
+    });
+    return form;
+  }
+
+  cancelStep(m, error) {
+    const agreeing = m.cancel_requested_by && m.cancel_requested_by !== this.job.role;
+    const go = el("button", { class: "button small danger", type: "button", text: agreeing ? "Yes, cancel it" : "Ask the other side" });
+    go.addEventListener("click", async () => {
+      const done = await this.act(go, error, () => api("POST", `/api/v1/milestones/${m.id}/cancel`, {}));
+      if (done) { this.open.delete(m.id); this.refresh(); }
+    });
+    return el("div", { class: "confirm-step" },
+      el("p", { class: "small", text: agreeing ? `Cancel “${m.title}”? Nothing will be owed for it.` : `Cancelling needs both sides. The other side will be asked to agree.` }),
+      el("div", { class: "actions" }, go, el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
+  }
+
+  // ------------------------------------------------------------ balance and payments
+
+  renderBalance() {
+    const { job } = this;
+    if (!job.agreement) { this.balanceRoot.closest("section").hidden = true; return; }
+    this.balanceRoot.closest("section").hidden = false;
+    const b = job.balances;
+    const pending = job.payments.filter((p) => p.status === "sent").reduce((n, p) => n + p.amount, 0);
+    const figure = (label, amount, cls = "") => el("div", { class: `figure ${cls}` }, el("dt", { text: label }), el("dd", { class: "money", text: this.money(amount) }));
+    const parts = [el("dl", { class: "figures" },
+      figure("Owed now", b.owed, b.owed ? "owed" : ""), figure("Paid", b.paid), figure("Credit", b.credit),
+      figure("Agreed total", b.agreed), figure("Up front", b.upfront_requested), figure("Approved", b.approved))];
+    if (pending) parts.push(el("p", { class: "small muted", text: `${this.money(pending)} sent, waiting for the freelancer to confirm.` }));
+    if (job.role === "client" && b.owed - pending > 0) parts.push(this.paymentForm(b.owed - pending));
+    if (job.payments.length) parts.push(el("h3", { text: "Payments" }), el("ul", { class: "payments" }, job.payments.slice().reverse().map((p) => this.payment(p))));
+    parts.push(el("p", { class: "small" }, el("a", { href: `/api/v1/jobs/${this.jobId}/statement.pdf`, text: "Download statement (PDF)" })));
+    this.balanceRoot.replaceChildren(...parts);
+  }
+
+  paymentForm(max) {
+    const error = el("p", { class: "field-error", hidden: true });
+    const amount = el("input", { inputmode: "decimal", "aria-label": `Amount (${this.currency})` });
+    amount.value = formatMoney(max, this.currency).split(" ")[0].replace(/,/g, "");
+    const method = el("select", { "aria-label": "Method" }, METHODS.map(([v, l]) => el("option", { value: v, text: l })));
+    const reference = el("input", { placeholder: "Reference, e.g. transfer ID", maxlength: "200", "aria-label": "Reference" });
+    const send = el("button", { class: "button small primary", type: "submit", text: "Record payment" });
+    const form = el("form", { class: "form pay-form" }, el("h3", { text: "Record a payment" }),
+      el("div", { class: "grid-2" }, el("label", {}, `Amount (${this.currency})`, amount), el("label", {}, "Method", method)),
+      reference, el("div", { class: "actions" }, send), error);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const minor = parseMajor(amount.value, this.currency);
+      if (!minor) { error.textContent = "Enter an amount above zero."; error.hidden = false; return; }
+      const action = `pay:${minor}:${method.value}:${reference.value}`;
+      const key = this.key(action);
+      const done = await this.act(send, error, () => api("POST", `/api/v1/jobs/${this.jobId}/payments`,
+        { amount: minor, method: method.value, reference: reference.value }, { "Idempotency-Key": key }), action);
+      if (done) this.refresh();
+    });
+    return form;
+  }
+
+  payment(p) {
+    const error = el("p", { class: "field-error", hidden: true });
+    const item = el("li", { class: `payment payment-${p.status}`, dataset: { paymentId: p.id } },
+      el("div", { class: "payment-head" }, el("strong", { class: "money", text: this.money(p.amount) }),
+        el("span", { class: `state state-${p.status === "confirmed" ? "paid" : p.status === "disputed" ? "cancelled" : "submitted"}`,
+          text: { sent: "Sent", confirmed: "Confirmed", disputed: "Disputed" }[p.status] })),
+      el("div", { class: "small muted" }, `${p.method_label}${p.reference ? ` · ${p.reference}` : ""} · sent `, timeEl(p.sent_at)));
+    if (p.status === "disputed") item.append(el("p", { class: "small warn-text", text: `Not received: ${p.dispute_reason}` }));
+    if (p.receipt_url) item.append(el("a", { class: "small", href: p.receipt_url, text: "Receipt (PDF)" }));
+    if (p.status === "sent" && this.job.role === "freelancer") {
+      const ok = el("button", { class: "button small primary", type: "button", text: "Confirm received" });
+      ok.addEventListener("click", async () => {
+        const action = `confirm:${p.id}`;
+        const key = this.key(action);
+        if (await this.act(ok, error, () => api("POST", `/api/v1/payments/${p.id}/confirm`, {}, { "Idempotency-Key": key }), action)) this.refresh();
+      });
+      const no = el("button", { class: "button small danger", type: "button", text: "Not received" });
+      no.addEventListener("click", async () => {
+        const reason = prompt("What is wrong with this payment? The client will see your reason.");
+        if (!reason) return;
+        if (await this.act(no, error, () => api("POST", `/api/v1/payments/${p.id}/dispute`, { reason }))) this.refresh();
+      });
+      item.append(el("div", { class: "actions" }, ok, no), error);
+    }
+    return item;
+  }
+
+  // ------------------------------------------------------------ review
+
+  renderReview() {
+    const root = this.reviewRoot;
+    if (!root) return;
+    const section = root.closest("section");
+    if (this.job.status !== "completed" || this.job.role === "viewer") { section.hidden = true; return; }
+    section.hidden = false;
+    if (this.job.my_review) {
+      root.replaceChildren(el("p", { class: "small", text: `You left ${this.job.my_review.rating} ★: “${this.job.my_review.text}”` }));
+      return;
+    }
+    const error = el("p", { class: "field-error", hidden: true });
+    const stars = el("div", { class: "stars", role: "radiogroup", "aria-label": "Rating" },
+      [5, 4, 3, 2, 1].map((n) => el("label", { class: "radio" }, el("input", { type: "radio", name: "rating", value: String(n), checked: n === 5 }), ` ${"★".repeat(n)}`)));
+    const text = el("textarea", { rows: "3", maxlength: "2000", placeholder: this.job.role === "client" ? "How was working with the freelancer?" : "How was working with this client?", "aria-label": "Review" });
+    const consent = this.job.role === "client" ? el("label", { class: "radio small" }, el("input", { type: "checkbox", name: "consent" }), " Show my name with this review on the freelancer's public profile") : null;
+    const send = el("button", { class: "button small primary", type: "submit", text: "Post review" });
+    const form = el("form", { class: "form" }, stars, text, consent, el("div", { class: "actions" }, send), error);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const rating = Number(form.querySelector("input[name=rating]:checked").value);
+      const body = { rating, text: text.value, consent_to_name: Boolean(form.querySelector("input[name=consent]")?.checked) };
+      if (await this.act(send, error, () => api("POST", `/api/v1/jobs/${this.jobId}/reviews`, body))) this.refresh();
+    });
+    root.replaceChildren(form);
+  }
+}
