@@ -17,6 +17,9 @@ app = create_app()
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    from workspace import tasks
+
+    tasks.start(app)
     print(f"Serving on http://{host}:{port}", flush=True)
     socketio.run(app, host=host, port=port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),
                  log_output=os.environ.get("ACCESS_LOG", "") == "1", allow_unsafe_werkzeug=True)

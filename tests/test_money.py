@@ -302,3 +302,18 @@ def test_submission_with_files(api, people, active):
     attachment = upload(api, people["freelancer"], {"id": state["id"]}, _png()).get_json()["attachment"]
     done = api.ok("POST", f"/milestones/{m1}/submit", people["freelancer"], {"note": "See file", "attachments": [attachment["id"]]})
     assert done["milestone"]["submission"]["attachments"][0]["id"] == attachment["id"]
+
+
+def test_public_profile_page(client, api, people, active):
+    state, (m1, m2) = active
+    f, c = people["freelancer"], people["client"]
+    assert "No reviews yet" in client.get(f"/people/{f['id']}").get_data(as_text=True)
+    for m in (m1, m2):
+        submit(api, f, m)
+        approve(api, c, m)
+    confirm(api, f, pay(api, c, state["id"], 50000).get_json()["payment"]["id"])
+    api.ok("POST", f"/jobs/{state['id']}/reviews", c, {"rating": 4, "text": "<b>Great</b> work", "consent_to_name": True},
+           status=201)
+    page = client.get(f"/people/{f['id']}").get_data(as_text=True)
+    assert "&lt;b&gt;Great&lt;/b&gt; work" in page and "— Client" in page and "4.0" in page
+    assert client.get("/people/999999").status_code == 404

@@ -100,3 +100,33 @@ def test_concurrent_confirmations_post_once(two_workers):
     ledger = a.api("GET", f"/jobs/{job['id']}/ledger", people["freelancer"], status=200).json()
     assert [t["kind"] for t in ledger["transactions"]].count("payment.confirmed") == 1
     assert ledger["balances"]["paid"] == 30000
+
+
+def test_the_server_approves_overdue_reviews_with_nobody_reading(tmp_path, sqlite_template):
+    """The background task alone approves a submission whose window ran out (no job read needed)."""
+    import shutil
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    shutil.copy(sqlite_template, tmp_path / "auto.db")
+    url = f"sqlite:///{tmp_path / 'auto.db'}"
+    server = LiveServer(url, tmp_path, env={"AUTO_APPROVE_INTERVAL": "0.5"}).start()
+    try:
+        job, people, milestone = _active_submitted(server)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE milestones SET review_due_at = '2000-01-01 00:00:00' WHERE id = :id"),
+                         {"id": milestone})
+        deadline = time.monotonic() + 10
+        state = None
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                state = conn.execute(text("SELECT state FROM milestones WHERE id = :id"), {"id": milestone}).scalar()
+            if state == "approved":
+                break
+            time.sleep(0.2)
+        engine.dispose()
+        assert state == "approved"
+    finally:
+        server.stop()

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_PAGE_MAX": 500,
     # Room.
     "HEAD_INTERVAL": 5,  # seconds between `head` signals
+    "AUTO_APPROVE_INTERVAL": 60,  # seconds between background auto-approval rounds
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
@@ -67,6 +68,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "UPLOAD_DIR": str,
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
+    "AUTO_APPROVE_INTERVAL": float,
     "LOGIN_LIMIT_PER_ACCOUNT": _rate,
     "LOGIN_LIMIT_PER_ADDRESS": _rate,
     "SIGNUP_LIMIT_PER_ADDRESS": _rate,

@@ -193,7 +193,7 @@ export class MoneyPanel {
     });
     return el("div", { class: "confirm-step" }, checks,
       el("p", { class: "small" }, `Approving “${m.title}” releases ${this.money(m.amount)}`,
-        fromDeposits ? `; ${this.money(fromDeposits)} comes from the up-front payment, so ${this.money(m.amount - fromDeposits)} becomes payable now.` : " and it becomes payable now."),
+        fromDeposits ? `; ${this.money(fromDeposits)} is covered by the up-front amount, so ${this.money(m.amount - fromDeposits)} becomes payable now.` : " and it becomes payable now."),
       el("div", { class: "actions" }, confirm,
         el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
   }
