@@ -174,6 +174,8 @@ def browser() -> Iterator[Any]:
             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
             "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             "--auto-select-desktop-capture-source=Entire screen",
+            # Peers on one machine: use plain host candidates (no mDNS names to resolve in a sandbox).
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
         ])
         yield instance
         instance.close()

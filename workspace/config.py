@@ -44,6 +44,11 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
+    # Live sessions.
+    "ICE_SERVERS": [],  # e.g. [{"urls": "turn:turn.example:3478", "username": "...", "credential": "..."}]
+    "LIVE_HEARTBEAT_TIMEOUT": 60,  # seconds without a publisher heartbeat before the server ends a session
+    "SNAPSHOT_DELETE_GRACE_MINUTES": 10,
+    "SNAPSHOT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 
@@ -69,6 +74,9 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
     "AUTO_APPROVE_INTERVAL": float,
+    "ICE_SERVERS": json.loads,
+    "LIVE_HEARTBEAT_TIMEOUT": float,
+    "SNAPSHOT_DELETE_GRACE_MINUTES": float,
     "LOGIN_LIMIT_PER_ACCOUNT": _rate,
     "LOGIN_LIMIT_PER_ADDRESS": _rate,
     "SIGNUP_LIMIT_PER_ADDRESS": _rate,

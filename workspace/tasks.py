@@ -1,4 +1,5 @@
-"""Background work of a serving process: approve submissions whose review window ran out.
+"""Background work of a serving process: approve submissions whose review window ran out, and end
+live sessions whose publisher has gone silent.
 
 Every worker may run it: each approval locks its milestone row and re-checks, so two workers never
 approve twice. Reads of a job also settle due reviews, so nothing depends on this task running.
@@ -14,11 +15,13 @@ log = logging.getLogger(__name__)
 
 
 def start(app: Any) -> None:
-    socketio.start_background_task(_loop, app, app.config.get("AUTO_APPROVE_INTERVAL", 60))
+    interval = min(app.config["AUTO_APPROVE_INTERVAL"], app.config["LIVE_HEARTBEAT_TIMEOUT"] / 4)
+    socketio.start_background_task(_loop, app, interval)
 
 
 def _loop(app: Any, interval: float) -> None:
     from workspace.services.deliveries import approve_overdue
+    from workspace.services.live import end_silent
 
     while True:
         socketio.sleep(interval)
@@ -27,6 +30,9 @@ def _loop(app: Any, interval: float) -> None:
                 done = approve_overdue()
                 if done:
                     log.info("auto-approved %d submission(s)", done)
+                ended = end_silent(app.config["LIVE_HEARTBEAT_TIMEOUT"])
+                if ended:
+                    log.info("ended %d silent live session(s)", ended)
                 db.session.remove()
         except Exception:  # noqa: BLE001 - keep trying next round (e.g. the database restarts)
             log.exception("auto-approval round failed")

@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "payment.confirm": frozenset({FREELANCER}),
     "change_order.propose": frozenset({FREELANCER}),
     "review.leave": frozenset({FREELANCER, CLIENT}),
+    "live.publish": frozenset({FREELANCER}),
+    "live.watch": frozenset(ROLES),
 }
 
 

@@ -3,6 +3,7 @@ from workspace.models.accounts import ApiToken, LoginSession, User
 from workspace.models.agreements import Acceptance, Agreement
 from workspace.models.events import Event
 from workspace.models.jobs import Invite, Job, Membership
+from workspace.models.live import LiveSession, Snapshot
 from workspace.models.milestones import Milestone, Submission
 from workspace.models.money import IdempotencyRecord, LedgerEntry, LedgerTransaction, Payment, Review
 from workspace.models.room import Attachment, Message, ProgressUpdate
@@ -10,5 +11,5 @@ from workspace.models.room import Attachment, Message, ProgressUpdate
 __all__ = [
     "Acceptance", "Agreement", "ApiToken", "Attachment", "Event", "Invite", "Job", "LoginSession",
     "IdempotencyRecord", "LedgerEntry", "LedgerTransaction", "Membership", "Message", "Milestone", "Payment",
-    "ProgressUpdate", "Review", "Submission", "User",
+    "LiveSession", "ProgressUpdate", "Review", "Snapshot", "Submission", "User",
 ]

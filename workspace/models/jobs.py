@@ -21,6 +21,8 @@ class Job(Base):
     # Highest event seq; bumped with UPDATE ... RETURNING so writers in any process never collide.
     last_seq: Mapped[int] = mapped_column(default=0)
     in_force_version: Mapped[int | None]
+    # Work diary: seconds between screen snapshots while live (0 = off), set by the freelancer.
+    snapshot_seconds: Mapped[int] = mapped_column(default=600, server_default="600")
 
 
 class Membership(Base):

@@ -7,14 +7,14 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import emit, join_room, leave_room
 
-from workspace.domain.errors import Conflict
+from workspace.domain.errors import Conflict, Forbidden, Invalid
 from workspace.extensions import db, socketio
 from workspace.models import Membership, User
 from workspace.realtime.gate import action
 from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
 from workspace.realtime.rooms import local_rooms
-from workspace.services import accounts, events, members, messages, progress
+from workspace.services import accounts, events, live, members, messages, progress
 
 JOB = {"job": (str, True)}
 
@@ -45,6 +45,7 @@ def on_disconnect(*_args: Any) -> None:
     for job in local_rooms.drop_socket(request.sid):
         if presence.remove(job, request.sid):
             broadcast_presence(job)
+    live.publisher_gone(request.sid)
 
 
 def broadcast_presence(job: str) -> None:
@@ -121,3 +122,65 @@ def on_typing(user: User, data: dict[str, Any], membership: Membership | None) -
 @action("read", {**JOB, "seq": (int, True)}, permission="job.view")
 def on_read(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
     return {"last_read_seq": members.mark_read(user, data["job"], data["seq"])}
+
+
+# ---------------------------------------------------------------- live sessions and WebRTC signalling
+
+@action("live_start", {**JOB, "title": (str, False), "milestone_id": (int, False)}, permission="live.publish")
+def on_live_start(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"session": live.start_session(user, data["job"], request.sid, data.get("title", ""), data.get("milestone_id"))}
+
+
+@action("live_resume", JOB, permission="live.publish")
+def on_live_resume(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"session": live.resume_session(user, data["job"], request.sid)}
+
+
+@action("live_pause", JOB, permission="live.publish")
+def on_live_pause(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"session": live.pause_session(user, data["job"])}
+
+
+@action("live_stop", JOB, permission="live.publish")
+def on_live_stop(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"session": live.stop_session(user, data["job"])}
+
+
+@action("live_heartbeat", JOB, permission="live.publish")
+def on_live_heartbeat(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    return {"publishing": live.heartbeat(user, data["job"], request.sid)}
+
+
+@action("live_watch", JOB, permission="live.watch")
+def on_live_watch(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+    """A member in the room asks to see the screen: the publisher's page is told to call this socket."""
+    job = data["job"]
+    session = live.current(user, job)
+    if session is None or not session["publisher_sid"]:
+        return {"session": session}
+    if request.sid not in presence.sids(job):
+        raise Conflict("Join the room first.", code="not_in_room")
+    socketio.emit("live_watcher", {"job": job, "session": session["id"],
+                                   "watcher": {"sid": request.sid, "id": user.id, "name": user.name,
+                                               "role": membership.role if membership else None}},
+                  to=session["publisher_sid"])
+    return {"session": session}
+
+
+@action("signal", {**JOB, "to": (str, True), "data": (dict, True)}, permission="live.watch")
+def on_signal(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+    """Relay WebRTC offers, answers and candidates: publisher <-> watchers of this job's live session only."""
+    job, target, sender = data["job"], data["to"], request.sid
+    session = live.current(user, job)
+    if session is None or not session["publisher_sid"]:
+        raise Conflict("Nobody is live in this job.", code="not_live")
+    in_room = presence.sids(job)
+    if sender == session["publisher_sid"]:
+        allowed = target in in_room and target != sender
+    else:
+        allowed = target == session["publisher_sid"] and sender in in_room
+    if not allowed:
+        raise Forbidden("You cannot signal that socket.")
+    if len(str(data["data"])) > 64_000:
+        raise Invalid("Signal too large.")
+    socketio.emit("signal", {"job": job, "from": sender, "data": data["data"]}, to=target)

@@ -49,6 +49,15 @@ class Presence:
         with self._lock:
             return self._local.get(job, {}).pop(sid, None) is not None
 
+    def sids(self, job: str) -> set[str]:
+        """Sockets (on any worker) that joined the job's room and are fresh: who may be signalled."""
+        cutoff = time.time() - STALE_AFTER
+        if self._redis is not None:
+            return {sid.decode() for sid, value in self._redis.hgetall(f"presence:{job}").items()
+                    if json.loads(value)["t"] >= cutoff}
+        with self._lock:
+            return {sid for sid, (_m, t) in self._local.get(job, {}).items() if t >= cutoff}
+
     def watching(self, job: str) -> list[dict[str, Any]]:
         """Unique people in the room, freshest entries only."""
         cutoff = time.time() - STALE_AFTER

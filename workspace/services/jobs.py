@@ -5,12 +5,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workspace.db import transaction
+from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Invalid
 from workspace.domain.roles import FREELANCER
 from workspace.extensions import db
-from workspace.models import Agreement, Job, Membership, Milestone, User
+from workspace.models import Agreement, Job, LiveSession, Membership, Milestone, User
 from workspace.services import ledger
 from workspace.services.access import load_member
 from workspace.services.members import unread_counts
@@ -91,6 +91,8 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
         milestones.setdefault(m.job_id, []).append(m)
     unread = unread_counts(actor, job_ids)
     owed = {job_id: ledger.balances(db.session, job_id)["owed"] for job_id in job_ids}
+    live = dict(db.session.execute(select(LiveSession.job_id, LiveSession.started_at)
+                                   .where(LiveSession.job_id.in_(job_ids), LiveSession.ended_at.is_(None))).all())
     result = []
     for job, role in rows:
         agreement = in_force.get(job.id)
@@ -108,6 +110,7 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
             } if upcoming else None,
             "owed": owed.get(job.id, 0),
             "unread": unread.get(job.id, 0),
+            "live_since": iso(live[job.id]) if job.id in live else None,
         })
         result.append(summary)
     return result

@@ -136,6 +136,8 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "payments": payments_view(session, job.id),
         "last_read_seq": membership.last_read_seq,
         "my_review": my_review_view(session, job, membership.user_id),
+        "live": live_now(session, job),
+        "snapshot_seconds": job.snapshot_seconds,
     })
     return view
 
@@ -169,3 +171,10 @@ def payment_view(session: Session, p: Payment) -> dict[str, Any]:
 def my_review_view(session: Session, job: Job, user_id: int) -> dict[str, Any] | None:
     review = session.scalar(select(Review).where(Review.job_id == job.id, Review.author_id == user_id))
     return {"rating": review.rating, "text": review.text, "created_at": iso(review.created_at)} if review else None
+
+
+def live_now(session: Session, job: Job) -> dict[str, Any] | None:
+    from workspace.services.live import _view, active
+
+    s = active(session, job.id)
+    return _view(session, s) if s else None

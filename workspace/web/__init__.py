@@ -5,10 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from workspace.web import api, auth, dashboard, errors, files, filters, invites, profiles, rooms, security
+    from workspace.web import api, auth, dashboard, diary, errors, files, filters, invites, profiles, rooms, security
 
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for module in (auth, dashboard, rooms, invites, files, profiles, api):
+    for module in (auth, dashboard, rooms, diary, invites, files, profiles, api):
         app.register_blueprint(module.bp)

@@ -12,8 +12,8 @@ from flask_login import current_user
 from workspace.domain.errors import Unauthorized
 
 from workspace.services import (
-    accounts, agreements, attachments, change_orders, deliveries, events, feedback, invites, jobs, ledger, members,
-    messages, payments, progress, receipts,
+    accounts, agreements, attachments, change_orders, deliveries, diary, events, feedback, invites, jobs, ledger, live,
+    members, messages, payments, progress, receipts,
 )
 from workspace.services.views import user_view
 from workspace.web.http import actor, client_address, json_body
@@ -328,3 +328,43 @@ def leave_review(job_id: str) -> Any:
 @bp.get("/users/<int:user_id>/profile")
 def profile(user_id: int) -> Any:
     return jsonify(feedback.public_profile(user_id))
+
+
+@bp.get("/jobs/<job_id>/live")
+@authenticated
+def live_session(job_id: str) -> Any:
+    return jsonify({"session": live.current(actor(), job_id)})
+
+
+@bp.get("/jobs/<job_id>/diary")
+@authenticated
+def get_diary(job_id: str) -> Any:
+    return jsonify(diary.diary(actor(), job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"]))
+
+
+@bp.put("/jobs/<job_id>/diary/settings")
+@authenticated
+def diary_settings(job_id: str) -> Any:
+    body = json_body()
+    return jsonify(live.set_snapshot_interval(actor(), job_id, body.get("snapshot_seconds")))
+
+
+@bp.post("/jobs/<job_id>/sessions/<int:session_id>/snapshots")
+@authenticated
+def add_snapshot(job_id: str, session_id: int) -> Any:
+    def open_file() -> Any:
+        upload = request.files.get("file")
+        return (upload.stream, upload.filename) if upload else (None, None)
+
+    config = current_app.config
+    snapshot = diary.add_snapshot(actor(), job_id, session_id, open_file, directory=Path(config["UPLOAD_DIR"]),
+                                  max_bytes=config["SNAPSHOT_MAX_BYTES"])
+    return jsonify({"snapshot": snapshot}), 201
+
+
+@bp.delete("/snapshots/<int:snapshot_id>")
+@authenticated
+def delete_snapshot(snapshot_id: int) -> Any:
+    config = current_app.config
+    return jsonify({"snapshot": diary.delete_snapshot(actor(), snapshot_id, directory=Path(config["UPLOAD_DIR"]),
+                                                      grace_minutes=config["SNAPSHOT_DELETE_GRACE_MINUTES"])})

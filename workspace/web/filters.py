@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_markdown, "markdown")
     app.add_template_filter(_day, "day")
     app.add_template_filter(_when, "when")
+    app.add_template_filter(_duration, "duration")
+    app.add_template_filter(_clock, "clock")
 
 
 def _money(amount: int | None, currency: str | None) -> str:
@@ -58,3 +60,19 @@ def _when(value: Any) -> str:
     if not isinstance(parsed, datetime):
         return _day(value)
     return parsed.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+
+
+def _duration(seconds: int | None) -> str:
+    """3h 10m style, for people."""
+    if not seconds:
+        return "0 min"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min" if minutes else "under a minute"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _clock(value: Any) -> str:
+    parsed = _parse(value)
+    return parsed.strftime("%H:%M") if isinstance(parsed, datetime) else "—"

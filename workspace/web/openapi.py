@@ -204,6 +204,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {**_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),
                               **_errors(400, 401, 403, 404, 413, 422)}}},
             **money_paths(),
+            **live_paths(),
         },
     }
 
@@ -266,4 +267,25 @@ def money_paths() -> dict[str, Any]:
         "/users/{user_id}/profile": {"get": _op("A person's public profile and reviews", {
             **_ok("200", "OK"), **_errors(404)}, params=[{"name": "user_id", "in": "path", "required": True,
                                                           "schema": ID}], auth=False)},
+    }
+
+
+def live_paths() -> dict[str, Any]:
+    snapshot = {"name": "snapshot_id", "in": "path", "required": True, "schema": ID}
+    session = {"name": "session_id", "in": "path", "required": True, "schema": ID}
+    return {
+        "/jobs/{job_id}/live": {"get": _op("The live session now, if any", {**_ok("200", "OK"), **_errors(401, 404)},
+                                           params=[JOB_ID])},
+        "/jobs/{job_id}/diary": {"get": _op("The work diary: sessions by day, snapshots, totals", {
+            **_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID])},
+        "/jobs/{job_id}/diary/settings": {"put": _op("Snapshot interval in seconds (0 = off; freelancer)", {
+            **_ok("200", "OK"), **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
+            body=_obj(["snapshot_seconds"], snapshot_seconds=ID))},
+        "/jobs/{job_id}/sessions/{session_id}/snapshots": {"post": {
+            "summary": "Upload a snapshot of the shared screen (publisher's page)", "parameters": [JOB_ID, session],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+                ["file"], file={"type": "string", "format": "binary"})}}},
+            "responses": {**_ok("201", "Stored"), **_errors(400, 401, 403, 404, 409, 413, 422)}}},
+        "/snapshots/{snapshot_id}": {"delete": _op("Delete a snapshot within the grace period (freelancer)", {
+            **_ok("200", "Deleted"), **_errors(401, 403, 404)}, params=[snapshot])},
     }

@@ -32,6 +32,9 @@ def room(job_id: str) -> Any:
         "progress": job["progress"],
         "deadline": job["agreement"]["terms"]["deadline"] if job["agreement"] else None,
         "full_job": job,
+        "live": job["live"],
+        "snapshot_seconds": job["snapshot_seconds"],
+        "ice_servers": current_app.config["ICE_SERVERS"],
     }
     return render_template("rooms/room.html", job=job, state=state,
                            can_post=state["can_post"], can_progress=can(job["role"], "progress.post"))

@@ -21,7 +21,7 @@ export async function api(method, path, body, headers = {}) {
 }
 
 // Upload one file as multipart/form-data; onProgress(fraction) as it goes.
-export function upload(path, file, onProgress) {
+export function upload(path, file, onProgress, filename) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", path);
@@ -35,7 +35,7 @@ export function upload(path, file, onProgress) {
     };
     xhr.onerror = () => resolve({ ok: false, error: { message: "Upload failed: you seem to be offline." } });
     const form = new FormData();
-    form.append("file", file);
+    form.append("file", file, filename || file.name);
     xhr.send(form);
   });
 }

@@ -5,6 +5,7 @@ import { Timeline, bar } from "./timeline.js";
 import { api, upload } from "./http.js";
 import { el, duration, relative, tickTimes } from "./dom.js";
 import { MoneyPanel } from "./money-panel.js";
+import { Live } from "./live.js";
 
 const state = JSON.parse(document.getElementById("room-state").textContent);
 const job = state.job.id;
@@ -75,6 +76,7 @@ function applyToPage(event) {
     renderProgress();
   }
   if (event.seq > state.job.last_seq && MONEY_EVENTS.test(event.type)) refreshPanel();
+  if (event.seq > state.job.last_seq) live.onEvent(event);
   if (event.type === "member.joined") members.set(d.user.id, { ...d.user, role: d.role });
   if (event.type === "member.removed") {
     members.delete(d.user.id);
@@ -104,7 +106,14 @@ function refreshPanel() {
   }, 150);
 }
 
-const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: showStatus });
+const live = new Live({
+  socket, job, me, role: me.role, session: state.live, snapshotSeconds: state.snapshot_seconds, iceServers: state.ice_servers,
+});
+
+const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: (status, error) => {
+  showStatus(status, error);
+  if (status === "live") live.joined();
+} });
 log.start();
 
 // Older history, paged by seq, when scrolling to the top.

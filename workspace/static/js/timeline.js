@@ -96,6 +96,22 @@ export class Timeline {
         return this.system(event, ["Every milestone is paid: the job is complete."], "money");
       case "review.posted":
         return this.system(event, [el("strong", { text: who }), ` left a ${d.review.rating}-star review.`], "agreement");
+      case "session.started":
+        return this.system(event, [el("strong", { text: who }), " went live", d.session.title ? `: ${d.session.title}` : "", "."], "live");
+      case "session.paused":
+        return this.system(event, [d.reason === "disconnected" ? "The live session paused (the freelancer's page disconnected)." : "The freelancer paused sharing."], "live");
+      case "session.resumed":
+        return this.system(event, ["The freelancer resumed sharing."], "live");
+      case "session.ended": {
+        const minutes = Math.round((d.duration_seconds || 0) / 60);
+        return this.system(event, [`The live session ended after ${minutes} min`, d.reason === "no_heartbeat" ? " (connection lost)." : "."], "live");
+      }
+      case "snapshot.taken":
+        return null; // the diary shows them; the room would drown in them
+      case "snapshot.deleted":
+        return this.system(event, [el("strong", { text: who }), " deleted a snapshot from the work diary."], "live");
+      case "diary.settings_changed":
+        return this.system(event, [d.snapshot_seconds ? `Snapshots now every ${Math.round(d.snapshot_seconds / 60)} min while live.` : "Snapshots are now off."], "live");
       default:
         return this.system(event, [el("strong", { text: who }), ` ${event.type.replace(/[._]/g, " ")}.`]);
     }

@@ -1,0 +1,74 @@
+"""In Chromium: the freelancer shares their screen; watchers arriving before and after see it move."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import log_in, open_room
+from tests.sockets import job_with_people
+
+pytestmark = pytest.mark.browser
+
+VIDEO_PLAYS = """async () => {
+  const v = document.getElementById('live-video');
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline && !(v.videoWidth > 0 && v.currentTime > 0)) await new Promise(r => setTimeout(r, 100));
+  const t0 = v.currentTime;
+  await new Promise(r => setTimeout(r, 1200));
+  return {width: v.videoWidth, t0, t1: v.currentTime};
+}"""
+
+
+def assert_plays(page):
+    result = page.evaluate(VIDEO_PLAYS)
+    assert result["width"] > 0, result
+    assert result["t1"] > result["t0"], result
+
+
+def test_go_live_watch_and_stop(live_server, contexts):
+    job, people = job_with_people(live_server)
+    live_server.api("PUT", f"/jobs/{job['id']}/diary/settings", people["freelancer"], {"snapshot_seconds": 5}, status=200)
+    fran = contexts().new_page()
+    early = contexts().new_page()
+    log_in(fran, live_server, people["freelancer"])
+    log_in(early, live_server, people["client"])
+    open_room(fran, live_server, job["id"])
+    open_room(early, live_server, job["id"])
+
+    fran.fill("#golive-form input[name=title]", "Working on concept B")
+    fran.click("#golive-form button[type=submit]")
+    fran.locator("#live-status", has_text="You are live").wait_for()
+    early.locator("#live-badge").wait_for()
+    assert_plays(early)
+    assert early.text_content("#live-status").startswith("Live")
+
+    late = contexts().new_page()
+    log_in(late, live_server, people["viewer"])
+    open_room(late, live_server, job["id"])
+    assert_plays(late)
+    fran.wait_for_function("() => document.getElementById('live-watchers').textContent.includes('Client')"
+                           " && document.getElementById('live-watchers').textContent.includes('Viewer')")
+    dashboard = contexts().new_page()
+    log_in(dashboard, live_server, people["client"])
+    assert dashboard.locator(".job-card .live-badge").is_visible()
+
+    fran.click("#live-pause")
+    early.locator("#stage-overlay", has_text="paused sharing").wait_for()
+    fran.click("#live-pause")
+    early.wait_for_function("() => document.getElementById('stage-overlay').hidden")
+
+    fran.wait_for_timeout(3500)  # the first snapshot is taken 3 s after going live
+    fran.click("#live-stop")
+    for page in (early, late):
+        page.locator("#stage-overlay", has_text="Session ended").wait_for()
+        page.wait_for_function("() => document.getElementById('live-badge').hidden")
+    fran.locator("#live-status", has_text="Not live").wait_for()
+
+    events = live_server.api("GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]
+    ended = [e for e in events if e["type"] == "session.ended"]
+    assert len(ended) == 1 and ended[0]["data"]["reason"] == "stopped" and ended[0]["data"]["duration_seconds"] >= 3
+
+    early.goto(f"{live_server.url}/jobs/{job['id']}/diary/")
+    early.locator(".diary-session", has_text="Working on concept B").wait_for()
+    assert early.locator(".strip img").count() >= 1
+    src = early.locator(".strip img").first.get_attribute("src")
+    assert early.request.get(live_server.url + src).status == 200
