@@ -317,3 +317,27 @@ def test_public_profile_page(client, api, people, active):
     page = client.get(f"/people/{f['id']}").get_data(as_text=True)
     assert "&lt;b&gt;Great&lt;/b&gt; work" in page and "— Client" in page and "4.0" in page
     assert client.get("/people/999999").status_code == 404
+
+
+def test_a_crash_in_the_middle_of_an_approval_writes_nothing(app, api, people, active, monkeypatch):
+    """Fault injection: the approval dies after its state change, posting and event were written
+    (inside the transaction); everything rolls back and nothing is published."""
+    state, (m1, _m2) = active
+    f, c = people["freelancer"], people["client"]
+    submit(api, f, m1)
+    before_ledger = api.ok("GET", f"/jobs/{state['id']}/ledger", f)
+    before_seq = api.events(f, state["id"])["last_seq"]
+    from workspace.services import deliveries
+
+    def crash(tx, job):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(deliveries, "settle", crash)
+    headers = key()
+    response = approve(api, c, m1, headers)
+    assert response.status_code == 500 and response.get_json()["error"]["code"] == "internal"
+    assert api.ok("GET", f"/jobs/{state['id']}/ledger", f) == before_ledger
+    assert api.events(f, state["id"])["last_seq"] == before_seq
+    assert api.ok("GET", f"/jobs/{state['id']}", c)["job"]["milestones"][0]["state"] == "submitted"
+    monkeypatch.undo()
+    assert approve(api, c, m1, headers).status_code == 200  # the same key works: nothing was kept of the crash

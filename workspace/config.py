@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     # Storage and fan-out. None means the embedded setup: SQLite in the instance folder, one process.
     "DATABASE_URL": None,
     "REDIS_URL": None,
+    "REDIS_NAMESPACE": "workspace",  # Socket.IO channel and key prefix: one per deployment sharing a Redis
     "SOCKETIO_ASYNC_MODE": "eventlet",
     # None = same origin only (python-engineio's default check); a list allows exactly those.
     "CORS_ALLOWED_ORIGINS": None,
@@ -63,6 +64,7 @@ def _rate(value: str) -> tuple[int, int]:
 ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": str,
     "REDIS_URL": str,
+    "REDIS_NAMESPACE": str,
     "SECRET_KEY": str,
     "SOCKETIO_ASYNC_MODE": str,
     "CORS_ALLOWED_ORIGINS": lambda v: [o.strip() for o in v.split(",") if o.strip()],

@@ -11,6 +11,7 @@ class RateLimiter:
 
     def __init__(self) -> None:
         self._redis: Any = None
+        self._prefix = "rl"
         self._counts: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
@@ -21,6 +22,7 @@ class RateLimiter:
             import redis
 
             self._redis = redis.Redis.from_url(url)
+            self._prefix = f"{app.config.get('REDIS_NAMESPACE', 'workspace')}:rl"
         else:
             self._redis = None
 
@@ -28,7 +30,7 @@ class RateLimiter:
         """Hits so far in the current window."""
         bucket = int(time.time()) // window
         if self._redis is not None:
-            return int(self._redis.get(f"rl:{key}:{bucket}") or 0)
+            return int(self._redis.get(f"{self._prefix}:{key}:{bucket}") or 0)
         with self._lock:
             stored = self._counts.get(key)
             return stored[1] if stored and stored[0] == bucket else 0
@@ -37,7 +39,7 @@ class RateLimiter:
         """Record one hit; return the count in the current window including it."""
         bucket = int(time.time()) // window
         if self._redis is not None:
-            name = f"rl:{key}:{bucket}"
+            name = f"{self._prefix}:{key}:{bucket}"
             pipe = self._redis.pipeline()
             pipe.incr(name)
             pipe.expire(name, window + 1)

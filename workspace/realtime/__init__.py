@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=config["SOCKETIO_ASYNC_MODE"],
         cors_allowed_origins=config["CORS_ALLOWED_ORIGINS"],
-        client_manager=make_manager(config["REDIS_URL"]),
+        client_manager=make_manager(config["REDIS_URL"], config["REDIS_NAMESPACE"]),
         max_http_buffer_size=config.get("SOCKET_MAX_MESSAGE_BYTES", 1_000_000),
         ping_interval=config.get("SOCKET_PING_INTERVAL", 25),
         ping_timeout=config.get("SOCKET_PING_TIMEOUT", 20),

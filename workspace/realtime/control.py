@@ -48,5 +48,5 @@ class ControlRedisManager(socketio.RedisManager, ControlManager):
         super().__init__(url, channel=channel, **kwargs)
 
 
-def make_manager(redis_url: str | None) -> socketio.Manager:
-    return ControlRedisManager(redis_url) if redis_url else ControlManager()
+def make_manager(redis_url: str | None, channel: str = "workspace") -> socketio.Manager:
+    return ControlRedisManager(redis_url, channel=channel) if redis_url else ControlManager()

@@ -18,6 +18,7 @@ class Presence:
         self._redis: Any = None
         self._local: dict[str, dict[str, tuple[dict[str, Any], float]]] = {}
         self._lock = threading.Lock()
+        self._prefix = "presence"
 
     def init_app(self, app: Any) -> None:
         url = app.config.get("REDIS_URL")
@@ -26,14 +27,15 @@ class Presence:
             import redis
 
             self._redis = redis.Redis.from_url(url)
+            self._prefix = f"{app.config.get('REDIS_NAMESPACE', 'workspace')}:presence"
         else:
             self._redis = None
 
     def add(self, job: str, sid: str, member: dict[str, Any]) -> None:
         now = time.time()
         if self._redis is not None:
-            self._redis.hset(f"presence:{job}", sid, json.dumps({"m": member, "t": now}))
-            self._redis.expire(f"presence:{job}", int(STALE_AFTER * 4))
+            self._redis.hset(f"{self._prefix}:{job}", sid, json.dumps({"m": member, "t": now}))
+            self._redis.expire(f"{self._prefix}:{job}", int(STALE_AFTER * 4))
             return
         with self._lock:
             self._local.setdefault(job, {})[sid] = (member, now)
@@ -45,7 +47,7 @@ class Presence:
 
     def remove(self, job: str, sid: str) -> bool:
         if self._redis is not None:
-            return bool(self._redis.hdel(f"presence:{job}", sid))
+            return bool(self._redis.hdel(f"{self._prefix}:{job}", sid))
         with self._lock:
             return self._local.get(job, {}).pop(sid, None) is not None
 
@@ -53,7 +55,7 @@ class Presence:
         """Sockets (on any worker) that joined the job's room and are fresh: who may be signalled."""
         cutoff = time.time() - STALE_AFTER
         if self._redis is not None:
-            return {sid.decode() for sid, value in self._redis.hgetall(f"presence:{job}").items()
+            return {sid.decode() for sid, value in self._redis.hgetall(f"{self._prefix}:{job}").items()
                     if json.loads(value)["t"] >= cutoff}
         with self._lock:
             return {sid for sid, (_m, t) in self._local.get(job, {}).items() if t >= cutoff}
@@ -62,12 +64,12 @@ class Presence:
         """Unique people in the room, freshest entries only."""
         cutoff = time.time() - STALE_AFTER
         if self._redis is not None:
-            raw = self._redis.hgetall(f"presence:{job}")
+            raw = self._redis.hgetall(f"{self._prefix}:{job}")
             entries = []
             for sid, value in raw.items():
                 item = json.loads(value)
                 if item["t"] < cutoff:
-                    self._redis.hdel(f"presence:{job}", sid)
+                    self._redis.hdel(f"{self._prefix}:{job}", sid)
                 else:
                     entries.append(item["m"])
         else:

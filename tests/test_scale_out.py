@@ -1,0 +1,108 @@
+"""The scale-out setup for real: PostgreSQL, Redis as the Socket.IO message queue, two worker processes."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.conftest import REDIS_URL
+from tests.servers import LiveServer
+from tests.sockets import Watcher, job_with_people
+from tests.support import require_service
+
+pytestmark = pytest.mark.realtime
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def workers(postgres_url, redis_url, tmp_path_factory):
+    """Two workers sharing PostgreSQL and a Redis channel of their own (so parallel runs do not mix)."""
+    from tests.conftest import _truncate_postgres
+
+    _truncate_postgres(postgres_url)
+    directory = tmp_path_factory.mktemp("scale")
+    env = {"REDIS_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}"}
+    servers = [LiveServer(postgres_url, directory, redis_url=redis_url, env=env).start() for _ in range(2)]
+    yield servers
+    for s in servers:
+        s.stop()
+
+
+def test_events_fan_out_across_workers(workers):
+    a, b = workers
+    job, people = job_with_people(a)
+    on_a, on_b = Watcher(a, people["client"]).connect(), Watcher(b, people["viewer"]).connect()
+    try:
+        assert on_a.join(job["id"])["ok"] and on_b.join(job["id"])["ok"]
+        for n, server in enumerate((a, b, a, b)):
+            server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": f"m{n}"}, status=201)
+        for w in (on_a, on_b):
+            assert w.wait_for(lambda w=w: len(w.seqs(job["id"])) == 3 + 4)
+            assert w.seqs(job["id"]) == list(range(1, 8))
+        # Presence is shared: a watcher on worker A sees the one on worker B.
+        assert on_a.wait_for(lambda: on_a.signals["presence"] and
+                             {p["name"] for p in on_a.signals["presence"][-1]["watching"]} == {"Client", "Viewer"})
+    finally:
+        on_a.close()
+        on_b.close()
+
+
+def test_logout_on_one_worker_cuts_sockets_on_the_other(workers):
+    a, b = workers
+    who = a.signup("leaver")
+    s = requests.Session()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', s.get(a.url + "/login").text).group(1)
+    s.post(a.url + "/login", data={"csrf_token": token, "email": who["email"], "password": who["password"]})
+    import socketio
+
+    sock = socketio.Client(reconnection=False)
+    sock.connect(b.url, transports=["websocket"], headers={"Cookie": "; ".join(f"{c.name}={c.value}" for c in s.cookies)})
+    assert sock.connected
+    token = re.search(r'name="csrf-token" content="([^"]+)"', s.get(a.url + "/jobs").text).group(1)
+    s.post(a.url + "/logout", data={"csrf_token": token})
+    deadline = time.monotonic() + 5
+    while sock.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not sock.connected
+
+
+def test_removal_on_one_worker_unrooms_on_the_other(workers):
+    a, b = workers
+    job, people = job_with_people(a)
+    viewer = Watcher(b, people["viewer"]).connect()
+    try:
+        assert viewer.join(job["id"])["ok"]
+        a.api("DELETE", f"/jobs/{job['id']}/members/{people['viewer']['id']}", people["freelancer"], status=200)
+        assert viewer.wait_for(lambda: viewer.events[-1]["type"] == "member.removed")
+        seen = len(viewer.events)
+        a.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "after removal"}, status=201)
+        time.sleep(0.5)
+        assert len(viewer.events) == seen
+    finally:
+        viewer.close()
+
+
+def test_rate_limits_bite_across_workers(workers):
+    a, b = workers
+    job, people = job_with_people(a)
+    on_a, on_b = Watcher(a, people["client"]).connect(), Watcher(b, people["client"]).connect()
+    try:
+        acks = [(on_a if n % 2 else on_b).call("typing", {"job": job["id"]}) for n in range(34)]
+        assert [x["ok"] for x in acks[:30]] == [True] * 30
+        assert acks[-1]["error"]["code"] == "rate_limited"  # the count is shared in Redis
+    finally:
+        on_a.close()
+        on_b.close()
