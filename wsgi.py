@@ -10,7 +10,6 @@ if __name__ == "__main__" and os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet") 
     eventlet.monkey_patch()
 
 from workspace import create_app  # noqa: E402
-from workspace.extensions import socketio  # noqa: E402
 
 app = create_app()
 
@@ -20,6 +19,8 @@ if __name__ == "__main__":
     from workspace import tasks
 
     tasks.start(app)
-    print(f"Serving on http://{host}:{port}", flush=True)
-    socketio.run(app, host=host, port=port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),
-                 log_output=os.environ.get("ACCESS_LOG", "") == "1", allow_unsafe_werkzeug=True)
+    print(f"Serving on http://{host}:{port} ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
+    from workspace.green import serve
+
+    serve(app, host, port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),
+          log_output=os.environ.get("ACCESS_LOG", "") == "1")

@@ -79,3 +79,25 @@ def test_logout_disconnects_that_browsers_sockets(live_server):
     # The old cookie cannot open a new socket either.
     with pytest.raises(socketio.exceptions.ConnectionError):
         connect(live_server, headers={"Cookie": cookie_header(s)})
+
+
+def test_threading_fallback_serves_the_room(tmp_path, sqlite_template):
+    """SOCKETIO_ASYNC_MODE=threading (the tested fallback if eventlet must go): join and message work."""
+    import shutil
+
+    from tests.servers import LiveServer
+    from tests.sockets import Watcher, job_with_people
+
+    shutil.copy(sqlite_template, tmp_path / "t.db")
+    server = LiveServer(f"sqlite:///{tmp_path / 't.db'}", tmp_path, env={"SOCKETIO_ASYNC_MODE": "threading"}).start()
+    try:
+        job, people = job_with_people(server)
+        a, b = Watcher(server, people["client"]).connect(), Watcher(server, people["freelancer"]).connect()
+        assert a.join(job["id"])["ok"] and b.join(job["id"])["ok"]
+        assert b.call("message", {"job": job["id"], "body": "threads"})["ok"]
+        assert a.wait_for(lambda: a.events[-1]["type"] == "message.posted")
+        a.close()
+        b.close()
+        assert "(threading)" in server.log()
+    finally:
+        server.stop()

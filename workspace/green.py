@@ -28,3 +28,25 @@ def run_blocking(fn: Callable[..., T], *args: Any) -> T:
 def bounded(limit: int) -> threading.BoundedSemaphore:
     """A semaphore capping concurrent blocking jobs (green-aware once eventlet patches threading)."""
     return threading.BoundedSemaphore(limit)
+
+
+def serve(app: Any, host: str, port: int, *, max_size: int, log_output: bool) -> None:
+    """Serve the app (with its Socket.IO middleware) on eventlet, or on the threading fallback.
+
+    TCP_NODELAY on the listening socket (inherited by accepted ones on Linux): without it, an ack
+    written right after another small frame (e.g. `join` answers after `presence`) waits ~40 ms for
+    the peer's delayed ACK (Nagle's algorithm).
+    """
+    if not eventlet_active():
+        from workspace.extensions import socketio
+
+        socketio.run(app, host=host, port=port, log_output=log_output, allow_unsafe_werkzeug=True)
+        return
+    import socket
+
+    import eventlet
+    import eventlet.wsgi
+
+    listener = eventlet.listen((host, port))
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    eventlet.wsgi.server(listener, app, log_output=log_output, max_size=max_size)
