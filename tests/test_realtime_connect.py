@@ -101,3 +101,17 @@ def test_threading_fallback_serves_the_room(tmp_path, sqlite_template):
         assert "(threading)" in server.log()
     finally:
         server.stop()
+
+
+def test_every_app_gets_the_socket_gate(tmp_path, sqlite_template):
+    """Handlers bind to each app's Socket.IO server, not only the first one made in a process."""
+    import shutil
+
+    from tests.conftest import make_test_app
+    from workspace.extensions import socketio as sio
+
+    for n in range(2):
+        shutil.copy(sqlite_template, tmp_path / f"{n}.db")
+        app = make_test_app(f"sqlite:///{tmp_path / f'{n}.db'}", tmp_path)
+        anonymous = sio.test_client(app)
+        assert not anonymous.is_connected()

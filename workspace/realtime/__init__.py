@@ -22,7 +22,10 @@ def init_app(app: Flask) -> None:
     )
     db.publisher = SocketPublisher()
     presence.init_app(app)
-    from workspace.realtime import handlers  # registers the handlers
+    from workspace.realtime import handlers
+    from workspace.realtime.gate import HANDLERS
 
+    for event, handler in HANDLERS:
+        socketio.on_event(event, handler)
     if handlers.forget_socket_in_room not in ControlManager.leave_hooks:
         ControlManager.leave_hooks.append(handlers.forget_socket_in_room)

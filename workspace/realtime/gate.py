@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import current_app, session
 
 from workspace.domain.errors import DomainError, Invalid, RateLimited, Unauthorized
-from workspace.extensions import db, socketio
+from workspace.extensions import db
 from workspace.models import User
 from workspace.ratelimit import limiter
 from workspace.services import accounts
@@ -24,6 +24,19 @@ DEFAULT_RATES: dict[str, tuple[int, int]] = {
     "live_stop": (20, 60), "live_heartbeat": (30, 60), "live_watch": (60, 60),
 }
 TYPE_NAMES = {str: "text", int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}
+
+
+# (event, handler) pairs, bound to the Socket.IO server of each app in realtime.init_app (binding at
+# import time would tie them to whichever server existed first).
+HANDLERS: list[tuple[str, Callable[..., Any]]] = []
+
+
+def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a plain handler (connect, disconnect) for every app's server."""
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        HANDLERS.append((event, handler))
+        return handler
+    return register
 
 
 def socket_user() -> User:
@@ -85,6 +98,6 @@ def action(name: str, spec: dict[str, tuple[type, bool]], permission: str | None
                 log.exception("socket action %s failed", name)
                 db.session.rollback()
                 return {"ok": False, "error": {"code": "internal", "message": "Something went wrong; nothing was changed."}}
-        socketio.on_event(name, run)
+        HANDLERS.append((name, run))
         return run
     return decorate

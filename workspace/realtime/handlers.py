@@ -10,7 +10,7 @@ from flask_socketio import emit, join_room, leave_room
 from workspace.domain.errors import Conflict, Forbidden, Invalid
 from workspace.extensions import db, socketio
 from workspace.models import Membership, User
-from workspace.realtime.gate import action
+from workspace.realtime.gate import action, on
 from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
 from workspace.realtime.rooms import local_rooms
@@ -19,7 +19,7 @@ from workspace.services import accounts, events, live, members, messages, progre
 JOB = {"job": (str, True)}
 
 
-@socketio.on("connect")
+@on("connect")
 def on_connect(auth: Any = None) -> bool:
     """Browsers come with their session cookie, scripts with auth={"token": ...}; nobody else."""
     user = None
@@ -40,7 +40,7 @@ def on_connect(auth: Any = None) -> bool:
     return True
 
 
-@socketio.on("disconnect")
+@on("disconnect")
 def on_disconnect(*_args: Any) -> None:
     for job in local_rooms.drop_socket(request.sid):
         if presence.remove(job, request.sid):
