@@ -11,16 +11,16 @@ import warnings
 
 warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
 
-import eventlet  # noqa: E402
+import eventlet
 
 eventlet.monkey_patch()
 
-import html  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-from typing import Any  # noqa: E402
+import html
+from datetime import UTC, datetime
+from typing import Any
 
-import eventlet.wsgi  # noqa: E402
-import socketio  # noqa: E402
+import eventlet.wsgi
+import socketio
 
 sio = socketio.Server(async_mode="eventlet", ping_interval=25, ping_timeout=20,
                       max_http_buffer_size=1_000_000)
@@ -54,7 +54,7 @@ def message(sid: str, data: dict[str, Any]) -> dict[str, Any]:
     job = data["job"]
     _seq[job] = seq = _seq.get(job, 0) + 1
     _message_id += 1
-    at = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     body = data.get("body", "")
     event = {
         "job": job, "seq": seq, "type": "message.posted", "at": at,
@@ -73,5 +73,10 @@ if __name__ == "__main__":
     port = int(os.environ.get("PORT", "5001"))
     print(f"Serving on http://127.0.0.1:{port}", flush=True)
     # Default listen backlog and eventlet.wsgi.server, as Flask-SocketIO's socketio.run() does for ours.
-    eventlet.wsgi.server(eventlet.listen(("127.0.0.1", port)), app,
+    listener = eventlet.listen(("127.0.0.1", port))
+    if os.environ.get("BENCH_NODELAY") == "1":  # experiment: accepted sockets inherit TCP_NODELAY on Linux
+        import socket
+
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    eventlet.wsgi.server(listener, app,
                          max_size=int(os.environ.get("MAX_CONNECTIONS", "20000")), log_output=False)

@@ -57,6 +57,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU-seconds of the whole machine so far, from /proc/stat (iowait counts as idle)."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:9]]
+    idle = values[3] + values[4]
+    total = sum(values)
+    return (total - idle) / CLK_TCK, total / CLK_TCK
+
+
 def settle(pid: int, idle_util: float = 0.05, quiet_samples: int = 2, step: float = 0.25,
            limit: float = 60.0) -> float:
     """Wait until the process uses less than idle_util of a core for quiet_samples steps; seconds waited."""
@@ -105,8 +114,9 @@ def http_json(method: str, url: str, body: Any = None, token: str | None = None)
 class Server:
     """One server process under test: `ours` (wsgi.py), `bare` (bare_server.py) or `node` (bare_server.js)."""
 
-    def __init__(self, kind: str, workdir: Path, database_url: str | None = None) -> None:
+    def __init__(self, kind: str, workdir: Path, database_url: str | None = None, tree: Path = ROOT) -> None:
         self.kind = kind
+        self.tree = tree
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -114,7 +124,7 @@ class Server:
         self.log_path = workdir / f"{kind}-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         env = {**os.environ, "PORT": str(self.port), "MAX_CONNECTIONS": "20000", "PYTHONUNBUFFERED": "1"}
         if self.kind == "ours":
             env.update({
@@ -128,8 +138,10 @@ class Server:
             cmd = [sys.executable, str(BENCH / "bare_server.py")]
         else:
             cmd = [node_binary(), str(BENCH / "bare_server.js")]
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process lifetime
+        # `ours` runs from --tree (its wsgi.py directory comes first on sys.path); the peers from bench/.
+        self.proc = subprocess.Popen(cmd, cwd=self.tree if self.kind == "ours" else ROOT, env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -227,15 +239,15 @@ class Generator:
     """bench/ws-load.js under --control: JSON lines out, `go`/`close` lines in."""
 
     def __init__(self, server: Server, room: Room, watchers: int, phases: str, deflate: bool, label: str,
-                 control: bool = True) -> None:
+                 control: bool = True, connect_concurrency: int = 32) -> None:
         cmd = [node_binary(), str(BENCH / "ws-load.js"), "--url", server.url, "--token", room.watcher_token,
                "--sender-token", room.sender_token, "--job", room.job, "--watchers", str(watchers),
                "--phases", phases, "--label", label, "--deflate" if deflate else "--no-deflate",
-               "--connect-concurrency", "32"]
+               "--connect-concurrency", str(connect_concurrency)]
         if control:
             cmd.append("--control")
         self.err_path = server.workdir / f"gen-{label}.err"
-        self._err = open(self.err_path, "wb")
+        self._err = open(self.err_path, "wb")  # noqa: SIM115 - open for the process lifetime
         self.proc = subprocess.Popen(cmd, cwd=BENCH, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._err, text=True, bufsize=1)
         self.lines: queue.Queue[str | None] = queue.Queue()
@@ -286,7 +298,7 @@ class Generator:
 def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate: bool,
             args: argparse.Namespace) -> dict[str, Any]:
     label = f"{kind}-{'z' if deflate else 'p'}-{n}"
-    server = Server(kind, workdir, database_url).start()
+    server = Server(kind, workdir, database_url, Path(args.tree)).start()
     result: dict[str, Any] = {"peer": kind, "deflate": deflate, "watchers": n, "phases": []}
     try:
         # Warm-up (imports, first render, first SQLite writes), not measured.
@@ -304,7 +316,7 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
         if args.burst_window > 0:
             phases.append(f"burst:{args.burst_window}:{args.burst_messages}")
         rss0, cpu0, t0 = rss_kib(server.pid), cpu_seconds(server.pid), time.monotonic()
-        gen = Generator(server, room, n, ",".join(phases), deflate, label)
+        gen = Generator(server, room, n, ",".join(phases), deflate, label, connect_concurrency=args.connect_concurrency)
         try:
             ready = gen.read()
             settled = settle(server.pid)
@@ -319,12 +331,15 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
             log(f"{label}: {ready['watchers']}/{n} joined in {ready['connect_s']:.1f}s "
                 f"(server busy {cpu1 - cpu0:.1f} CPU-s, settled after {settled:.1f}s), RSS {rss0 // 1024}->{rss1 // 1024} MiB")
             for _ in phases:
-                c0, w0 = cpu_seconds(server.pid), time.monotonic()
+                c0, w0, m0 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 gen.send("go")
                 res = gen.read()
-                c1, w1 = cpu_seconds(server.pid), time.monotonic()
+                c1, w1, m1 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
+                cores = (os.cpu_count() or 1)
                 res.update({"server_cpu_s": c1 - c0, "server_wall_s": w1 - w0,
                             "server_cpu_util": (c1 - c0) / max(1e-9, w1 - w0),
+                            # all cores of the machine: server + generator + kernel + anything else running
+                            "machine_busy_cores": cores * (m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1]),
                             "server_cpu_per_delivery_us": 1e6 * (c1 - c0) / max(1, res["delivered"]),
                             "rss_kib": rss_kib(server.pid)})
                 result["phases"].append(res)
@@ -357,6 +372,13 @@ def rss_after(r: dict[str, Any]) -> float | None:
     return float(r["rss_end_kib"] - c["rss_base_kib"]) / max(1, c["watchers"])
 
 
+def drift(p: dict[str, Any]) -> str:
+    """p50 latency of the last quarter of the messages over the first quarter's (>1: falling behind)."""
+    a = (p.get("latency_first_quarter_ms") or {}).get("p50")
+    b = (p.get("latency_last_quarter_ms") or {}).get("p50")
+    return f"{b / a:.1f}" if a and b else "-"
+
+
 def ratio(a: Any, b: Any) -> str:
     if a is None or b is None or not b:
         return "-"
@@ -365,40 +387,52 @@ def ratio(a: Any, b: Any) -> str:
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = []
-    lines.append(f"Room fan-out, one sender, N watchers in one room; {os.cpu_count()} cores; "
+    lines.append(f"Room fan-out, one sender, N watchers in one room; {os.cpu_count()} cores "
+                 f"({args.idle_busy:.2f} busy before the run); "
                  f"steady = {args.rate:g} msg/s x {args.messages} (open loop), burst = {args.burst_messages} msgs with "
                  f"{args.burst_window} in flight.")
     lines.append("")
-    lines.append("Connect + join (N sockets, 32 connecting at a time; server CPU until it went idle again):")
-    head = f"{'peer':5} {'defl':4} {'N':>5} {'joined':>6} {'wall s':>7} {'join p50':>8} {'join p99':>8} " \
+    lines.append(f"Connect + join (N sockets, {args.connect_concurrency} connecting at a time; "
+                 "server CPU until it went idle again):")
+    head = f"{'peer':5} {'defl':4} {'N':>5} {'joined':>6} {'wall s':>7} {'conn p99':>8} {'join p50':>8} {'join p99':>8} " \
            f"{'srv CPU ms/conn':>15} {'RSS KiB/conn':>12} {'after traffic':>13} {'signals rcvd':>12}"
     lines += [head, "-" * len(head)]
     for r in results:
         c = r.get("connect", {})
         lines.append(f"{r['peer']:5} {'on' if r['deflate'] else 'off':4} {r['watchers']:>5} {c.get('watchers', 0):>6} "
-                     f"{fmt(c.get('connect_s'), '.2f'):>7} {fmt(c.get('join_ms', {}).get('p50'), '.1f'):>8} "
+                     f"{fmt(c.get('connect_s'), '.2f'):>7} {fmt(c.get('connect_ms', {}).get('p99'), '.1f'):>8} "
+                     f"{fmt(c.get('join_ms', {}).get('p50'), '.1f'):>8} "
                      f"{fmt(c.get('join_ms', {}).get('p99'), '.1f'):>8} "
                      f"{fmt(1000 * c['server_cpu_s'] / max(1, c['watchers']) if c else None, '.2f'):>15} "
                      f"{fmt(c.get('rss_per_conn_kib'), '.1f'):>12} {fmt(rss_after(r), '.1f'):>13} "
                      f"{sum(c.get('other_events', {}).values()):>12}")
+    lines.append("(conn p99 = WebSocket open to Socket.IO connected, ms; join = join emit to ack, ms; "
+                 "srv CPU ms/conn = server CPU from the first connect until idle / N)")
     lines.append("(RSS KiB/conn = server RSS growth / N once all joined; after traffic = the same after the "
                  "fan-out phases; signals rcvd = presence/head frames the N watchers received while joining)")
     lines.append("")
     lines.append("Fan-out (deliveries = events received by all watchers; latency = sender emit -> watcher receive):")
     head = (f"{'peer':5} {'defl':4} {'N':>5} {'mode':6} {'acked/s':>7} {'deliv/s':>8} {'p50 ms':>7} {'p99 ms':>8} "
-            f"{'CPU us/deliv':>12} {'srv CPU':>7} {'gen CPU':>7} {'missing':>7} {'errors':>6}")
+            f"{'drift':>5} {'CPU us/deliv':>12} {'srv CPU':>7} {'gen CPU':>7} {'other':>5} {'missing':>7} "
+            f"{'errors':>6}")
     lines += [head, "-" * len(head)]
     for r in results:
         for p in r["phases"]:
-            flag = "!" if p["gen_cpu_util"] > 0.85 else " "
+            box = p.get("machine_busy_cores")
+            other = None if box is None else max(0.0, box - p["gen_cpu_util"] - p["server_cpu_util"])
+            flag = "!" if p["gen_cpu_util"] > 0.85 or (box or 0) > 0.9 * (os.cpu_count() or 1) else " "
             lines.append(
                 f"{r['peer']:5} {'on' if r['deflate'] else 'off':4} {r['watchers']:>5} {p['mode']:6} "
                 f"{p['acked_per_s']:>7.1f} {p['deliveries_per_s']:>8.0f} {fmt(p['latency_ms']['p50'], '.1f'):>7} "
-                f"{fmt(p['latency_ms']['p99'], '.1f'):>8} {p['server_cpu_per_delivery_us']:>12.1f} "
-                f"{p['server_cpu_util']:>7.2f} {p['gen_cpu_util']:>6.2f}{flag} {p['missing']:>7} "
+                f"{fmt(p['latency_ms']['p99'], '.1f'):>8} {drift(p):>5} {p['server_cpu_per_delivery_us']:>12.1f} "
+                f"{p['server_cpu_util']:>7.2f} {p['gen_cpu_util']:>6.2f}{flag} {fmt(other, '.2f'):>5} "
+                f"{p['missing']:>7} "
                 f"{p['ack_errors'] + p['unexpected_closes']:>6}")
-    lines.append("(srv CPU / gen CPU = cores used by the server / by the generator during the phase; "
-                 "'!' = generator above 0.85 of a core: that row measures the generator, discard it)")
+    lines.append("(drift = p50 latency of the last quarter of the messages / of the first quarter: >1 means the "
+                 "server fell behind; srv CPU / gen CPU = cores used by the server / by the generator during the "
+                 "phase; other = the rest of the machine's busy cores (kernel, other processes); '!' = generator "
+                 "above 0.85 of a core or the machine above 90% busy: that row measures the load generator or "
+                 "the machine, discard it)")
 
     index = {(r["peer"], r["deflate"], r["watchers"]): r for r in results}
     peers = [p for p in ("bare", "node") if any(r["peer"] == p for r in results)]
@@ -460,15 +494,20 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--watchers", default="10,100,1000", help="comma-separated room sizes (default 10,100,1000)")
-    parser.add_argument("--messages", type=int, default=100, help="messages per phase (default 100)")
+    parser.add_argument("--messages", type=int, default=100, help="steady phase: messages (default 100)")
     parser.add_argument("--rate", type=float, default=20, help="steady phase: messages per second (0 = skip; default 20)")
     parser.add_argument("--burst-messages", type=int, default=300, help="burst phase: messages (default 300)")
     parser.add_argument("--burst-window", type=int, default=10,
                         help="burst phase: messages in flight (0 = skip; default 10)")
-    parser.add_argument("--deflate", default="off",
-                        help="permessage-deflate offered by the client: off, on or off,on (default off)")
+    parser.add_argument("--deflate", default="off,on",
+                        help="permessage-deflate offered by the client: off, on or off,on (default off,on)")
     parser.add_argument("--peers", default="ours,bare",
                         help="ours, bare (python-socketio/eventlet), node (socket.io 4); default ours,bare")
+    parser.add_argument("--connect-concurrency", type=int, default=32,
+                        help="watchers connecting at the same time (default 32)")
+    parser.add_argument("--tree", default=str(ROOT),
+                        help="source tree whose wsgi.py is `ours` (default: this checkout); e.g. a "
+                             "`git archive` snapshot, to measure one commit while the checkout changes")
     parser.add_argument("--json", help="also write the raw results to this file")
     args = parser.parse_args()
 
@@ -484,7 +523,19 @@ def main() -> int:
     else:
         ensure_node_modules(need_socketio=False)
     nofile = raise_nofile()
-    log(f"RLIMIT_NOFILE {nofile}; peers {peers}; watchers {watchers}; deflate {args.deflate}")
+    args.tree = str(Path(args.tree).resolve())
+    if "ours" in peers and not (Path(args.tree) / "wsgi.py").is_file():
+        parser.error(f"--tree {args.tree} has no wsgi.py")
+    log(f"RLIMIT_NOFILE {nofile}; peers {peers}; watchers {watchers}; deflate {args.deflate}; tree {args.tree}")
+
+    m0 = machine_busy()
+    time.sleep(1.0)
+    m1 = machine_busy()
+    idle_busy = (os.cpu_count() or 1) * (m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1])
+    args.idle_busy = idle_busy
+    if idle_busy > 0.3:
+        log(f"warning: the machine is not idle ({idle_busy:.1f} cores busy before starting); "
+            "figures will be noisy, see the 'other' column")
 
     started = time.monotonic()
     results: list[dict[str, Any]] = []
@@ -492,10 +543,9 @@ def main() -> int:
         workdir = Path(tmp)
         database_url = f"sqlite:///{workdir}/bench.db"
         if "ours" in peers:
-            sys.path.insert(0, str(ROOT))
-            from workspace.migrate import upgrade
-
-            upgrade(database_url)
+            # Migrations from the tree under test, in a child (the orchestrator never imports the app).
+            migrate = "import sys; from workspace.migrate import upgrade; upgrade(sys.argv[1])"
+            subprocess.run([sys.executable, "-c", migrate, database_url], cwd=args.tree, check=True)
         try:
             for deflate in deflates:
                 for n in watchers:
@@ -506,6 +556,7 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - report what ran, then fail
             log(f"run failed: {exc}")
             print(report(results, args))
+            print(f"\nRUN FAILED after {time.monotonic() - started:.0f} s: {exc}")
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=1))
             return 1

@@ -101,7 +101,7 @@ function out(obj) { process.stdout.write(JSON.stringify(obj) + '\n'); }
 
 // ---- one Socket.IO client over a raw WebSocket ------------------------------------------------
 const EVENT_PREFIX = '42["event",';
-const BODY_RE = /"body":\s*"t=([0-9.]+) p=(\d+)/;
+const BODY_RE = /"body":\s*"t=([0-9.]+) p=(\d+) i=(\d+)/;
 const SEQ_RE = /"seq":\s*(\d+)/;
 
 class Sock {
@@ -198,7 +198,8 @@ async function main() {
 
   // Deliveries are attributed to the phase number written in each message body.
   const phaseState = opts.phaseList.map((p) => ({
-    lat: new Float64Array(Math.max(1, p.count * opts.watchers)), n: 0, first: null, last: null,
+    lat: new Float64Array(Math.max(1, p.count * opts.watchers)), msg: new Int32Array(Math.max(1, p.count * opts.watchers)),
+    n: 0, first: null, last: null,
   }));
   let deliveredTotal = 0;
   let parseFailures = 0;
@@ -214,7 +215,7 @@ async function main() {
     }
     const ps = phaseState[parseInt(m[2], 10)];
     if (!ps) return;
-    if (ps.n < ps.lat.length) ps.lat[ps.n] = recv - parseFloat(m[1]);
+    if (ps.n < ps.lat.length) { ps.lat[ps.n] = recv - parseFloat(m[1]); ps.msg[ps.n] = parseInt(m[3], 10); }
     ps.n += 1;
     ps.last = recv;
     deliveredTotal += 1;
@@ -317,7 +318,15 @@ async function main() {
     const end = ps.last && ps.n >= expected ? ps.last : now();
     const wall = (end - start) / 1000;
     const genCpu = cpuSeconds(cpuStart);
-    const lat = summarize(ps.lat.subarray(0, Math.min(ps.n, ps.lat.length)));
+    const kept = Math.min(ps.n, ps.lat.length);
+    const lat = summarize(ps.lat.subarray(0, kept));
+    // Drift: latency of the deliveries of the first quarter of the messages against the last quarter's.
+    const q = Math.max(1, Math.floor(phase.count / 4));
+    const firstQ = [];
+    const lastQ = [];
+    for (let j = 0; j < kept; j++) {
+      if (ps.msg[j] < q) firstQ.push(ps.lat[j]); else if (ps.msg[j] >= phase.count - q) lastQ.push(ps.lat[j]);
+    }
     out({
       phase: 'result', label: opts.label, index: p, mode: phase.mode, rate: phase.rate || null,
       window: phase.window || null, watchers: alive, sent, acked_ok: acked, ack_errors: ackErrors.length,
@@ -325,6 +334,7 @@ async function main() {
       sent_per_s: sent / ((sendDone - start) / 1000 || 1e-9), acked_per_s: acked / ((ackDone - start) / 1000 || 1e-9),
       expected, delivered: ps.n, missing: Math.max(0, expected - ps.n), wall_s: wall,
       deliveries_per_s: ps.n / (wall || 1e-9), latency_ms: lat, ack_ms: summarize(ackMs),
+      latency_first_quarter_ms: summarize(firstQ), latency_last_quarter_ms: summarize(lastQ),
       gen_cpu_s: genCpu, gen_cpu_util: genCpu / (wall || 1e-9),
       unexpected_closes: stats.unexpectedCloses.length - closesBefore, out_of_order: stats.outOfOrder - oooBefore,
       parse_failures: parseFailures,

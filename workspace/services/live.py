@@ -141,7 +141,8 @@ def publisher_gone(sid: str) -> int:
                 continue
             job = tx.session.get(Job, s.job_id)
             assert job is not None
-            s.publisher_sid, s.paused = None, True
+            # The disconnect is the last sign of life: a tab closed for good ends the session at this moment.
+            s.publisher_sid, s.paused, s.last_heartbeat_at = None, True, utcnow()
             tx.session.flush()
             tx.record(job, ev.SESSION_PAUSED, {"session": _view(tx.session, s), "reason": "disconnected"}, None)
     return len(ids)
