@@ -45,8 +45,7 @@ def test_go_live_watch_and_stop(live_server, contexts):
     log_in(late, live_server, people["viewer"])
     open_room(late, live_server, job["id"])
     assert_plays(late)
-    fran.wait_for_function("() => document.getElementById('live-watchers').textContent.includes('Client')"
-                           " && document.getElementById('live-watchers').textContent.includes('Viewer')")
+    fran.wait_for_function("() => document.getElementById('live-watchers').textContent === 'Watching now: Client, Viewer'")
     dashboard = contexts().new_page()
     log_in(dashboard, live_server, people["client"])
     assert dashboard.locator(".job-card .live-badge").is_visible()

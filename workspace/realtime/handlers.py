@@ -156,8 +156,8 @@ def on_live_watch(user: User, data: dict[str, Any], membership: Membership | Non
     """A member in the room asks to see the screen: the publisher's page is told to call this socket."""
     job = data["job"]
     session = live.current(user, job)
-    if session is None or not session["publisher_sid"]:
-        return {"session": session}
+    if session is None or not session["publisher_sid"] or session["publisher_sid"] == request.sid:
+        return {"session": session}  # nobody to call, or this is the publisher's own socket
     if request.sid not in presence.sids(job):
         raise Conflict("Join the room first.", code="not_in_room")
     socketio.emit("live_watcher", {"job": job, "session": session["id"],

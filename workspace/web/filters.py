@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_when, "when")
     app.add_template_filter(_duration, "duration")
     app.add_template_filter(_clock, "clock")
+    app.add_template_filter(_interval, "interval")
 
 
 def _money(amount: int | None, currency: str | None) -> str:
@@ -76,3 +77,8 @@ def _duration(seconds: int | None) -> str:
 def _clock(value: Any) -> str:
     parsed = _parse(value)
     return parsed.strftime("%H:%M") if isinstance(parsed, datetime) else "—"
+
+
+def _interval(seconds: int) -> str:
+    """600 -> '10 min', 5 -> '5 s'."""
+    return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"

@@ -47,7 +47,7 @@ export class Live {
       case "session.started":
       case "session.resumed": {
         this.session = d.session;
-        if (this.publishing) break;
+        if (this.publishing || d.session.publisher_sid === this.socket.id) break; // our own session
         const pc = this.peers.get(d.session.publisher_sid);
         if (pc && pc.connectionState === "connected") this.setStage("live"); // same publisher, same stream: unpause
         else this.watch();

@@ -111,7 +111,7 @@ export class Timeline {
       case "snapshot.deleted":
         return this.system(event, [el("strong", { text: who }), " deleted a snapshot from the work diary."], "live");
       case "diary.settings_changed":
-        return this.system(event, [d.snapshot_seconds ? `Snapshots now every ${Math.round(d.snapshot_seconds / 60)} min while live.` : "Snapshots are now off."], "live");
+        return this.system(event, [d.snapshot_seconds ? `Snapshots now every ${d.snapshot_seconds < 60 ? `${d.snapshot_seconds} s` : `${Math.round(d.snapshot_seconds / 60)} min`} while live.` : "Snapshots are now off."], "live");
       default:
         return this.system(event, [el("strong", { text: who }), ` ${event.type.replace(/[._]/g, " ")}.`]);
     }
