@@ -174,7 +174,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def ledger_holds(self) -> None:
         if not hasattr(self, "job"):
             return
-        from workspace.services.ledger import balances, transactions
+        from workspace.services.ledger import balances, balances_of_jobs, transactions
 
         self.db.fresh_snapshot()
         rows = transactions(self.db.session, self._job_pk())
@@ -189,6 +189,7 @@ class MoneyMachine(RuleBasedStateMachine):
         assert b["owed"] == totals.get("client", 0) >= 0, "owed went negative"
         assert b["agreed"] == -totals.get("contract", 0)
         assert b["credit"] == max(0, b["paid"] - b["approved"])
+        assert balances_of_jobs(self.db.session, [self._job_pk()])[self._job_pk()] == b  # the dashboard's path
 
     @invariant()
     def states_move_only_along_legal_edges(self) -> None:

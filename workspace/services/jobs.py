@@ -90,7 +90,7 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
     ):
         milestones.setdefault(m.job_id, []).append(m)
     unread = unread_counts(actor, job_ids)
-    owed = {job_id: ledger.balances(db.session, job_id)["owed"] for job_id in job_ids}
+    owed = {job_id: b["owed"] for job_id, b in ledger.balances_of_jobs(db.session, job_ids).items()}
     live = dict(db.session.execute(select(LiveSession.job_id, LiveSession.started_at)
                                    .where(LiveSession.job_id.in_(job_ids), LiveSession.ended_at.is_(None))).all())
     result = []

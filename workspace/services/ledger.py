@@ -42,6 +42,22 @@ def balances(session: Session, job_id: int) -> dict[str, int]:
     return rules.balances((tx.kind, entries) for tx, entries in transactions(session, job_id))
 
 
+def balances_of_jobs(session: Session, job_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Balances of many jobs in one query (sums per kind and account are all balances need)."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(LedgerTransaction.job_id, LedgerTransaction.kind, LedgerEntry.account, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.job_id.in_(job_ids))
+        .group_by(LedgerTransaction.job_id, LedgerTransaction.kind, LedgerEntry.account)
+    ).all()
+    sums: dict[int, list[tuple[str, list[Entry]]]] = {job_id: [] for job_id in job_ids}
+    for job_id, kind, account, total in rows:
+        sums[job_id].append((kind, [(account, int(total))]))  # int: PostgreSQL's SUM is a Decimal
+    return {job_id: rules.balances(parts) for job_id, parts in sums.items()}
+
+
 def get_ledger(actor: User, job_id: str) -> dict[str, Any]:
     """Every transaction with its entries, and the balances recomputed from them."""
     job, _membership = load_member(db.session, actor, job_id)
