@@ -115,11 +115,13 @@ class MoneyMachine(RuleBasedStateMachine):
 
         self._try(request_changes, self.users[role], self._milestone(index), "please fix", [], out_of_scope)
 
-    @rule(index=st.integers(0, 2), role=st.sampled_from(ROLES))
-    def cancel(self, index: int, role: str) -> None:
+    @rule(index=st.integers(0, 2), role=st.sampled_from(ROLES), really=st.sampled_from([False, True]))
+    def cancel(self, index: int, role: str, really: bool) -> None:
+        """Rarer than the rest: two cancels end a milestone's story early."""
         from workspace.services.deliveries import cancel_milestone
 
-        self._try(cancel_milestone, self.users[role], self._milestone(index))
+        if really:
+            self._try(cancel_milestone, self.users[role], self._milestone(index))
 
     @rule(index=st.integers(0, 2))
     def time_passes(self, index: int) -> None:
@@ -148,6 +150,13 @@ class MoneyMachine(RuleBasedStateMachine):
         if result:
             assert amount <= room, "an over-payment was accepted"
             self.payments.append(result["payment"]["id"])
+
+    @rule(index=st.integers(0, 2))
+    def review_round(self, index: int) -> None:
+        """The freelancer delivers and the client asks for changes (the common back-and-forth)."""
+        self.submit(index, "freelancer")
+        self.states_move_only_along_legal_edges()  # two steps: check the edge between them too
+        self.request_changes(index, "client", False)
 
     @rule()
     def pay_in_full(self) -> None:
@@ -214,7 +223,7 @@ def test_random_money_sequences_keep_the_invariants(database_url, tmp_path):
     MoneyMachine.tmp = tmp_path
     runner = MoneyMachine.TestCase
     # Derandomized: the same walks every run (no flaky coverage), still hundreds of random-looking steps.
-    runner.settings = settings(max_examples=25, stateful_step_count=40, deadline=None, derandomize=True,
+    runner.settings = settings(max_examples=60 if "sqlite" in database_url else 40, stateful_step_count=40, deadline=None, derandomize=True,
                                suppress_health_check=list(HealthCheck), database=None)
     MoneyMachine.reached = set()
     runner().runTest()
