@@ -72,9 +72,11 @@ def message(sid: str, data: dict[str, Any]) -> dict[str, Any]:
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "5001"))
     print(f"Serving on http://127.0.0.1:{port}", flush=True)
-    # Default listen backlog and eventlet.wsgi.server, as Flask-SocketIO's socketio.run() does for ours.
+    # Default listen backlog and eventlet.wsgi.server, as ours.
+    # TCP_NODELAY on the listener (accepted sockets inherit it on Linux), as workspace/green.py
+    # serves ours since 20117b2; BENCH_NODELAY=0 turns it off (Nagle + delayed ACK: ~40 ms stalls).
     listener = eventlet.listen(("127.0.0.1", port))
-    if os.environ.get("BENCH_NODELAY") == "1":  # experiment: accepted sockets inherit TCP_NODELAY on Linux
+    if os.environ.get("BENCH_NODELAY", "1") != "0":
         import socket
 
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
