@@ -115,3 +115,29 @@ def test_every_app_gets_the_socket_gate(tmp_path, sqlite_template):
         app = make_test_app(f"sqlite:///{tmp_path / f'{n}.db'}", tmp_path)
         anonymous = sio.test_client(app)
         assert not anonymous.is_connected()
+
+
+def test_websocket_compression_is_refused(live_server):
+    """Browsers offer permessage-deflate; the server must not accept it (memory and CPU per socket)."""
+    import websocket
+
+    ws_url = live_server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(ws_url, origin=live_server.url, timeout=5,
+                                     header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    try:
+        assert "sec-websocket-extensions" not in {k.lower() for k in ws.getheaders()}
+        assert ws.recv().startswith("0{")
+    finally:
+        ws.close()
+
+
+def test_join_ack_includes_who_is_here(live_server):
+    from tests.sockets import Watcher, job_with_people
+
+    job, people = job_with_people(live_server)
+    a = Watcher(live_server, people["client"]).connect()
+    try:
+        ack = a.join(job["id"])
+        assert [p["name"] for p in ack["watching"]] == ["Client"]
+    finally:
+        a.close()

@@ -27,4 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        # Outermost, so pages and the Socket.IO handshake (origin check) both see the client's scheme and host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app

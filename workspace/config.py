@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
+    "PRESENCE_COALESCE": 0.5,  # seconds: presence changes in one room are sent together
+    # permessage-deflate costs ~4x memory per connection and CPU per delivery (bench/README.md);
+    # browsers always offer it, so it is refused unless turned on here.
+    "WEBSOCKET_COMPRESSION": False,
     # Live sessions.
     "ICE_SERVERS": [],  # e.g. [{"urls": "turn:turn.example:3478", "username": "...", "credential": "..."}]
     "LIVE_HEARTBEAT_TIMEOUT": 60,  # seconds without a publisher heartbeat before the server ends a session
@@ -75,6 +79,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "UPLOAD_DIR": str,
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
+    "WEBSOCKET_COMPRESSION": lambda v: v.lower() in ("1", "true", "yes"),
     "AUTO_APPROVE_INTERVAL": float,
     "ICE_SERVERS": json.loads,
     "LIVE_HEARTBEAT_TIMEOUT": float,

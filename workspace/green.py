@@ -47,6 +47,6 @@ def serve(app: Any, host: str, port: int, *, max_size: int, log_output: bool) ->
     import eventlet
     import eventlet.wsgi
 
-    listener = eventlet.listen((host, port))
+    listener = eventlet.listen((host, port), backlog=1024)  # a reconnect wave must not queue at 50
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     eventlet.wsgi.server(listener, app, log_output=log_output, max_size=max_size)

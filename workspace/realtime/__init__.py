@@ -6,6 +6,7 @@ from flask import Flask
 from workspace.extensions import db, socketio
 from workspace.realtime.broadcast import SocketPublisher
 from workspace.realtime.control import ControlManager, make_manager
+from workspace.realtime.nodeflate import refuse_compression
 from workspace.realtime.presence import presence
 
 
@@ -20,6 +21,8 @@ def init_app(app: Flask) -> None:
         ping_interval=config.get("SOCKET_PING_INTERVAL", 25),
         ping_timeout=config.get("SOCKET_PING_TIMEOUT", 20),
     )
+    if not config["WEBSOCKET_COMPRESSION"]:
+        app.wsgi_app = refuse_compression(app.wsgi_app)  # type: ignore[method-assign]
     db.publisher = SocketPublisher()
     presence.init_app(app)
     from workspace.realtime import handlers

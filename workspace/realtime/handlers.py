@@ -48,7 +48,21 @@ def on_disconnect(*_args: Any) -> None:
     live.publisher_gone(request.sid)
 
 
+_presence_due: set[str] = set()
+
+
 def broadcast_presence(job: str) -> None:
+    """Tell the room who is here, at most once per PRESENCE_COALESCE seconds per room: a wave of N
+    joins then costs O(N) frames, not O(N^2)."""
+    if job in _presence_due:
+        return
+    _presence_due.add(job)
+    socketio.start_background_task(_send_presence, job, current_app.config["PRESENCE_COALESCE"])
+
+
+def _send_presence(job: str, delay: float) -> None:
+    socketio.sleep(delay)
+    _presence_due.discard(job)
     socketio.emit("presence", {"job": job, "watching": presence.watching(job)}, to=f"job:{job}")
 
 
@@ -77,6 +91,7 @@ def on_join(user: User, data: dict[str, Any], membership: Membership | None) -> 
     local_rooms.add(request.sid, job, member)
     presence.add(job, request.sid, member)
     broadcast_presence(job)
+    page["watching"] = presence.watching(job)  # the joiner knows at once; the room learns shortly
     return page
 
 

@@ -5,7 +5,6 @@ from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workspace.domain.errors import Unauthorized
 from workspace.extensions import csrf, login_manager
@@ -37,9 +36,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
-    if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
