@@ -123,7 +123,7 @@ def test_illegal_transitions_are_409_naming_the_state_and_wrong_roles_403(api, p
     assert approve(api, v, m1).status_code == 403
     assert submit(api, f, m1).status_code == 409
     assert api.call("POST", f"/milestones/{m1}/request-changes", f, {"reason": "x"}).status_code == 403
-    assert api.call("POST", f"/payments/999999/confirm", f, {}, headers=key()).status_code == 404
+    assert api.call("POST", "/payments/999999/confirm", f, {}, headers=key()).status_code == 404
 
 
 def test_change_requests_count_revisions_and_offer_a_change_order(api, people, active):

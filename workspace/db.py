@@ -51,6 +51,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE changed (typed loosely in SQLAlchemy's stubs)."""
+    return int(result.rowcount)
+
+
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with a Z, the wire format of every timestamp."""
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -176,7 +181,9 @@ class Transaction:
 def transaction(database: Database | None = None) -> Iterator[Transaction]:
     """The unit of work: a write transaction that commits, then publishes its events."""
     if database is None:
-        from workspace.extensions import db as database
+        from workspace.extensions import db as default
+
+        database = default
     session = database.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unflushed changes outside a transaction")

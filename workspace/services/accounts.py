@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from workspace.db import iso, transaction, utcnow
+from workspace.db import iso, rowcount, transaction, utcnow
 from workspace.domain.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
 from workspace.extensions import db
 from workspace.models import ApiToken, LoginSession, User
@@ -153,11 +153,11 @@ def revoke_api_token(actor: User, token_id: Any) -> None:
     if isinstance(token_id, bool) or not isinstance(token_id, int):
         raise NotFound("No such token.")
     with transaction() as tx:
-        done = tx.session.execute(
+        done = rowcount(tx.session.execute(
             update(ApiToken).where(
                 ApiToken.id == token_id, ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None),
             ).values(revoked_at=utcnow())
-        ).rowcount
+        ))
         tx.disconnect(token_room(token_id))
     if not done:
         raise NotFound("No such token.")

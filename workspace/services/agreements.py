@@ -125,19 +125,19 @@ def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:
 
 
 def get_agreement(actor: User, job_id: str, version: int) -> dict[str, Any]:
-    job, _membership = load_member(db.session, actor, job_id)
+    job, _membership = load_member(db.session(), actor, job_id)
     agreement = db.session.scalar(
         select(Agreement).where(Agreement.job_id == job.id, Agreement.version == version)
     )
     if agreement is None:
         raise NotFound(f"This job has no version {version} of the agreement.")
-    return agreement_view(db.session, agreement)
+    return agreement_view(db.session(), agreement)
 
 
 def list_agreements(actor: User, job_id: str) -> list[dict[str, Any]]:
-    job, _membership = load_member(db.session, actor, job_id)
+    job, _membership = load_member(db.session(), actor, job_id)
     versions = db.session.scalars(
         select(Agreement).where(Agreement.job_id == job.id).order_by(Agreement.version.desc())
     )
-    return [agreement_view(db.session, a) for a in versions]
+    return [agreement_view(db.session(), a) for a in versions]
 

@@ -38,7 +38,7 @@ def upload_attachment(actor: User, job_id: str, open_file: Callable[[], tuple[IO
 
     `open_file` is called only after the actor is known to be allowed, so outsiders cost no disk.
     """
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     require(membership, "file.upload", "Viewers cannot upload files.")
     stream, filename = open_file()
     if stream is None:

@@ -17,13 +17,13 @@ from workspace.services.deliveries import load_milestone
 
 def propose_change_order(actor: User, milestone_id: Any, amount: Any, title: Any = None) -> dict[str, Any]:
     """The freelancer prices the extra work a beyond-scope request asks for, as a new version."""
-    milestone, job, membership = load_milestone(db.session, actor, milestone_id, lock=False)
+    milestone, job, membership = load_milestone(db.session(), actor, milestone_id, lock=False)
     require(membership, "change_order.propose", "Only the freelancer prices extra work.")
     latest = db.session.scalar(select(Submission).where(Submission.milestone_id == milestone.id)
                                .order_by(Submission.number.desc()).limit(1))
     beyond = latest is not None and latest.decision == CHANGES_REQUESTED and (
         latest.out_of_scope or (latest.revision or 0) > milestone.revisions_included)
-    if milestone.state != CHANGES_REQUESTED or not beyond:
+    if latest is None or milestone.state != CHANGES_REQUESTED or not beyond:
         raise Conflict("Extra work can be priced after a change request beyond the included revisions "
                        "or marked out of scope.")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:

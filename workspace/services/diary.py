@@ -30,9 +30,9 @@ def snapshot_view(s: Snapshot, a: Attachment) -> dict[str, Any]:
 def add_snapshot(actor: User, job_id: str, session_id: Any, open_file: Callable[[], tuple[IO[bytes] | None, Any]],
                  *, directory: Path, max_bytes: int) -> dict[str, Any]:
     """Store a JPEG of the shared screen for the open session (only from the publisher)."""
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     require(membership, "live.publish", "Only the freelancer's page takes snapshots.")
-    s = active(db.session, job.id)
+    s = active(db.session(), job.id)
     if s is None or s.id != session_id:
         raise Conflict("Snapshots are taken during a live session.", code="not_live")
     if job.snapshot_seconds == 0:
@@ -69,9 +69,11 @@ def delete_snapshot(actor: User, snapshot_id: Any, *, grace_minutes: float, dire
         raise NotFound("No such snapshot.")
     with transaction() as tx:
         snapshot = tx.session.scalar(select(Snapshot).where(Snapshot.id == snapshot_id).with_for_update())
-        member = snapshot and tx.session.scalar(select(Membership).where(Membership.job_id == snapshot.job_id,
-                                                                         Membership.user_id == actor.id))
-        if snapshot is None or member is None or snapshot.deleted_at is not None:
+        if snapshot is None or snapshot.deleted_at is not None:
+            raise NotFound("No such snapshot.")
+        member = tx.session.scalar(select(Membership).where(Membership.job_id == snapshot.job_id,
+                                                            Membership.user_id == actor.id))
+        if member is None:
             raise NotFound("No such snapshot.")
         if member.role != "freelancer":
             raise Forbidden("Only the freelancer can delete a snapshot.")
@@ -98,7 +100,7 @@ def _week(moment: Any) -> str:
 
 def diary(actor: User, job_id: str, *, grace_minutes: float) -> dict[str, Any]:
     """Sessions by day with their snapshots and the progress posted during them; totals by week and milestone."""
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     sessions = db.session.scalars(select(LiveSession).where(LiveSession.job_id == job.id)
                                   .order_by(LiveSession.started_at.desc())).all()
     publishers = {s.publisher_id for s in sessions}
@@ -121,7 +123,8 @@ def diary(actor: User, job_id: str, *, grace_minutes: float) -> dict[str, Any]:
     for s in sessions:
         end = s.ended_at or now
         seconds = int((end - s.started_at).total_seconds())
-        view = live_view(s, names.get(s.publisher_id), titles.get(s.milestone_id))
+        title = titles.get(s.milestone_id) if s.milestone_id is not None else None
+        view = live_view(s, names.get(s.publisher_id), title)
         view["seconds"] = seconds
         view["snapshots"] = shots.get(s.id, [])
         view["progress"] = [{"percent": u.percent, "note": u.note, "at": iso(u.created_at)}
@@ -131,7 +134,7 @@ def diary(actor: User, job_id: str, *, grace_minutes: float) -> dict[str, Any]:
         bucket["sessions"].append(view)
         bucket["seconds"] += seconds
         weeks[_week(s.started_at)] += seconds
-        per_milestone[titles.get(s.milestone_id, "No milestone") if s.milestone_id else "No milestone"] += seconds
+        per_milestone[title or "No milestone"] += seconds
     return {
         "days": list(days.values()), "total_seconds": sum(d["seconds"] for d in days.values()),
         "weeks": [{"week": w, "seconds": n} for w, n in sorted(weeks.items(), reverse=True)],

@@ -64,7 +64,7 @@ def events_before(job: Job, before: int, limit: int) -> dict[str, Any]:
 def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: int,
                 before: Any = None) -> dict[str, Any]:
     """Events after a cursor (catching up), or before one (scrolling back through history)."""
-    job, _membership = load_member(db.session, actor, job_id)
+    job, _membership = load_member(db.session(), actor, job_id)
     if before not in (None, ""):
         before_n, limit_n = parse_cursor(before, limit, page_max, "before")
         page = events_before(job, before_n, limit_n)
@@ -76,7 +76,7 @@ def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: i
 
 def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[str, Any]:
     """The catch-up page for a socket that has just entered the room (after subscribing)."""
-    job, _membership = load_member(db.session, actor, job_id)
+    job, _membership = load_member(db.session(), actor, job_id)
     after_n, limit_n = parse_cursor(after, None, page_max)
     page = events_page(job, after_n, limit_n)
     if after_n > page["last_seq"]:

@@ -54,7 +54,7 @@ def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dic
 
 
 def list_invites(actor: User, job_id: str) -> list[dict[str, Any]]:
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     require(membership, "invite.create", "Only the freelancer can see this job's invitations.")
     invites = db.session.scalars(select(Invite).where(Invite.job_id == job.id).order_by(Invite.id.desc()))
     return [invite_view(i) for i in invites]

@@ -60,11 +60,11 @@ def get_job(actor: User, job_id: str) -> dict[str, Any]:
     """A member's view of the job; overdue reviews are approved first, so this works with no worker."""
     from workspace.services.deliveries import approve_overdue
 
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     if approve_overdue(job.id):
         db.fresh_snapshot()
-        job, membership = load_member(db.session, actor, job_id)
-    return job_view(db.session, job, membership)
+        job, membership = load_member(db.session(), actor, job_id)
+    return job_view(db.session(), job, membership)
 
 
 def list_jobs(actor: User) -> list[dict[str, Any]]:
@@ -90,7 +90,7 @@ def list_jobs(actor: User) -> list[dict[str, Any]]:
     ):
         milestones.setdefault(m.job_id, []).append(m)
     unread = unread_counts(actor, job_ids)
-    owed = {job_id: b["owed"] for job_id, b in ledger.balances_of_jobs(db.session, job_ids).items()}
+    owed = {job_id: b["owed"] for job_id, b in ledger.balances_of_jobs(db.session(), job_ids).items()}
     live = dict(db.session.execute(select(LiveSession.job_id, LiveSession.started_at)
                                    .where(LiveSession.job_id.in_(job_ids), LiveSession.ended_at.is_(None))).all())
     result = []

@@ -60,8 +60,8 @@ def balances_of_jobs(session: Session, job_ids: list[int]) -> dict[int, dict[str
 
 def get_ledger(actor: User, job_id: str) -> dict[str, Any]:
     """Every transaction with its entries, and the balances recomputed from them."""
-    job, _membership = load_member(db.session, actor, job_id)
-    rows = transactions(db.session, job.id)
+    job, _membership = load_member(db.session(), actor, job_id)
+    rows = transactions(db.session(), job.id)
     return {
         "transactions": [
             {"id": tx.id, "kind": tx.kind, "ref": tx.ref, "at": iso(tx.at),

@@ -42,9 +42,9 @@ def active(session: Session, job_id: int, *, lock: bool = False) -> LiveSession 
 
 def current(actor: User, job_id: str) -> dict[str, Any] | None:
     """The job's live session, if any (members only)."""
-    job, _membership = load_member(db.session, actor, job_id)
-    s = active(db.session, job.id)
-    return _view(db.session, s) if s else None
+    job, _membership = load_member(db.session(), actor, job_id)
+    s = active(db.session(), job.id)
+    return _view(db.session(), s) if s else None
 
 
 def start_session(actor: User, job_id: str, sid: str, title: Any = "", milestone_id: Any = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from workspace.db import transaction
+from workspace.db import rowcount, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.domain.roles import FREELANCER
@@ -44,10 +44,10 @@ def mark_read(actor: User, job_id: str, seq: Any) -> int:
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
         target = min(seq, job.last_seq)
-        moved = tx.session.execute(
+        moved = rowcount(tx.session.execute(
             update(Membership).where(Membership.id == membership.id, Membership.last_read_seq < target)
             .values(last_read_seq=target)
-        ).rowcount
+        ))
         if moved:
             tx.signal(f"job:{job.public_id}", "read", {"job": job.public_id, "user": user_ref(actor), "seq": target})
         result = target if moved else membership.last_read_seq

@@ -82,7 +82,7 @@ def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, c
     file_ids = _ids(attachments)
     if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, int)):
         raise Invalid("reply_to is a message id.", fields={"reply_to": "Invalid."})
-    job, membership = load_member(db.session, actor, job_id)
+    job, membership = load_member(db.session(), actor, job_id)
     require(membership, "message.post", "Viewers follow along; they cannot post messages.")
     if ref is not None:
         existing = _already_posted(job, actor, ref)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from workspace.db import transaction, utcnow
+from workspace.db import rowcount, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import Conflict, Invalid, NotFound
@@ -84,9 +84,11 @@ def _load_payment(session: Session, actor: User, payment_id: Any) -> tuple[Payme
     if isinstance(payment_id, bool) or not isinstance(payment_id, int):
         raise NotFound(PAYMENT_NOT_FOUND)
     payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
-    membership = payment and session.scalar(select(Membership).where(Membership.job_id == payment.job_id,
-                                                                      Membership.user_id == actor.id))
-    if payment is None or membership is None:
+    if payment is None:
+        raise NotFound(PAYMENT_NOT_FOUND)
+    membership = session.scalar(select(Membership).where(Membership.job_id == payment.job_id,
+                                                         Membership.user_id == actor.id))
+    if membership is None:
         raise NotFound(PAYMENT_NOT_FOUND)
     job = session.get(Job, payment.job_id)
     assert job is not None
@@ -94,8 +96,8 @@ def _load_payment(session: Session, actor: User, payment_id: Any) -> tuple[Payme
 
 
 def _move(session: Session, payment: Payment, new: str, **values: Any) -> None:
-    changed = session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == "sent")
-                              .values(status=new, **values).execution_options(synchronize_session=False)).rowcount
+    changed = rowcount(session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == "sent")
+                              .values(status=new, **values).execution_options(synchronize_session=False)))
     if changed != 1:
         raise Conflict(f"This payment is already {payment.status}.", code="illegal_transition")
     session.refresh(payment)
@@ -140,9 +142,9 @@ def dispute_payment(actor: User, payment_id: Any, reason: Any) -> dict[str, Any]
 
 
 def list_payments(actor: User, job_id: str) -> list[dict[str, Any]]:
-    job, _membership = load_member(db.session, actor, job_id)
+    job, _membership = load_member(db.session(), actor, job_id)
     rows = db.session.scalars(select(Payment).where(Payment.job_id == job.id).order_by(Payment.id))
-    return [payment_view(db.session, p) for p in rows]
+    return [payment_view(db.session(), p) for p in rows]
 
 
 def load_payment_for_reading(actor: User, payment_id: Any) -> tuple[Payment, Job]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from workspace.db import Transaction, utcnow
+from workspace.db import Transaction, rowcount, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict
 from workspace.domain.milestones import APPROVED, CANCELLED, PAID, SYSTEM, next_state
@@ -15,11 +15,11 @@ from workspace.services.views import milestone_detail
 
 def move(tx: Transaction, milestone: Milestone, expected: str, new: str, **values: object) -> None:
     """Compare-and-set the state: exactly one row must change, or someone else got there first."""
-    changed = tx.session.execute(
+    changed = rowcount(tx.session.execute(
         update(Milestone).where(Milestone.id == milestone.id, Milestone.state == expected)
         .values(state=new, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if changed != 1:
         raise Conflict("This milestone changed meanwhile; reload and try again.", code="state_changed")
     tx.session.refresh(milestone)
