@@ -17,7 +17,7 @@ from workspace.domain.milestones import (
 from workspace.extensions import db
 from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Submission, User
 from workspace.services import idempotency, ledger
-from workspace.services.access import JOB_NOT_FOUND
+from workspace.services.access import JOB_NOT_FOUND, load_in_job
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
 
@@ -28,19 +28,7 @@ MILESTONE_NOT_FOUND = "No such milestone, or you are not a member of its job."
 def load_milestone(session: Session, actor: User, milestone_id: Any, *, lock: bool = True
                    ) -> tuple[Milestone, Job, Membership]:
     """The milestone (row-locked for a write), its job and the actor's membership; 404 for outsiders."""
-    if isinstance(milestone_id, bool) or not isinstance(milestone_id, int):
-        raise NotFound(MILESTONE_NOT_FOUND)
-    query = select(Milestone).where(Milestone.id == milestone_id)
-    milestone = session.scalar(query.with_for_update() if lock else query)
-    if milestone is None:
-        raise NotFound(MILESTONE_NOT_FOUND)
-    membership = session.scalar(select(Membership).where(Membership.job_id == milestone.job_id,
-                                                         Membership.user_id == actor.id))
-    if membership is None:
-        raise NotFound(MILESTONE_NOT_FOUND)
-    job = session.get(Job, milestone.job_id)
-    assert job is not None
-    return milestone, job, membership
+    return load_in_job(session, actor, Milestone, milestone_id, MILESTONE_NOT_FOUND, lock=lock)
 
 
 def _text(value: Any, field: str, limit: int, required: bool) -> str:

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from workspace.db import rowcount, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
-from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.money import MAX_AMOUNT, PAYMENT_METHODS as METHODS, format_money
 from workspace.extensions import db
 from workspace.models import Agreement, Job, Membership, Payment, User
 from workspace.services import idempotency, ledger
-from workspace.services.access import load_member, require
+from workspace.services.access import load_in_job, load_member, require
 from workspace.services.settlement import settle
 from workspace.services.views import payment_view
 
@@ -81,18 +81,7 @@ def record_payment(actor: User, job_id: str, amount: Any, method: Any, reference
 
 
 def _load_payment(session: Session, actor: User, payment_id: Any) -> tuple[Payment, Job, Membership]:
-    if isinstance(payment_id, bool) or not isinstance(payment_id, int):
-        raise NotFound(PAYMENT_NOT_FOUND)
-    payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
-    if payment is None:
-        raise NotFound(PAYMENT_NOT_FOUND)
-    membership = session.scalar(select(Membership).where(Membership.job_id == payment.job_id,
-                                                         Membership.user_id == actor.id))
-    if membership is None:
-        raise NotFound(PAYMENT_NOT_FOUND)
-    job = session.get(Job, payment.job_id)
-    assert job is not None
-    return payment, job, membership
+    return load_in_job(session, actor, Payment, payment_id, PAYMENT_NOT_FOUND, lock=True)
 
 
 def _move(session: Session, payment: Payment, new: str, **values: Any) -> None:
@@ -149,13 +138,5 @@ def list_payments(actor: User, job_id: str) -> list[dict[str, Any]]:
 
 def load_payment_for_reading(actor: User, payment_id: Any) -> tuple[Payment, Job]:
     """A payment and its job, for members (receipts)."""
-    if isinstance(payment_id, bool) or not isinstance(payment_id, int):
-        raise NotFound(PAYMENT_NOT_FOUND)
-    payment = db.session.get(Payment, payment_id)
-    member = payment is not None and db.session.scalar(
-        select(Membership.id).where(Membership.job_id == payment.job_id, Membership.user_id == actor.id))
-    if payment is None or not member:
-        raise NotFound(PAYMENT_NOT_FOUND)
-    job = db.session.get(Job, payment.job_id)
-    assert job is not None
+    payment, job, _membership = load_in_job(db.session(), actor, Payment, payment_id, PAYMENT_NOT_FOUND)
     return payment, job
