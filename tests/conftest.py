@@ -188,7 +188,7 @@ def contexts(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
     def make(**options: Any) -> Any:
         context = browser.new_context(viewport=options.pop("viewport", {"width": 1280, "height": 860}), **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)  # generous: CI machines are shared and slow at times
         made.append(context)
         return context
 

@@ -152,3 +152,32 @@ def test_paging_through_everything_yields_each_event_once(api, people, job, limi
             break
         after = page["events"][-1]["seq"]
     assert seen == list(range(1, 10))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_locked_sqlite_database_is_a_clear_503_not_a_500(app, api, people, job, database_url):
+    """Another process holds the write lock longer than the busy timeout: the caller is told to retry."""
+    import sqlite3
+
+    path = database_url.replace("sqlite:///", "")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        from workspace.db import make_engine
+        from workspace.extensions import db
+
+        db.engine.dispose()
+        engine = make_engine(database_url)
+
+        @__import__("sqlalchemy").event.listens_for(engine, "connect")
+        def short_wait(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA busy_timeout=100")
+
+        db.session.configure(bind=engine)
+        response = api.call("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "hi"})
+        assert response.status_code == 503 and response.get_json()["error"]["code"] == "busy"
+        assert response.headers["Retry-After"] == "1"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert api.call("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "hi"}).status_code == 201

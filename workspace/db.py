@@ -6,10 +6,12 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
 
 from sqlalchemy import DateTime, Engine, create_engine, event, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from workspace.domain.chain import GENESIS_HASH, canonical_event, link
+from workspace.domain.errors import Busy
 
 
 
@@ -190,11 +192,22 @@ def transaction(database: Database | None = None) -> Iterator[Transaction]:
     if session.in_transaction():
         session.commit()  # end the read snapshot so the write sees everything committed so far
     session.begin()
-    session.connection(execution_options={"sqlite_immediate": True})
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+    except OperationalError as exc:
+        session.rollback()
+        if "database is locked" in str(exc):
+            raise Busy("The server is busy; nothing was changed. Try again in a moment.") from exc
+        raise
     tx = Transaction(session)
     try:
         yield tx
         session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if "database is locked" in str(exc):
+            raise Busy("The server is busy; nothing was changed. Try again in a moment.") from exc
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -50,6 +50,12 @@ class Invalid(DomainError):
     code, status = "invalid", 422
 
 
+class Busy(DomainError):
+    """The database could not take the write in time (SQLite shared by several processes)."""
+
+    code, status = "busy", 503
+
+
 class RateLimited(DomainError):
     code, status = "rate_limited", 429
 

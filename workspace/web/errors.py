@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from workspace.domain.errors import DomainError, RateLimited
+from workspace.domain.errors import Busy, DomainError, RateLimited
 from workspace.web.http import is_api
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+    503: "busy",
 }
 
 
@@ -36,6 +37,8 @@ def respond(status: int, body: dict[str, Any], headers: dict[str, str] | None = 
 
 def _domain_error(exc: DomainError) -> Any:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": "1"}
     return respond(exc.status, exc.as_dict(), headers)
 
 
