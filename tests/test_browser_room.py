@@ -137,3 +137,24 @@ def test_room_fits_a_phone(live_server, contexts):
     page.locator(".prose", has_text="from my phone").wait_for()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+
+
+def test_since_you_were_away_banner(two_in_a_room):
+    server, job, people, fran, cleo = two_in_a_room
+    send(fran, "seen while here")
+    cleo.locator(".prose", has_text="seen while here").wait_for()
+    cleo.wait_for_function("() => document.getElementById('seen-by').textContent !== ''")
+    cleo.close()  # the client goes away for a while
+    for n in range(3):
+        server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": f"away {n}"}, status=201)
+    server.api("POST", f"/jobs/{job['id']}/progress", people["freelancer"], {"percent": 70}, status=201)
+    back = fran.context.browser.new_context().new_page()
+    from tests.browser_support import log_in
+
+    log_in(back, server, people["client"])
+    open_room(back, server, job["id"])
+    banner = back.locator("#away")
+    banner.wait_for()
+    assert "Since you were away: 3 messages · 1 progress update" in banner.text_content()
+    assert back.locator("#unread-divider").is_visible()
+    back.context.close()

@@ -199,3 +199,27 @@ def test_progress_state_follows_the_cadence(app, api, people, job):
     due = datetime.fromisoformat(state["next_update_due"].replace("Z", "+00:00"))
     last = datetime.fromisoformat(state["last_update_at"].replace("Z", "+00:00"))
     assert due - last == timedelta(hours=6)
+
+
+def test_since_you_were_away(app, api, people, job):
+    from tests.money_support import activate, submit
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services.events import away_summary
+
+    state = activate(api, people, job)
+    c, f = people["client"], people["freelancer"]
+    with app.app_context():
+        client = db.session.get(User, c["id"])
+        assert away_summary(client, job["id"]) is None  # first visit: nothing to summarise
+    api.ok("POST", f"/jobs/{job['id']}/read", c, {"seq": api.events(c, job["id"])["last_seq"]})
+    for n in range(3):
+        post(api, f, job, f"while you were out {n}")
+    post(api, c, job, "my own message does not count")
+    api.ok("POST", f"/jobs/{job['id']}/progress", f, {"percent": 60}, status=201)
+    submit(api, f, state["milestones"][0]["id"])
+    with app.app_context():
+        away = away_summary(db.session.get(User, c["id"]), job["id"])
+    assert away["messages"] == 3 and away["progress"] == 1 and away["sessions"] == 0
+    assert [m["title"] for m in away["in_review"]] == ["Concepts"] and away["in_review"][0]["review_due_at"]
+    assert away["events"] == 5  # 3 messages, 1 progress, 1 submission

@@ -105,3 +105,38 @@ def verify_chain(job_id: int) -> int | None:
          "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
         for e in stored
     )
+
+
+def away_summary(actor: User, job_id: str) -> dict[str, Any] | None:
+    """What happened since the actor last read the room (None on a first visit or when nothing did):
+    counts of messages and progress by others, live sessions and their time, submissions in review."""
+    from sqlalchemy import func
+
+    from workspace.db import utcnow
+    from workspace.models import LiveSession, Milestone
+
+    job, membership = load_member(db.session(), actor, job_id)
+    since = membership.last_read_seq
+    if since == 0 or since >= job.last_seq:
+        return None
+    counts = dict(db.session.execute(
+        select(Event.type, func.count()).where(Event.job_id == job.id, Event.seq > since,
+                                               (Event.actor_id.is_(None)) | (Event.actor_id != actor.id))
+        .group_by(Event.type)).all())
+    if not counts:
+        return None
+    last_seen_at = db.session.scalar(select(Event.at).where(Event.job_id == job.id, Event.seq == since))
+    sessions = db.session.scalars(select(LiveSession).where(LiveSession.job_id == job.id,
+                                                            LiveSession.started_at > last_seen_at)).all()
+    now = utcnow()
+    in_review = db.session.execute(
+        select(Milestone.title, Milestone.review_due_at).where(Milestone.job_id == job.id, Milestone.state == "submitted")
+    ).all()
+    return {
+        "since_seq": since, "events": sum(counts.values()),
+        "messages": counts.get("message.posted", 0), "progress": counts.get("progress.posted", 0),
+        "payments": counts.get("payment.sent", 0) + counts.get("payment.confirmed", 0),
+        "sessions": len(sessions),
+        "session_seconds": int(sum(((s.ended_at or now) - s.started_at).total_seconds() for s in sessions)),
+        "in_review": [{"title": t, "review_due_at": iso(d) if d else None} for t, d in in_review],
+    }

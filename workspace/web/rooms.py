@@ -11,7 +11,7 @@ from workspace.domain.agreement import diff_terms, scope_diff
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.money import CURRENCIES
 from workspace.domain.roles import can
-from workspace.services import agreements, invites, jobs, members
+from workspace.services import agreements, events, invites, jobs, members
 from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
 from workspace.web.http import actor
 
@@ -35,6 +35,7 @@ def room(job_id: str) -> Any:
         "live": job["live"],
         "snapshot_seconds": job["snapshot_seconds"],
         "ice_servers": current_app.config["ICE_SERVERS"],
+        "away": events.away_summary(user, job_id),
     }
     return render_template("rooms/room.html", job=job, state=state,
                            can_post=state["can_post"], can_progress=can(job["role"], "progress.post"))

@@ -15,7 +15,8 @@ const $ = (id) => document.getElementById(id);
 const reads = new Map(state.job.members.map((m) => [m.id, m.last_read_seq]));
 const members = new Map(state.job.members.map((m) => [m.id, m]));
 let myRead = state.job.last_read_seq;
-const initialAfter = Math.max(0, state.job.last_seq - 50);
+// Open at the last 50 events, or earlier if that is where the unread ones start (up to 500 back).
+const initialAfter = Math.max(0, Math.min(state.job.last_seq - 50, state.job.last_read_seq - 3), state.job.last_seq - 500);
 
 const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
 window.__room = { socket }; // for tests and debugging
@@ -139,6 +140,29 @@ new IntersectionObserver((entries) => {
 }, { root: scroller }).observe($("load-older"));
 $("new-below").addEventListener("click", scrollToBottom);
 scroller.addEventListener("scroll", () => { if (nearBottom()) $("new-below").hidden = true; });
+
+// ---------------------------------------------------------------- "since you were away"
+
+function renderAway(away) {
+  if (!away) return;
+  const parts = [];
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (away.messages) parts.push(plural(away.messages, "message"));
+  if (away.progress) parts.push(plural(away.progress, "progress update"));
+  if (away.sessions) parts.push(`${plural(away.sessions, "live session")} (${duration(away.session_seconds * 1000)})`);
+  if (away.payments) parts.push(plural(away.payments, "payment update"));
+  for (const m of away.in_review) {
+    const left = m.review_due_at ? Date.parse(m.review_due_at) - Date.now() : null;
+    parts.push(`“${m.title}” in review${left > 0 ? `, auto-approval in ${duration(left)}` : ""}`);
+  }
+  if (!parts.length) parts.push(plural(away.events, "update"));
+  const box = $("away");
+  box.replaceChildren(el("strong", { text: "Since you were away: " }), parts.join(" · "), " ",
+    el("button", { class: "link", type: "button", text: "Show", onclick: () => $("unread-divider")?.scrollIntoView({ block: "start" }) }), " ",
+    el("button", { class: "link", type: "button", text: "Dismiss", onclick: () => { box.hidden = true; } }));
+  box.hidden = false;
+}
+renderAway(state.away);
 
 // ---------------------------------------------------------------- connection status
 
