@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     db.publisher = SocketPublisher()
     presence.init_app(app)
     from workspace.realtime import handlers
+
+    handlers.PRESENCE_COALESCE["seconds"] = config["PRESENCE_COALESCE"]
     from workspace.realtime.gate import HANDLERS
 
     for event, handler in HANDLERS:

@@ -49,6 +49,7 @@ def on_disconnect(*_args: Any) -> None:
 
 
 _presence_due: set[str] = set()
+PRESENCE_COALESCE = {"seconds": 0.5}  # set from config in realtime.init_app (callers may have no app context)
 
 
 def broadcast_presence(job: str) -> None:
@@ -57,7 +58,7 @@ def broadcast_presence(job: str) -> None:
     if job in _presence_due:
         return
     _presence_due.add(job)
-    socketio.start_background_task(_send_presence, job, current_app.config["PRESENCE_COALESCE"])
+    socketio.start_background_task(_send_presence, job, PRESENCE_COALESCE["seconds"])
 
 
 def _send_presence(job: str, delay: float) -> None:

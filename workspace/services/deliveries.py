@@ -84,13 +84,12 @@ def approve_milestone(actor: User, milestone_id: Any, *, idempotency_key: Any) -
     key = idempotency.check_key(idempotency_key)
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
-        print_ = idempotency.fingerprint("approve", milestone.id)
-        prior = idempotency.replay(tx.session, actor, key, print_)
-        if prior is not None:
-            return prior
+        claim = idempotency.Claim(tx.session, actor, key, "approve", milestone.id)
+        if claim.prior is not None:
+            return claim.prior
         next_state(milestone.state, "approve", membership.role)
         result = _approve(tx, job, milestone, actor, auto=False)
-        idempotency.remember(tx.session, actor, key, print_, result)
+        claim.remember(result)
     return result
 
 

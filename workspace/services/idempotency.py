@@ -21,21 +21,22 @@ def check_key(key: Any) -> str:
     return key.strip()
 
 
-def fingerprint(action: str, target: Any, body: Any = None) -> str:
-    return hashlib.sha256(canonical_json({"action": action, "target": target, "body": body}).encode()).hexdigest()
+class Claim:
+    """One money action under a key: `prior` is the first answer when this is a repeat."""
 
+    def __init__(self, session: Session, actor: User, key: str, action: str, target: Any, body: Any = None) -> None:
+        self.session, self.actor, self.key = session, actor, key
+        self.fingerprint = hashlib.sha256(
+            canonical_json({"action": action, "target": target, "body": body}).encode()).hexdigest()
+        record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == actor.id,
+                                                                IdempotencyRecord.key == key))
+        if record is not None and record.fingerprint != self.fingerprint:
+            raise Conflict("This Idempotency-Key was already used for a different request.",
+                           code="idempotency_key_reused")
+        self.prior: dict[str, Any] | None = record.response if record is not None else None
 
-def replay(session: Session, actor: User, key: str, print_: str) -> dict[str, Any] | None:
-    """The stored answer for this key, or None; the same key for a different request is refused."""
-    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == actor.id,
-                                                            IdempotencyRecord.key == key))
-    if record is None:
-        return None
-    if record.fingerprint != print_:
-        raise Conflict("This Idempotency-Key was already used for a different request.", code="idempotency_key_reused")
-    return record.response
-
-
-def remember(session: Session, actor: User, key: str, print_: str, response: dict[str, Any], status: int = 200) -> None:
-    session.add(IdempotencyRecord(user_id=actor.id, key=key, fingerprint=print_, status=status, response=response))
-    session.flush()
+    def remember(self, response: dict[str, Any], status: int = 200) -> None:
+        """Keep the answer in the same transaction as the action (UNIQUE (user, key) guards races)."""
+        self.session.add(IdempotencyRecord(user_id=self.actor.id, key=self.key, fingerprint=self.fingerprint,
+                                           status=status, response=response))
+        self.session.flush()

@@ -29,7 +29,7 @@ def live_view(s: LiveSession, publisher_name: str | None = None, milestone_title
     }
 
 
-def _view(session: Session, s: LiveSession) -> dict[str, Any]:
+def session_view(session: Session, s: LiveSession) -> dict[str, Any]:
     name = session.scalar(select(User.name).where(User.id == s.publisher_id))
     title = session.scalar(select(Milestone.title).where(Milestone.id == s.milestone_id)) if s.milestone_id else None
     return live_view(s, name, title)
@@ -44,7 +44,7 @@ def current(actor: User, job_id: str) -> dict[str, Any] | None:
     """The job's live session, if any (members only)."""
     job, _membership = load_member(db.session(), actor, job_id)
     s = active(db.session(), job.id)
-    return _view(db.session(), s) if s else None
+    return session_view(db.session(), s) if s else None
 
 
 def start_session(actor: User, job_id: str, sid: str, title: Any = "", milestone_id: Any = None) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def start_session(actor: User, job_id: str, sid: str, title: Any = "", milestone
                         publisher_sid=sid, last_heartbeat_at=utcnow())
         tx.session.add(s)
         tx.session.flush()
-        view = _view(tx.session, s)
+        view = session_view(tx.session, s)
         tx.record(job, ev.SESSION_STARTED, {"session": view, "snapshot_seconds": job.snapshot_seconds}, actor)
     return view
 
@@ -87,7 +87,7 @@ def resume_session(actor: User, job_id: str, sid: str) -> dict[str, Any]:
         job, s = _mine(tx, actor, job_id)
         s.publisher_sid, s.paused, s.last_heartbeat_at = sid, False, utcnow()
         tx.session.flush()
-        view = _view(tx.session, s)
+        view = session_view(tx.session, s)
         tx.record(job, ev.SESSION_RESUMED, {"session": view}, actor)
     return view
 
@@ -99,8 +99,8 @@ def pause_session(actor: User, job_id: str) -> dict[str, Any]:
         if not s.paused:
             s.paused = True
             tx.session.flush()
-            tx.record(job, ev.SESSION_PAUSED, {"session": _view(tx.session, s), "reason": "paused"}, actor)
-        view = _view(tx.session, s)
+            tx.record(job, ev.SESSION_PAUSED, {"session": session_view(tx.session, s), "reason": "paused"}, actor)
+        view = session_view(tx.session, s)
     return view
 
 
@@ -114,7 +114,7 @@ def stop_session(actor: User, job_id: str) -> dict[str, Any]:
 def _end(tx: Transaction, job: Job, s: LiveSession, reason: str, actor: User | None, at: Any = None) -> dict[str, Any]:
     s.ended_at, s.ended_reason, s.publisher_sid, s.paused = at or utcnow(), reason, None, False
     tx.session.flush()
-    view = _view(tx.session, s)
+    view = session_view(tx.session, s)
     tx.record(job, ev.SESSION_ENDED, {"session": view, "duration_seconds": view["duration_seconds"], "reason": reason},
               actor)
     return view
@@ -144,7 +144,7 @@ def publisher_gone(sid: str) -> int:
             # The disconnect is the last sign of life: a tab closed for good ends the session at this moment.
             s.publisher_sid, s.paused, s.last_heartbeat_at = None, True, utcnow()
             tx.session.flush()
-            tx.record(job, ev.SESSION_PAUSED, {"session": _view(tx.session, s), "reason": "disconnected"}, None)
+            tx.record(job, ev.SESSION_PAUSED, {"session": session_view(tx.session, s), "reason": "disconnected"}, None)
     return len(ids)
 
 

@@ -54,10 +54,9 @@ def record_payment(actor: User, job_id: str, amount: Any, method: Any, reference
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "payment.send", "Only a client records payments.")
-        print_ = idempotency.fingerprint("payment.sent", job.id, [amount, method, reference, note])
-        prior = idempotency.replay(tx.session, actor, key, print_)
-        if prior is not None:
-            return prior
+        claim = idempotency.Claim(tx.session, actor, key, "payment.sent", job.id, [amount, method, reference, note])
+        if claim.prior is not None:
+            return claim.prior
         agreement = tx.session.scalar(select(Agreement).where(Agreement.job_id == job.id,
                                                               Agreement.status == "in_force"))
         if agreement is None:
@@ -76,7 +75,7 @@ def record_payment(actor: User, job_id: str, amount: Any, method: Any, reference
         tx.session.flush()
         result = {"payment": payment_view(tx.session, payment), "balances": ledger.balances(tx.session, job.id)}
         tx.record(job, ev.PAYMENT_SENT, result, actor)
-        idempotency.remember(tx.session, actor, key, print_, result, 201)
+        claim.remember(result, 201)
     return result
 
 
@@ -97,10 +96,9 @@ def confirm_payment(actor: User, payment_id: Any, *, idempotency_key: Any) -> di
     key = idempotency.check_key(idempotency_key)
     with transaction() as tx:
         payment, job, membership = _load_payment(tx.session, actor, payment_id)
-        print_ = idempotency.fingerprint("payment.confirm", payment.id)
-        prior = idempotency.replay(tx.session, actor, key, print_)
-        if prior is not None:
-            return prior
+        claim = idempotency.Claim(tx.session, actor, key, "payment.confirm", payment.id)
+        if claim.prior is not None:
+            return claim.prior
         require(membership, "payment.confirm", "Only the freelancer confirms that money arrived.")
         if payment.status != "sent":
             raise Conflict(f"This payment is already {payment.status}.", code="illegal_transition")
@@ -111,7 +109,7 @@ def confirm_payment(actor: User, payment_id: Any, *, idempotency_key: Any) -> di
         tx.record(job, ev.PAYMENT_CONFIRMED, result, actor)
         settle(tx, job)
         result["balances"] = ledger.balances(tx.session, job.id)
-        idempotency.remember(tx.session, actor, key, print_, result)
+        claim.remember(result)
     return result
 
 

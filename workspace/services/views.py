@@ -174,7 +174,7 @@ def my_review_view(session: Session, job: Job, user_id: int) -> dict[str, Any] |
 
 
 def live_now(session: Session, job: Job) -> dict[str, Any] | None:
-    from workspace.services.live import _view, active
+    from workspace.services.live import active, session_view
 
     s = active(session, job.id)
-    return _view(session, s) if s else None
+    return session_view(session, s) if s else None
