@@ -204,3 +204,15 @@ def contexts(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
                     pass
     for context in made:
         context.close()
+
+
+# ---------------------------------------------------------------- mail
+
+@pytest.fixture
+def mailbox() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free port; point SMTP_URL at `mailbox.url`."""
+    from tests.mailbox import Mailbox
+
+    box = Mailbox().start()
+    yield box
+    box.stop()

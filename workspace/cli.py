@@ -1,5 +1,9 @@
-"""Commands: `flask migrate` (Alembic upgrade) and `flask seed-demo` (a demo job, safe to re-run)."""
+"""Commands: `flask migrate` (Alembic upgrade), `flask seed-demo` (a demo job, safe to re-run),
+`flask tasks run-once [--now ISO-8601]` (one round of scheduled work) and `flask mail-inbound`
+(the SMTP listener that turns replies to notification emails into room messages)."""
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 import click
 from flask import Flask
@@ -24,3 +28,33 @@ def init_app(app: Flask) -> None:
         for role, email, password in accounts:
             click.echo(f"  {role:<10} {email:<28} password: {password}")
         click.echo("")
+
+    @app.cli.group("tasks")
+    def tasks_group() -> None:
+        """Scheduled work: auto-approval, reminders, digests and mail sending."""
+
+    @tasks_group.command("run-once")
+    @click.option("--now", "now_text", default=None, help="Run as if the time were this (ISO 8601, UTC if no zone).")
+    def run_once_command(now_text: str | None) -> None:
+        """Run one round of all scheduled work and print what it did."""
+        from workspace import tasks
+
+        now = None
+        if now_text:
+            try:
+                now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+            except ValueError:
+                raise click.BadParameter("use ISO 8601, e.g. 2026-12-01T09:00:00Z", param_hint="--now") from None
+            if now.tzinfo is None:
+                now = now.replace(tzinfo=timezone.utc)
+        done = tasks.run_once(app, now)
+        click.echo(" ".join(f"{k}={v}" for k, v in done.items()))
+
+    @app.cli.command("mail-inbound")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=2525, show_default=True, type=int)
+    def mail_inbound_command(host: str, port: int) -> None:
+        """Receive replies to notification emails over SMTP and post them into their rooms."""
+        from workspace.mail.inbound import serve
+
+        serve(app, host, port)

@@ -54,6 +54,21 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_HEARTBEAT_TIMEOUT": 60,  # seconds without a publisher heartbeat before the server ends a session
     "SNAPSHOT_DELETE_GRACE_MINUTES": 10,
     "SNAPSHOT_MAX_BYTES": 5 * 1024 * 1024,
+    # Email. No SMTP_URL (the embedded default): each email is written to MAIL_DIR as an .eml file.
+    "SMTP_URL": None,  # smtp://host:port | smtp+starttls://user:pass@host:587 | smtps://user:pass@host:465
+    "MAIL_FROM": "Workspace <workspace@localhost>",
+    "MAIL_REPLY_DOMAIN": None,  # domain of reply+<token>@ addresses; default: MAIL_FROM's domain
+    "MAIL_DIR": None,  # default: <instance>/mail
+    "PUBLIC_URL": "http://127.0.0.1:5000",  # base of every link in an email
+    "MAIL_MAX_ATTEMPTS": 8,
+    "MAIL_RETRY_BASE": 30,  # seconds; doubles per failed attempt, capped at an hour
+    # Notifications: emailed only if still unread this many seconds later; digests at this UTC hour.
+    "NOTIFY_EMAIL_DELAY": 600,
+    "DIGEST_HOUR_UTC": 7,
+    # Scheduled work (auto-approval, reminders, digests, sending) runs in one process at a time.
+    "SCHEDULER_INTERVAL": 30,
+    "MAIL_POLL_INTERVAL": 5,
+    "PASSWORD_RESET_TTL": 3600,
 }
 
 
@@ -91,6 +106,17 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "ARGON2_TIME_COST": int,
     "ARGON2_MEMORY_KIB": int,
     "ARGON2_PARALLELISM": int,
+    "SMTP_URL": str,
+    "MAIL_FROM": str,
+    "MAIL_REPLY_DOMAIN": str,
+    "MAIL_DIR": str,
+    "PUBLIC_URL": str,
+    "NOTIFY_EMAIL_DELAY": float,
+    "DIGEST_HOUR_UTC": int,
+    "SCHEDULER_INTERVAL": float,
+    "MAIL_POLL_INTERVAL": float,
+    "MAIL_RETRY_BASE": float,
+    "MAIL_MAX_ATTEMPTS": int,
 }
 
 
@@ -109,6 +135,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workspace.db")
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("MAIL_DIR"):
+        app.config["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 

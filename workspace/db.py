@@ -123,6 +123,11 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# Called with (transaction, job, wire) for every recorded event, inside its transaction: derived rows
+# (notifications, their emails) are written atomically with the event. Services register here.
+RECORD_HOOKS: list[Callable[["Transaction", Any, dict[str, Any]], None]] = []
+
+
 class Transaction:
     """One write transaction; `record` appends room events that are published after commit."""
 
@@ -130,6 +135,7 @@ class Transaction:
         self.session = session
         self._outbox: list[Callable[[Publisher], None]] = []
         self._last_hash: dict[int, str] = {}
+        self._after: list[Callable[[], None]] = []
 
     def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None) -> dict[str, Any]:
         """Append an event with the next gap-free seq for the job; return its wire form."""
@@ -159,7 +165,13 @@ class Transaction:
         }
         room = f"job:{job.public_id}"
         self._outbox.append(lambda p: p.publish(room, wire))
+        for hook in RECORD_HOOKS:
+            hook(self, job, wire)
         return wire
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this transaction has committed (e.g. wake the mail sender)."""
+        self._after.append(action)
 
     def disconnect(self, sockets_room: str) -> None:
         """After commit, disconnect every socket in `sockets_room` (e.g. a revoked login)."""
@@ -177,6 +189,8 @@ class Transaction:
         if publisher is not None:
             for send in self._outbox:
                 send(publisher)
+        for action in self._after:
+            action()
 
 
 @contextmanager

@@ -18,6 +18,7 @@ class User(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_verified_at: Mapped[datetime | None]
 
 
 class LoginSession(Base):

@@ -1,7 +1,7 @@
 """Delivering milestones: submit, approve (or automatically), request changes, cancel by both sides."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -172,9 +172,10 @@ def cancel_milestone(actor: User, milestone_id: Any) -> dict[str, Any]:
     return {"milestone": view}
 
 
-def approve_overdue(job_id: int | None = None) -> int:
+def approve_overdue(job_id: int | None = None, now: datetime | None = None) -> int:
     """Approve every submission whose review window has run out (all jobs, or one). Returns how many."""
-    query = select(Milestone.id).where(Milestone.state == SUBMITTED, Milestone.review_due_at <= utcnow())
+    now = now or utcnow()
+    query = select(Milestone.id).where(Milestone.state == SUBMITTED, Milestone.review_due_at <= now)
     if job_id is not None:
         query = query.where(Milestone.job_id == job_id)
     done = 0
@@ -182,7 +183,7 @@ def approve_overdue(job_id: int | None = None) -> int:
         with transaction() as tx:
             milestone = tx.session.scalar(select(Milestone).where(Milestone.id == milestone_id).with_for_update())
             if milestone is None or milestone.state != SUBMITTED or milestone.review_due_at is None \
-                    or milestone.review_due_at > utcnow():
+                    or milestone.review_due_at > now:
                 continue  # someone answered meanwhile
             next_state(milestone.state, "auto_approve", SYSTEM)
             job = tx.session.get(Job, milestone.job_id)

@@ -11,6 +11,7 @@ from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.domain.roles import FREELANCER
 from workspace.extensions import db
 from workspace.models import Event, Membership, User
+from workspace.services import notifications
 from workspace.services.access import load_member, require
 from workspace.services.views import user_ref
 
@@ -50,6 +51,7 @@ def mark_read(actor: User, job_id: str, seq: Any) -> int:
         ))
         if moved:
             tx.signal(f"job:{job.public_id}", "read", {"job": job.public_id, "user": user_ref(actor), "seq": target})
+            notifications.mark_read_through(tx, actor.id, job.id, target)
         result = target if moved else membership.last_read_seq
     return result
 

@@ -98,6 +98,9 @@ SCHEMAS: dict[str, Any] = {
 
 
 def openapi_document() -> dict[str, Any]:
+    from workspace.web.openapi_accounts import account_paths
+    from workspace.web.openapi_notifications import notification_paths
+
     job = _obj(["job"], job=_ref("Job"))
     agreement = _obj(["agreement"], agreement=_ref("Agreement"))
     event = _obj(["event"], event=_ref("Event"))
@@ -205,6 +208,8 @@ def openapi_document() -> dict[str, Any]:
                               **_errors(400, 401, 403, 404, 413, 422)}}},
             **money_paths(),
             **live_paths(),
+            **account_paths(),
+            **notification_paths(),
         },
     }
 

@@ -1,0 +1,82 @@
+"""What a notification says: a title and a short body from an event's facts (pure, no I/O)."""
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.domain import event_types as ev
+from workspace.domain.money import format_money
+
+BODY_MAX = 280
+
+
+def _clip(text: str, limit: int = BODY_MAX) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _milestone(data: dict[str, Any]) -> str:
+    return str((data.get("milestone") or {}).get("title") or "a milestone")
+
+
+def _money(amount: Any, currency: Any) -> str:
+    if isinstance(amount, int) and isinstance(currency, str):
+        return format_money(amount, currency)
+    return ""
+
+
+def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title: str) -> tuple[str, str]:
+    """(title, body) of the notification for an event in the job called `job_title`."""
+    who = actor or "Workspace"
+    d = data or {}
+    if event_type == ev.AGREEMENT_PROPOSED:
+        version = (d.get("agreement") or {}).get("version")
+        return f"{who} proposed terms (version {version}) for {job_title}", "Read them and accept or propose changes."
+    if event_type == ev.AGREEMENT_IN_FORCE:
+        version = (d.get("agreement") or {}).get("version")
+        return f"Terms version {version} are in force for {job_title}", "Both sides accepted the same terms."
+    if event_type == ev.UPFRONT_REQUESTED:
+        return (f"Upfront payment of {_money(d.get('amount'), d.get('currency'))} is due for {job_title}",
+                "The agreed terms ask for this before work starts.")
+    if event_type == ev.MILESTONE_SUBMITTED:
+        note = ((d.get("milestone") or {}).get("submission") or {}).get("note") or ""
+        return f"{who} submitted “{_milestone(d)}” for your review", _clip(note) or "Review it against the criteria."
+    if event_type == ev.MILESTONE_CHANGES_REQUESTED:
+        return f"{who} asked for changes to “{_milestone(d)}”", _clip(str(d.get("reason") or ""))
+    if event_type == ev.MILESTONE_APPROVED:
+        amount = _money((d.get("milestone") or {}).get("amount"), (d.get("milestone") or {}).get("currency"))
+        if d.get("auto"):
+            return (f"“{_milestone(d)}” was approved automatically",
+                    f"The review window ran out; {amount} is now owed." if amount else "The review window ran out.")
+        return f"{who} approved “{_milestone(d)}”", f"{amount} is now earned." if amount else ""
+    if event_type == ev.MILESTONE_CANCEL_REQUESTED:
+        return f"{who} asked to cancel “{_milestone(d)}”", "It is cancelled once you agree."
+    if event_type == ev.MILESTONE_CANCELLED:
+        return f"“{_milestone(d)}” was cancelled", ""
+    if event_type in (ev.PAYMENT_SENT, ev.PAYMENT_CONFIRMED, ev.PAYMENT_DISPUTED):
+        p = d.get("payment") or {}
+        amount = _money(p.get("amount"), p.get("currency"))
+        verb = {ev.PAYMENT_SENT: "sent a payment of", ev.PAYMENT_CONFIRMED: "confirmed receiving",
+                ev.PAYMENT_DISPUTED: "has not received"}[event_type]
+        body = "Confirm it once the money is in your account." if event_type == ev.PAYMENT_SENT else ""
+        if event_type == ev.PAYMENT_DISPUTED:
+            body = _clip(str(p.get("dispute_reason") or ""))
+        return f"{who} {verb} {amount}", body
+    if event_type == ev.JOB_COMPLETED:
+        return f"{job_title} is complete", "Every milestone is paid. Leave a review."
+    if event_type == ev.SESSION_STARTED:
+        title = (d.get("session") or {}).get("title") or ""
+        return f"{who} is live now", _clip(title) or "Watch the work in the room."
+    if event_type == ev.MESSAGE_POSTED:
+        m = d.get("message") or {}
+        files = len(m.get("attachments") or [])
+        body = _clip(str(m.get("body") or "")) or (f"{files} file(s)" if files else "")
+        return f"{who} in {job_title}", body
+    if event_type == ev.PROGRESS_POSTED:
+        p = d.get("progress") or {}
+        return f"{who} posted progress: {p.get('percent')}%", _clip(str(p.get("note") or ""))
+    if event_type == ev.REVIEW_POSTED:
+        r = d.get("review") or {}
+        return f"{who} reviewed your work: {r.get('rating')}/5", _clip(str(r.get("text") or ""))
+    if event_type == ev.MEMBER_JOINED:
+        return f"{who} joined {job_title} as {d.get('role')}", ""
+    return f"{event_type} in {job_title}", ""

@@ -1,0 +1,1 @@
+"""Email: composing from templates, the transactional outbox, and delivery over SMTP (or to files)."""
