@@ -20,6 +20,8 @@ if __name__ == "__main__":
 
     tasks.start(app)
     print(f"Serving on http://{host}:{port} ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
+    if not app.config.get("SMTP_URL"):
+        print(f"No SMTP_URL: emails are written to {app.config['MAIL_DIR']}/ as .eml files", flush=True)
     from workspace.green import serve
 
     serve(app, host, port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),

@@ -86,6 +86,7 @@ def make_test_app(database_url: str, instance: Path | str, **overrides: Any) -> 
     config = {
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "SOCKETIO_ASYNC_MODE": "threading", "SERVER_NAME": "localhost", "UPLOAD_DIR": str(instance / "uploads"),
+        "MAIL_DIR": str(instance / "mail"),
         **FAST_HASH, **overrides,
     }
     app = create_app(config)

@@ -173,15 +173,24 @@ def test_request_changes_needs_a_reason_and_valid_criteria(api, people, active):
 
 
 def test_auto_approval_when_the_window_runs_out(app, api, people, active):
+    """The scheduler warns the client 48 h before the window ends; silence after that approves."""
     state, (m1, _m2) = active
     submit(api, people["freelancer"], m1)
-    from workspace.db import transaction, utcnow
-    from workspace.models import Milestone
+    from workspace import tasks
+    from workspace.db import utcnow
+    from workspace.services import notifications
+    from workspace.extensions import db
+    from workspace.models import User
 
-    with app.app_context(), transaction() as tx:
-        tx.session.execute(update(Milestone).where(Milestone.id == m1)
-                           .values(review_due_at=utcnow() - timedelta(seconds=1)))
-    job_now = api.ok("GET", f"/jobs/{state['id']}", people["viewer"])["job"]  # reading settles it
+    with app.app_context():
+        tasks.run_once(app, utcnow() + timedelta(days=5, hours=1))  # the 48-hour warning
+        client = db.session.get(User, people["client"]["id"])
+        warning = notifications.list_notifications(client, unread=1)["notifications"][0]
+        assert "approved automatically" in warning["title"]
+        notifications.mark_read(client, [warning["id"]])  # seen in the app: the client was told
+        tasks.run_once(app, utcnow() + timedelta(days=7, hours=2))
+        db.session.remove()
+    job_now = api.ok("GET", f"/jobs/{state['id']}", people["viewer"])["job"]
     assert job_now["milestones"][0]["state"] == "approved" and job_now["milestones"][0]["auto_approved"] is True
     auto = [e for e in api.events(people["client"], state["id"])["events"] if e["type"] == "milestone.approved"]
     assert len(auto) == 1 and auto[0]["data"]["auto"] is True and auto[0]["data"]["days"] == 7

@@ -129,11 +129,21 @@ class MoneyMachine(RuleBasedStateMachine):
         from workspace.models import Milestone
         from workspace.services.deliveries import approve_overdue
 
+        from workspace.models import Membership, Notification
+        from workspace.services import reminders
+
         with transaction() as tx:
             tx.session.execute(update(Milestone).where(Milestone.id == self._milestone(index),
                                                        Milestone.state == "submitted")
                                .values(review_due_at=utcnow() - timedelta(seconds=1)))
-        approve_overdue(self._job_pk())
+        reminders.run()  # the clients are warned ...
+        with transaction() as tx:  # ... and read the warning in the app
+            clients = select(Membership.user_id).where(Membership.job_id == self._job_pk(),
+                                                       Membership.role == "client")
+            tx.session.execute(update(Notification).where(Notification.user_id.in_(clients),
+                                                          Notification.read_at.is_(None))
+                               .values(read_at=utcnow()))
+        approve_overdue(self._job_pk(), now=utcnow() + timedelta(hours=49))
 
     @rule(share=st.sampled_from([1, 3, 10]), role=mostly("client"), extra=st.integers(0, 1))
     def pay(self, share: int, role: str, extra: int) -> None:

@@ -111,13 +111,21 @@ def test_the_server_approves_overdue_reviews_with_nobody_reading(tmp_path, sqlit
 
     shutil.copy(sqlite_template, tmp_path / "auto.db")
     url = f"sqlite:///{tmp_path / 'auto.db'}"
-    server = LiveServer(url, tmp_path, env={"AUTO_APPROVE_INTERVAL": "0.5"}).start()
+    server = LiveServer(url, tmp_path, env={"AUTO_APPROVE_INTERVAL": "0.5", "REVIEW_WARNING_HOURS": "0.0005"}).start()
     try:
         job, people, milestone = _active_submitted(server)
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("UPDATE milestones SET review_due_at = '2000-01-01 00:00:00' WHERE id = :id"),
                          {"id": milestone})
+        # The scheduler first warns the client; approval waits until they were told (here: read in the app).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            listed = server.api("GET", "/notifications?unread=1", people["client"], status=200).json()
+            if any("approved automatically" in n["title"] for n in listed["notifications"]):
+                break
+            time.sleep(0.2)
+        server.api("POST", "/notifications/read", people["client"], {"all": True}, status=200)
         deadline = time.monotonic() + 10
         state = None
         while time.monotonic() < deadline:

@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     # Notifications: emailed only if still unread this many seconds later; digests at this UTC hour.
     "NOTIFY_EMAIL_DELAY": 600,
     "DIGEST_HOUR_UTC": 7,
+    "REVIEW_WARNING_HOURS": 48,  # clients are warned this long before auto-approval (or the whole window)
     # Scheduled work (auto-approval, reminders, digests, sending) runs in one process at a time.
     "SCHEDULER_INTERVAL": 30,
     "MAIL_POLL_INTERVAL": 5,
@@ -113,6 +114,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "PUBLIC_URL": str,
     "NOTIFY_EMAIL_DELAY": float,
     "DIGEST_HOUR_UTC": int,
+    "REVIEW_WARNING_HOURS": float,
     "SCHEDULER_INTERVAL": float,
     "MAIL_POLL_INTERVAL": float,
     "MAIL_RETRY_BASE": float,

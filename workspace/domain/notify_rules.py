@@ -36,6 +36,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ev.MILESTONE_CHANGES_REQUESTED: ("milestones", (FREELANCER,)),
     ev.MILESTONE_APPROVED: ("money", (FREELANCER,)),  # auto-approval also tells clients: see AUTO_APPROVED
     ev.MILESTONE_CANCEL_REQUESTED: ("milestones", BOTH_SIDES),
+    ev.MILESTONE_REVIEW_EXTENDED: ("review_window", BOTH_SIDES),
     ev.MILESTONE_CANCELLED: ("milestones", BOTH_SIDES),
     ev.PAYMENT_SENT: ("money", (FREELANCER,)),
     ev.PAYMENT_CONFIRMED: ("money", (CLIENT,)),

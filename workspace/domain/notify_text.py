@@ -48,6 +48,10 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
             return (f"“{_milestone(d)}” was approved automatically",
                     f"The review window ran out; {amount} is now owed." if amount else "The review window ran out.")
         return f"{who} approved “{_milestone(d)}”", f"{amount} is now earned." if amount else ""
+    if event_type == ev.MILESTONE_REVIEW_EXTENDED:
+        why = ("the clients had not been told of it yet" if d.get("reason") == "clients_not_told"
+               else "the clients get the whole warning period")
+        return f"Review of “{_milestone(d)}” extended", f"Auto-approval moved to {str(d.get('until', ''))[:16].replace('T', ' ')} UTC: {why}."
     if event_type == ev.MILESTONE_CANCEL_REQUESTED:
         return f"{who} asked to cancel “{_milestone(d)}”", "It is cancelled once you agree."
     if event_type == ev.MILESTONE_CANCELLED:

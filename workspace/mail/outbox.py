@@ -59,7 +59,8 @@ def enqueue(tx: Transaction | Session, *, to: str, template: str, purpose: str, 
     session = tx.session if isinstance(tx, Transaction) else tx
     links = links_for(user_id)
     subject, text, html = render(template, **links, **(context or {}))
-    headers: dict[str, str] = {"Auto-Submitted": "auto-generated", **(extra_headers or {})}
+    headers: dict[str, str] = {"Auto-Submitted": "auto-generated", "X-Workspace-Purpose": purpose,
+                               **(extra_headers or {})}
     if links:
         headers["List-Unsubscribe"] = f"<{links['unsubscribe_url']}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -139,7 +140,7 @@ def send_due(now: datetime | None = None, limit: int = 100) -> int:
             continue
         with transaction() as tx:
             tx.session.execute(update(EmailOutbox).where(EmailOutbox.id == row.id).values(
-                status="sent", sent_at=utcnow(), lease_until=None, last_error=None))
+                status="sent", sent_at=moment, lease_until=None, last_error=None))
         log.debug("email %s sent to %s via %s", row.id, row.to_addr, where)
         sent += 1
     return sent

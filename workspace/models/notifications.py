@@ -36,7 +36,8 @@ class Notification(Base):
     # Email: due at (None = never by email), then emailed, or skipped with a reason.
     email_due_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
-    email_skipped: Mapped[str | None] = mapped_column(String(30))
+    email_skipped: Mapped[str | None] = mapped_column(String(30))  # read | off | not_member | digest (waiting)
+    email_id: Mapped[int | None] = mapped_column(ForeignKey("email_outbox.id", ondelete="SET NULL"))
 
 
 class NotificationSetting(Base):

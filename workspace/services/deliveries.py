@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workspace.db import Transaction, transaction, utcnow
+from workspace.db import Transaction, iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import Invalid, NotFound
@@ -15,7 +15,7 @@ from workspace.domain.milestones import (
     APPROVED, CANCELLED, CHANGES_REQUESTED, SUBMITTED, SYSTEM, cancel_outcome, next_state, revision_label,
 )
 from workspace.extensions import db
-from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Submission, User
+from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Notification, Submission, User
 from workspace.services import idempotency, ledger
 from workspace.services.access import JOB_NOT_FOUND, load_in_job
 from workspace.services.settlement import complete_if_done, move, settle
@@ -173,7 +173,9 @@ def cancel_milestone(actor: User, milestone_id: Any) -> dict[str, Any]:
 
 
 def approve_overdue(job_id: int | None = None, now: datetime | None = None) -> int:
-    """Approve every submission whose review window has run out (all jobs, or one). Returns how many."""
+    """Approve every submission whose review window has run out (all jobs, or one), but only once
+    every client was told (the review-window warning read in the app or its email sent) and then had
+    the whole warning period; otherwise the window is extended and the room says why."""
     now = now or utcnow()
     query = select(Milestone.id).where(Milestone.state == SUBMITTED, Milestone.review_due_at <= now)
     if job_id is not None:
@@ -188,6 +190,45 @@ def approve_overdue(job_id: int | None = None, now: datetime | None = None) -> i
             next_state(milestone.state, "auto_approve", SYSTEM)
             job = tx.session.get(Job, milestone.job_id)
             assert job is not None
+            if not _clients_had_warning(tx, job, milestone, now):
+                continue
             _approve(tx, job, milestone, None, auto=True)
             done += 1
     return done
+
+
+def _clients_had_warning(tx: Transaction, job: Job, milestone: Milestone, now: datetime) -> bool:
+    """True when auto-approval may happen now; else extend the window (with an event) if it moves much."""
+    from workspace.services.notify_email import email_sent_at
+    from workspace.services.reminders import review_warning, warning_occasion
+
+    submission = _latest(tx.session, milestone)
+    warning = review_warning(submission.review_due_at - submission.submitted_at)
+    occasion = f"{warning_occasion(milestone.id, submission.number)}:{job.id}"
+    clients = list(tx.session.scalars(select(Membership.user_id).where(Membership.job_id == job.id,
+                                                                       Membership.role == "client")))
+    told: list[datetime] = []
+    for user_id in clients:
+        note = tx.session.scalar(select(Notification).where(Notification.user_id == user_id,
+                                                            Notification.occasion == occasion))
+        moments = [m for m in (note.read_at if note else None, email_sent_at(tx.session, note) if note else None) if m]
+        if not moments:
+            break
+        told.append(min(moments))
+    all_told = len(told) == len(clients)
+    ready_at = max(told) + warning if all_told and told else now + warning
+    if all_told and now >= ready_at:
+        return True
+    assert milestone.review_due_at is not None
+    if ready_at - milestone.review_due_at > EXTENSION_NOTICE:
+        move(tx, milestone, SUBMITTED, SUBMITTED, review_due_at=ready_at)
+        tx.record(job, ev.MILESTONE_REVIEW_EXTENDED, {
+            "milestone": milestone_detail(tx.session, milestone), "until": iso(ready_at),
+            "reason": "warning_period" if all_told else "clients_not_told",
+            "warning_hours": round(warning.total_seconds() / 3600, 2),
+        }, None)
+    return False
+
+
+# Waiting a few minutes more for the warning to land is not worth an event in the room.
+EXTENSION_NOTICE = timedelta(minutes=10)

@@ -70,6 +70,8 @@ def upgrade() -> None:
     sa.Column('email_due_at', workspace.db.UTCDateTime(), nullable=True),
     sa.Column('emailed_at', workspace.db.UTCDateTime(), nullable=True),
     sa.Column('email_skipped', sa.String(length=30), nullable=True),
+    sa.Column('email_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['email_id'], ['email_outbox.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
