@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workspace.db import RECORD_HOOKS, Transaction, iso, rowcount, transaction, utcnow
 from workspace.domain import notify_rules
-from workspace.domain.errors import Invalid
+from workspace.domain.errors import Invalid, NotFound
 from workspace.domain.notify_text import describe
 from workspace.extensions import db
 from workspace.models import Job, Membership, Notification, NotificationSetting, User
@@ -230,3 +230,18 @@ def unsubscribe(user_id: int, kind: str | None) -> dict[str, Any]:
     kinds = [kind] if kind in notify_rules.KINDS else list(notify_rules.KINDS)
     changes = {k: ("digest" if k in notify_rules.PROTECTED else "off") for k in kinds}
     return update_settings_for(user_id, {"settings": changes})
+
+
+# ---------------------------------------------------------------- reads for the pages
+
+def count_unread(actor: User) -> int:
+    """The actor's unread notifications (the bell's badge and the tab title)."""
+    return unread_count(db.session(), actor.id)
+
+
+def get_settings_for(user_id: int) -> dict[str, Any]:
+    """Settings of a person identified by a signed link, with who they are; NotFound when the account is gone."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("This link belongs to an account that no longer exists.")
+    return {"user": {"name": user.name, "email": user.email}, **settings_view(db.session(), user_id)}
