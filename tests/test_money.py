@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 
 from tests.money_support import activate, approve, balances, confirm, key, pay, submit
 from tests.support import terms

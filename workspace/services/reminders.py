@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from workspace.db import Transaction, transaction, utcnow
 from workspace.domain.money import format_money
@@ -41,20 +42,27 @@ def run(now: datetime | None = None) -> int:
     db.fresh_snapshot()
     made = 0
     for job_id in sorted(set(job_ids) | set(pending_terms)):
-        with transaction() as tx:
-            job = tx.session.get(Job, job_id)
-            if job is None:
-                continue
-            reminder = _Reminder(tx, job, now)
-            if job.status == "active":
-                reminder.deadline()
-                reminder.milestones()
-                reminder.cadence()
-                reminder.review_windows()
-                reminder.payments()
-            reminder.terms()
-            made += reminder.made
+        try:
+            made += _remind(job_id, now)
+        except IntegrityError:
+            continue  # another process (`flask tasks run-once` beside a server) made them first
     return made
+
+
+def _remind(job_id: int, now: datetime) -> int:
+    with transaction() as tx:
+        job = tx.session.get(Job, job_id)
+        if job is None:
+            return 0
+        reminder = _Reminder(tx, job, now)
+        if job.status == "active":
+            reminder.deadline()
+            reminder.milestones()
+            reminder.cadence()
+            reminder.review_windows()
+            reminder.payments()
+        reminder.terms()
+    return reminder.made
 
 
 class _Reminder:
