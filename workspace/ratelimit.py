@@ -1,9 +1,16 @@
 """Fixed-window rate limits, in memory for one process or in Redis across workers."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
+
+# Give a slot back only if the window's key still exists (a new window must never go below zero).
+_RELEASE = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+return 0
+"""
 
 
 class RateLimiter:
@@ -11,6 +18,7 @@ class RateLimiter:
 
     def __init__(self) -> None:
         self._redis: Any = None
+        self._release: Any = None
         self._prefix = "rl"
         self._counts: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
@@ -22,9 +30,11 @@ class RateLimiter:
             import redis
 
             self._redis = redis.Redis.from_url(url)
+            self._release = self._redis.register_script(_RELEASE)
             self._prefix = f"{app.config.get('REDIS_NAMESPACE', 'workspace')}:rl"
         else:
             self._redis = None
+            self._release = None
 
     def count(self, key: str, window: int) -> int:
         """Hits so far in the current window."""
@@ -36,7 +46,8 @@ class RateLimiter:
             return stored[1] if stored and stored[0] == bucket else 0
 
     def hit(self, key: str, window: int) -> int:
-        """Record one hit; return the count in the current window including it."""
+        """Record one hit; return the count in the current window including it (atomic: two callers
+        never see the same count, so "hit first, then decide" admits at most `limit` of them)."""
         bucket = int(time.time()) // window
         if self._redis is not None:
             name = f"{self._prefix}:{key}:{bucket}"
@@ -51,6 +62,30 @@ class RateLimiter:
             if len(self._counts) > 100_000:  # drop stale windows now and then
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == bucket}
             return count
+
+    def release(self, key: str, window: int) -> None:
+        """Give back one hit of the current window (a slot taken for an attempt that succeeded)."""
+        bucket = int(time.time()) // window
+        if self._redis is not None:
+            self._release(keys=[f"{self._prefix}:{key}:{bucket}"])
+            return
+        with self._lock:
+            stored = self._counts.get(key)
+            if stored and stored[0] == bucket and stored[1] > 0:
+                self._counts[key] = (bucket, stored[1] - 1)
+
+    def clear_prefix(self, prefix: str) -> int:
+        """Forget every counter whose key starts with `prefix` (e.g. an account's login failures once
+        its owner proved who they are by a reset email); returns how many were dropped."""
+        if self._redis is not None:
+            pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{self._prefix}:{prefix}") + "*"
+            names = list(self._redis.scan_iter(match=pattern, count=500))
+            return int(self._redis.delete(*names)) if names else 0
+        with self._lock:
+            doomed = [k for k in self._counts if k.startswith(prefix)]
+            for k in doomed:
+                del self._counts[k]
+            return len(doomed)
 
     def retry_after(self, window: int) -> int:
         return window - int(time.time()) % window
