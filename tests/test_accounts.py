@@ -50,11 +50,13 @@ def test_signup_errors_are_shown_per_field(client):
         assert message in page
 
 
-def test_duplicate_email_is_refused_case_insensitively(api):
-    api.ok("POST", "/signup", json={"email": "Dup@Example.test", "password": "correct horse battery",
-                                    "name": "A"}, status=201)
+def test_duplicate_email_changes_nothing_case_insensitively(api):
+    """Issue 8: a taken address gets 202 with the sign-up message (never "already registered")."""
+    first = api.ok("POST", "/signup", json={"email": "Dup@Example.test", "password": "correct horse battery",
+                                            "name": "A"}, status=201)
     response = api.call("POST", "/signup", json={"email": "dup@example.TEST ", "password": "x" * 12, "name": "B"})
-    assert response.status_code == 409 and response.get_json()["error"]["fields"]["email"]
+    assert response.status_code == 202 and response.get_json() == {"message": first["message"]}
+    assert api.ok("GET", "/me", {"token": first["token"]})["user"]["name"] == "A"
 
 
 def test_forms_without_csrf_are_refused(client):

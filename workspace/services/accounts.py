@@ -1,15 +1,22 @@
-"""Sign-up, log-in with rate limits, login sessions that can be revoked, personal API tokens."""
+"""Sign-up, log-in with rate limits, login sessions that can be revoked, personal API tokens.
+
+Recovery (verification, password reset, changes to one's own account) lives in services/recovery.py
+and builds on the helpers here; this module never imports it (one direction, no cycle)."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from workspace.db import iso, rowcount, transaction, utcnow
-from workspace.domain.errors import Conflict, Invalid, NotFound, RateLimited, Unauthorized
+from workspace import signing
+from workspace.db import Transaction, iso, rowcount, transaction, utcnow
+from workspace.domain.errors import Invalid, NotFound, RateLimited, Unauthorized
 from workspace.extensions import db
+from workspace.mail.compose import public_url
+from workspace.mail.outbox import enqueue
 from workspace.models import ApiToken, LoginSession, User
 from workspace.passwords import hash_password, verify_password
 from workspace.ratelimit import limiter
@@ -18,29 +25,71 @@ from workspace.tokens import digest, new_secret
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN, PASSWORD_MAX = 10, 1024
 TOKEN_PREFIX = "ws_"
+# How often one account's owner is told "someone tried to sign up with your address" (per hour).
+SIGNUP_NOTICE_LIMIT = (3, 3600)
 
 
 def normalize_email(email: Any) -> str:
     return email.strip().casefold() if isinstance(email, str) else ""
 
 
-def _validate_signup(email: str, password: Any, name: Any) -> dict[str, str]:
-    errors = {}
+def email_error(email: str) -> str | None:
+    """Why a (normalized) address cannot be used, or None."""
     if not _EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "Enter a valid email address."
+        return "Enter a valid email address."
+    return None
+
+
+def password_error(password: Any) -> str | None:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        errors["password"] = f"Use at least {PASSWORD_MIN} characters."
-    elif len(password) > PASSWORD_MAX:
-        errors["password"] = f"Use at most {PASSWORD_MAX} characters."
+        return f"Use at least {PASSWORD_MIN} characters."
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters."
+    return None
+
+
+def name_error(name: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
-        errors["name"] = "Tell us your name."
-    elif len(name.strip()) > 100:
-        errors["name"] = "Keep your name under 100 characters."
-    return errors
+        return "Tell us your name."
+    if len(name.strip()) > 100:
+        return "Keep your name under 100 characters."
+    return None
 
 
-def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[int, int]) -> User:
-    """Create an account; the password is hashed before the write transaction opens."""
+def _validate_signup(email: str, password: Any, name: Any) -> dict[str, str]:
+    found = {"email": email_error(email), "password": password_error(password), "name": name_error(name)}
+    return {field: message for field, message in found.items() if message}
+
+
+def signup_message(email: str) -> str:
+    """What sign-up answers, whether or not the address already had an account."""
+    return f"Check your inbox: we sent a message to {email}. Open the link in it to confirm your address."
+
+
+def verification_url(user_id: int, email: str) -> str:
+    """The emailed link that confirms `email` for that account; a later change of address voids it."""
+    token = signing.sign(current_app.config["SECRET_KEY"], "verify", [user_id, email])
+    return public_url(f"/verify/{token}")
+
+
+def enqueue_verification(tx: Transaction, user_id: int, name: str, email: str, *, change: bool = False) -> None:
+    """Queue the "confirm your address" email in the caller's transaction."""
+    enqueue(tx, to=email, template="verify", purpose="verify_change" if change else "verify",
+            context={"name": name, "email": email, "change": change, "url": verification_url(user_id, email),
+                     "days": signing.PURPOSES["verify"] // 86400})
+
+
+def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[int, int],
+            verified: bool = False) -> User | None:
+    """Create an account and email it a verification link; None when the address already had an
+    account: nothing about it changes and its owner is emailed instead ("log in or reset").
+
+    Both paths hash the password, so they take about as long. The API still answers a new account
+    with its token (201) and a taken address with 202, and the page logs a new person in: fully
+    hiding whether an address is registered would need sign-up to finish only from the emailed link,
+    which the product rules out (an unverified account can work at once). What we do hide: no page
+    or API answer ever says "already registered", and only the address's owner learns of the attempt.
+    """
     email = normalize_email(email)
     errors = _validate_signup(email, password, name)
     if errors:
@@ -48,44 +97,90 @@ def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[
     retry = limiter.take(f"signup:addr:{address}", *limit)
     if retry:
         raise RateLimited("Too many sign-ups from your address; try again later.", retry_after=retry)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this email already exists. Log in instead.",
-                       fields={"email": "Already registered."})
-    password_hash = hash_password(password)
+    password_hash = hash_password(password)  # also for a taken address: the same time either way
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        _tell_owner(existing)
+        return None
     try:
         with transaction() as tx:
-            user = User(email=email, name=name.strip(), password_hash=password_hash)
+            user = User(email=email, name=name.strip(), password_hash=password_hash,
+                        email_verified_at=utcnow() if verified else None)
             tx.session.add(user)
             tx.session.flush()
-    except IntegrityError:
-        raise Conflict("An account with this email already exists. Log in instead.",
-                       fields={"email": "Already registered."}) from None
+            if not verified:
+                enqueue_verification(tx, user.id, user.name, email)
+    except IntegrityError:  # a concurrent sign-up took the address between our read and the insert
+        existing = db.session.scalar(select(User).where(User.email == email))
+        if existing is not None:
+            _tell_owner(existing)
+        return None
     return user
+
+
+def _tell_owner(owner: User) -> None:
+    """Email the owner of a taken address (a few times an hour at most, so it cannot be a mail bomb)."""
+    if limiter.take(f"signup:notice:{owner.id}", *SIGNUP_NOTICE_LIMIT):
+        return
+    with transaction() as tx:
+        enqueue(tx, to=owner.email, template="signup_exists", purpose="signup_exists", context={
+            "name": owner.name, "email": owner.email, "login_url": public_url("/login"),
+            "reset_url": public_url("/forgot")})
+
+
+def login_limit_prefix(email: str) -> str:
+    """Start of every login-failure counter of one account (a digest: no address in Redis keys and
+    no way for one address to be a prefix of another)."""
+    return f"login:acct:{digest(normalize_email(email))[:32]}:"
 
 
 def authenticate(email: Any, password: Any, *, address: str,
                  per_account: tuple[int, int], per_address: tuple[int, int]) -> User:
-    """Check credentials; failed attempts are limited per account and per address."""
+    """Check credentials under two limits: `per_account` counts attempts on one account from one
+    address (so an attacker elsewhere cannot lock the owner out), `per_address` all attempts from
+    one address. A slot is taken atomically before the password is checked, so N concurrent
+    guesses check at most `limit` of them; a successful login gives its slots back."""
     email = normalize_email(email)
     if not isinstance(password, str) or not email:
         raise Invalid("Enter your email and password.",
                       fields={k: "Required." for k, v in (("email", email), ("password", password)) if not v})
-    keys = ((f"login:acct:{email}", per_account), (f"login:addr:{address}", per_address))
-    for key, (limit, window) in keys:
-        if limiter.count(key, window) >= limit:
+    slots = ((f"{login_limit_prefix(email)}addr:{address}", per_account), (f"login:addr:{address}", per_address))
+    counts = [limiter.hit(key, window) for key, (_limit, window) in slots]
+    for count, (_key, (limit, window)) in zip(counts, slots):
+        if count > limit:
             raise RateLimited("Too many failed attempts. Wait a few minutes and try again.",
                               retry_after=limiter.retry_after(window))
     user = db.session.scalar(select(User).where(User.email == email))
     ok, needs_rehash = verify_password(user.password_hash if user else None, password[:PASSWORD_MAX])
     if not ok or user is None:
-        for key, (_limit, window) in keys:
-            limiter.hit(key, window)
         raise Unauthorized("That email and password do not match an account.")
+    for key, (_limit, window) in slots:
+        limiter.release(key, window)
     if needs_rehash:
         new_hash = hash_password(password)
         with transaction() as tx:
             tx.session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
     return user
+
+
+def revoke_credentials(tx: Transaction, user_id: int, *, keep_session: str | None = None,
+                       keep_token: int | None = None) -> None:
+    """Revoke every live login session and API token of a person except the ones named, and cut
+    their sockets once the transaction commits (call it only after the change is allowed)."""
+    now = utcnow()
+    sessions = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_session is not None:
+        sessions = sessions.where(LoginSession.id != keep_session)
+    tokens = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if keep_token is not None:
+        tokens = tokens.where(ApiToken.id != keep_token)
+    opts = {"synchronize_session": False}
+    for session_id in tx.session.scalars(sessions.values(revoked_at=now).returning(LoginSession.id)
+                                         .execution_options(**opts)).all():
+        tx.disconnect(login_room(session_id))
+    for token_id in tx.session.scalars(tokens.values(revoked_at=now).returning(ApiToken.id)
+                                       .execution_options(**opts)).all():
+        tx.disconnect(token_room(token_id))
 
 
 def start_login_session(user: User) -> str:
@@ -161,6 +256,12 @@ def revoke_api_token(actor: User, token_id: Any) -> None:
         tx.disconnect(token_room(token_id))
     if not done:
         raise NotFound("No such token.")
+
+
+def api_token_id(raw: str | None) -> int | None:
+    """The id of a live token (the one a request came with), or None."""
+    found = resolve_api_token(raw) if raw else None
+    return found[1] if found else None
 
 
 def user_for_api_token(raw: str) -> User | None:
