@@ -13,6 +13,7 @@ from workspace.models import User
 from workspace.ratelimit import limiter
 from workspace.services import accounts
 from workspace.services.access import load_member, require
+from workspace.validation import check_json
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def check_payload(payload: Any, spec: dict[str, tuple[type, bool]]) -> dict[str,
     """Shallow shape check: a JSON object whose named fields have the right types."""
     if not isinstance(payload, dict):
         raise Invalid("The payload must be an object.")
+    check_json(payload, "payload")
     errors = {}
     for name, (kind, required) in spec.items():
         value = payload.get(name)

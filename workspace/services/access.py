@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspace.domain.ids import is_id
 from workspace.domain.errors import Forbidden, NotFound
 from workspace.domain.roles import can
 from workspace.models import Job, Membership, User
@@ -38,7 +39,7 @@ def load_in_job(session: Session, actor: User, model: type[T], row_id: Any, not_
                 lock: bool = False) -> tuple[T, Job, Membership]:
     """A row that belongs to a job (it has `job_id`), that job and the actor's membership.
     Outsiders get the same 404 as a missing row; `lock` takes the row's write lock (PostgreSQL)."""
-    if isinstance(row_id, bool) or not isinstance(row_id, int):
+    if not is_id(row_id):
         raise NotFound(not_found)
     query = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
     row = session.scalar(query.with_for_update() if lock else query)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workspace.domain.ids import is_id
 from workspace.db import Transaction, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
@@ -60,7 +61,7 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
 
 def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any = None) -> dict[str, Any]:
     """Accept the exact terms of `version`; the other side's acceptance puts it in force."""
-    if isinstance(version, bool) or not isinstance(version, int):
+    if not is_id(version):
         raise NotFound("No such agreement version.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)

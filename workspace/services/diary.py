@@ -12,6 +12,7 @@ from typing import IO, Any, Callable
 from sqlalchemy import select
 
 from workspace import storage
+from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -65,7 +66,7 @@ def add_snapshot(actor: User, job_id: str, session_id: Any, open_file: Callable[
 
 def delete_snapshot(actor: User, snapshot_id: Any, *, grace_minutes: float, directory: Path) -> dict[str, Any]:
     """The freelancer removes a snapshot within the grace period; the file is erased, the room is told."""
-    if isinstance(snapshot_id, bool) or not isinstance(snapshot_id, int):
+    if not is_id(snapshot_id):
         raise NotFound("No such snapshot.")
     with transaction() as tx:
         snapshot = tx.session.scalar(select(Snapshot).where(Snapshot.id == snapshot_id).with_for_update())

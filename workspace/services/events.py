@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from workspace.db import iso
 from workspace.domain.errors import Conflict, Invalid
+from workspace.domain.ids import is_seq
 from workspace.extensions import db
 from workspace.models import Event, Job, User
 from workspace.services.access import load_member
@@ -17,7 +18,7 @@ def parse_cursor(after: Any, limit: Any, page_max: int, name: str = "after") -> 
     errors = {}
     try:
         after_n = int(after) if after not in (None, "") else 0
-        if isinstance(after, bool) or after_n < 0:
+        if isinstance(after, bool) or not is_seq(after_n):
             raise ValueError
     except (TypeError, ValueError):
         errors[name] = "A sequence number of 0 or more."

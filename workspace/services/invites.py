@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
@@ -61,7 +62,7 @@ def list_invites(actor: User, job_id: str) -> list[dict[str, Any]]:
 
 
 def revoke_invite(actor: User, job_id: str, invite_id: Any) -> dict[str, Any]:
-    if isinstance(invite_id, bool) or not isinstance(invite_id, int):
+    if not is_id(invite_id):
         raise NotFound("No such invitation.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)

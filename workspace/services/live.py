@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspace.domain.ids import is_id
 from workspace.db import Transaction, iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
@@ -53,7 +54,7 @@ def start_session(actor: User, job_id: str, sid: str, title: Any = "", milestone
         title = ""
     if not isinstance(title, str) or len(title) > 200:
         raise Invalid("The title is text up to 200 characters.", fields={"title": "Too long."})
-    if milestone_id is not None and (isinstance(milestone_id, bool) or not isinstance(milestone_id, int)):
+    if milestone_id is not None and not is_id(milestone_id):
         raise Invalid("milestone_id is a milestone id.", fields={"milestone_id": "Invalid."})
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from workspace.domain.ids import is_id, is_seq
 from workspace.db import rowcount, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
@@ -18,7 +19,7 @@ from workspace.services.views import user_ref
 
 def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     """The freelancer removes a client or viewer; their open sockets stop receiving the room."""
-    if isinstance(user_id, bool) or not isinstance(user_id, int):
+    if not is_id(user_id):
         raise NotFound("No such member.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
@@ -40,7 +41,7 @@ def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
 
 def mark_read(actor: User, job_id: str, seq: Any) -> int:
     """Move the actor's read cursor forward (never back, never past the last event)."""
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+    if not is_seq(seq):
         raise Invalid("seq is a sequence number.", fields={"seq": "A whole number of 0 or more."})
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)

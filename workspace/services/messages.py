@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Forbidden, Invalid, NotFound
@@ -80,7 +81,7 @@ def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, c
     text = _body(body, allow_empty=bool(attachments))
     ref = _client_ref(client_ref)
     file_ids = _ids(attachments)
-    if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, int)):
+    if reply_to is not None and not is_id(reply_to):
         raise Invalid("reply_to is a message id.", fields={"reply_to": "Invalid."})
     job, membership = load_member(db.session(), actor, job_id)
     require(membership, "message.post", "Viewers follow along; they cannot post messages.")
@@ -133,7 +134,7 @@ def _already_posted(job: Job, actor: User, ref: str) -> dict[str, Any] | None:
 
 
 def _own_message(session: Any, actor: User, job: Job, message_id: Any) -> Message:
-    if isinstance(message_id, bool) or not isinstance(message_id, int):
+    if not is_id(message_id):
         raise NotFound("No such message in this job.")
     message = session.scalar(select(Message).where(Message.id == message_id, Message.job_id == job.id))
     if message is None or message.deleted_at is not None:

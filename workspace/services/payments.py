@@ -27,7 +27,7 @@ def _validate(amount: Any, method: Any, reference: Any, note: Any) -> tuple[int,
         errors["amount"] = "A whole number of minor units above zero."
     elif amount > MAX_AMOUNT:
         errors["amount"] = "Too large."
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         errors["method"] = "One of: " + ", ".join(METHODS) + "."
     reference = "" if reference is None else reference
     note = "" if note is None else note

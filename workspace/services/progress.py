@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workspace.domain.ids import is_id
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Invalid, NotFound
@@ -33,7 +34,7 @@ def _validate(percent: Any, note: Any) -> tuple[int, str]:
 def post_progress(actor: User, job_id: str, percent: Any, note: Any = "", milestone_id: Any = None) -> dict[str, Any]:
     """Record how far along the work is (0-100 %), optionally for one milestone."""
     percent, note = _validate(percent, note)
-    if milestone_id is not None and (isinstance(milestone_id, bool) or not isinstance(milestone_id, int)):
+    if milestone_id is not None and not is_id(milestone_id):
         raise Invalid("milestone_id is a milestone id.", fields={"milestone_id": "Invalid."})
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)

@@ -1,7 +1,21 @@
 """HTTP edge: pages and the JSON API. Thin: parse, authorize, call a service, render."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from workspace.domain.ids import ID_MAX
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in URLs stops at the id columns' range: /milestones/99999999999999999999 is a 404,
+    not a database overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
@@ -10,6 +24,7 @@ def init_app(app: Flask) -> None:
         notifications, profiles, rooms, security,
     )
 
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

@@ -16,7 +16,9 @@ DEFAULT_FORM: dict[str, Any] = {
 
 def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The agreement form as typed (strings), in the shape the template shows."""
-    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("m-") and k.split("-")[1].isdigit()})
+    # Row numbers are what our own form sends (m-0-title ... m-49-title); anything else is ignored.
+    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("m-") and k.split("-")[1].isascii()
+                      and k.split("-")[1].isdecimal() and len(k.split("-")[1]) <= 3})
     rows = []
     for i in indexes:
         row = {f: (form.get(f"m-{i}-{f}") or "") for f in ("title", "amount", "due", "criteria", "revisions")}

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from workspace.domain.errors import BadRequest, Invalid, TooLarge, Unauthorized
 from workspace.models import User
+from workspace.validation import check_json
 
 
 def is_api() -> bool:
@@ -47,4 +48,5 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("The request body is not valid JSON.", code="bad_json")
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object.")
+    check_json(body)
     return body

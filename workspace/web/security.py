@@ -5,6 +5,7 @@ from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 
 from workspace.domain.errors import Unauthorized
 from workspace.extensions import csrf, login_manager
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_session_user)
     login_manager.request_loader(_load_token_user)
     login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_head_is_get)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
 
@@ -68,6 +70,13 @@ def _unauthorized() -> Any:
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def _head_is_get() -> None:
+    """HEAD is GET without the body: a view that branches on "GET or else a submission" must never
+    treat a HEAD (which skips the CSRF check) as a form post."""
+    if request.method == "HEAD":
+        request.method = "GET"
+
+
 def _check_csrf() -> None:
     """CSRF on every form, and on JSON that rides on the session cookie (not on Bearer calls)."""
     if request.method not in UNSAFE_METHODS or bearer_token() is not None:
@@ -85,6 +94,7 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")  # invite tokens live in URLs
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if is_api():
+    if is_api() or (response.mimetype == "text/html" and current_user.is_authenticated):
+        # Signed-in pages embed private state (the room carries the whole job): never cached.
         response.headers.setdefault("Cache-Control", "no-store")
     return response

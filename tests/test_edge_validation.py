@@ -1,0 +1,91 @@
+"""Bad input at the edge gets a clear 4xx (or a socket `{ok: false}`), never a 500 and never a write:
+huge integers in paths, bodies and cursors, lone surrogates, deep nesting, odd form field names;
+HEAD never submits a form; signed-in pages are not cacheable."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+
+def csrf(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return page.split('name="csrf-token" content="')[1].split('"')[0]
+
+
+def log_in(client, person) -> None:
+    r = client.post("/login", data={"email": person["email"], "password": "correct horse battery",
+                                    "csrf_token": csrf(client)})
+    assert r.status_code == 302, r.status_code
+
+
+def raw(api, method, path, who, body: str):
+    return api.call(method, path, who, data=body, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", [
+    "/users/99999999999999999999/profile", "/milestones/99999999999999999999/submit",
+    "/payments/9223372036854775808/confirm", "/jobs/x/agreements/99999999999999/accept",
+])
+def test_ids_beyond_the_columns_are_404(api, people, path):
+    method = "GET" if path.endswith("profile") else "POST"
+    response = api.call(method, path, people["freelancer"], {})
+    assert response.status_code == 404, response.get_json()
+
+
+def test_huge_cursors_and_ids_in_bodies_are_422(api, people, job):
+    for query in ("after=10000000000000000000", "after=1e30", "before=99999999999999999999", "after=-1"):
+        r = api.call("GET", f"/jobs/{job['id']}/events?{query}", people["client"])
+        assert r.status_code == 422, (query, r.get_json())
+    r = api.call("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "hi", "reply_to": 2**40})
+    assert r.status_code in (404, 422), r.get_json()
+    r = raw(api, "POST", f"/jobs/{job['id']}/messages", people["client"], '{"body": "x", "reply_to": 1e400}')
+    assert r.status_code in (400, 422), r.get_json()
+    r = raw(api, "POST", f"/jobs/{job['id']}/messages", people["client"], '{"body": "x", "n": 100000000000000000000000}')
+    assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"n": "Out of range."}
+
+
+def test_lone_surrogates_and_deep_nesting_are_422_and_write_nothing(api, people, job):
+    before = api.events(people["client"], job["id"])["last_seq"]
+    r = raw(api, "POST", f"/jobs/{job['id']}/messages", people["client"], '{"body": "a\\ud800b"}')
+    assert r.status_code == 422 and "surrogate" in r.get_json()["error"]["message"]
+    deep = '{"body": ' + "[" * 200 + "]" * 200 + "}"
+    r = raw(api, "POST", f"/jobs/{job['id']}/messages", people["client"], deep)
+    assert r.status_code == 422, r.get_json()
+    r = api.call("POST", f"/jobs/{job['id']}/payments", people["client"], {"amount": 100, "method": {}},
+                 headers={"Idempotency-Key": "k1"})
+    assert 400 <= r.status_code < 500
+    assert api.events(people["client"], job["id"])["last_seq"] == before
+
+
+def test_agreement_form_with_odd_row_names_answers_a_page(client, api, people, job):
+    log_in(client, people["freelancer"])
+    token = csrf(client, f"/jobs/{job['id']}/agreement/propose")
+    for name in ("m-²-title", "m-99999999999999-title", "m--1-title", "m-x-title"):
+        r = client.post(f"/jobs/{job['id']}/agreement/propose", data={"csrf_token": token, name: "A", "scope": "s"})
+        assert r.status_code in (200, 422), (name, r.status_code)
+
+
+def test_head_never_submits_a_form(client, api, people):
+    log_in(client, people["freelancer"])
+    jobs_before = len(api.ok("GET", "/jobs", people["freelancer"])["jobs"])
+    r = client.open("/jobs/new", method="HEAD", data={"title": "Sneaky"})
+    assert r.status_code in (200, 404, 405)
+    assert len(api.ok("GET", "/jobs", people["freelancer"])["jobs"]) == jobs_before
+
+
+def test_signed_in_pages_are_not_cached(client, people, job):
+    log_in(client, people["freelancer"])
+    for path in ("/jobs", f"/jobs/{job['id']}/"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", path
+
+
+def test_socket_payload_checks_share_the_edge_rules(app):
+    from workspace.domain.errors import Invalid
+    from workspace.realtime.gate import check_payload
+
+    for payload in ({"job": "a\ud800"}, {"job": "x", "after": 2**70}, {"job": "x", "deep": json.loads("[" * 50 + "]" * 50)}):
+        with pytest.raises(Invalid):
+            check_payload(payload, {"job": (str, True)})
