@@ -8,6 +8,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -238,6 +239,24 @@ def test_reset_journey_revokes_everything_and_tells_the_owner(app, api, client, 
     assert user_row(app, "owner@example.test").email_verified_at is not None  # the link proved the mailbox
 
 
+def test_a_link_used_twice_at_once_works_once(app, api, mailbox):
+    """Single use holds under a race: one UPDATE ... WHERE used_at IS NULL wins (SQLite and PostgreSQL)."""
+    signup_api(api, "race@example.test")
+    token = ask_reset(app, mailbox, api, "race@example.test").rsplit("/", 1)[1]
+    start = threading.Barrier(8)
+
+    def use(n):
+        client = app.test_client()
+        start.wait()
+        return client.post(f"/api/v1/password-reset/{token}", json={"password": f"{NEW_PASSWORD} {n}"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(use, range(8)))
+    assert statuses == [200] + [404] * 7, statuses
+    deliver(app)
+    assert len(mails(mailbox, "race@example.test", "password_changed")) == 1
+
+
 def test_reset_by_page_does_not_log_in(app, api, client, mailbox):
     signup_api(api, "pagereset@example.test")
     forgot = client.get("/login").get_data(as_text=True)
@@ -335,9 +354,8 @@ def test_successful_logins_give_their_slot_back(app, api):
 def test_limiter_clear_prefix(backend):
     from workspace.ratelimit import RateLimiter
 
-    class Config:
-        config = {"REDIS_URL": REDIS_URL if backend == "redis" else None, "REDIS_NAMESPACE": f"t{uuid.uuid4().hex}"}
-
+    app = SimpleNamespace(config={"REDIS_URL": REDIS_URL if backend == "redis" else None,
+                                  "REDIS_NAMESPACE": f"t{uuid.uuid4().hex}"})
     limiter = RateLimiter()
     if backend == "redis":
         try:
@@ -346,7 +364,7 @@ def test_limiter_clear_prefix(backend):
             redis.Redis.from_url(REDIS_URL).ping()
         except Exception as exc:  # noqa: BLE001 - any failure means "not available"
             require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    limiter.init_app(Config)
+    limiter.init_app(app)
     for key in ("login:acct:abc:addr:1", "login:acct:abc:addr:2", "login:acct:abd:addr:1", "login:acct:a*c:x"):
         limiter.hit(key, 900)
         limiter.hit(key, 900)
