@@ -89,3 +89,46 @@ def test_socket_payload_checks_share_the_edge_rules(app):
     for payload in ({"job": "a\ud800"}, {"job": "x", "after": 2**70}, {"job": "x", "deep": json.loads("[" * 50 + "]" * 50)}):
         with pytest.raises(Invalid):
             check_payload(payload, {"job": (str, True)})
+
+
+# ---------------------------------------------------------------- uploads
+
+def _upload(api, who, job, data: bytes, name: str = "x.png"):
+    import io
+
+    return api.call("POST", f"/jobs/{job['id']}/attachments", who,
+                    data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_an_image_bomb_is_refused_before_decoding(app, api, people, job, tmp_path):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buffer, "PNG")  # ~20 KB on disk, 144 megapixels
+    assert len(buffer.getvalue()) < 500_000
+    r = _upload(api, people["client"], job, buffer.getvalue(), "bomb.png")
+    assert r.status_code == 413 and "megapixels" in r.get_json()["error"]["message"]
+    uploads = tmp_path / "uploads"
+    assert not uploads.exists() or list(uploads.iterdir()) == []  # nothing kept
+
+
+def test_unsent_uploads_are_capped_and_deleted_after_a_day(app, api, people, job, tmp_path):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from workspace import tasks
+    from workspace.db import utcnow
+    from workspace.services.attachments import UNSENT_MAX
+
+    for n in range(UNSENT_MAX):
+        assert _upload(api, people["client"], job, f"note {n}".encode(), f"n{n}.txt").status_code == 201
+    r = _upload(api, people["client"], job, b"one more", "more.txt")
+    assert r.status_code == 409 and "never sent" in r.get_json()["error"]["message"]
+    assert _upload(api, people["freelancer"], job, b"mine", "f.txt").status_code == 201  # per person
+    with app.app_context():
+        assert tasks.run_once(app, utcnow() + timedelta(hours=23))["unsent_files_deleted"] == 0
+        assert tasks.run_once(app, utcnow() + timedelta(days=1, minutes=1))["unsent_files_deleted"] == UNSENT_MAX + 1
+    assert list(Path(app.config["UPLOAD_DIR"]).iterdir()) == []
+    assert _upload(api, people["client"], job, b"again", "again.txt").status_code == 201

@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import IO
 
 from workspace.domain.errors import Invalid, TooLarge
-from workspace.green import run_blocking
+from workspace.green import bounded, run_blocking
 
 CHUNK = 64 * 1024
 THUMB_SIZE = (320, 320)
+# A 400 KB PNG can hold 12000x12000 pixels (~550 MB decoded): the size is read from the header and
+# anything past this is refused before a single pixel is decoded. Decoding runs two at a time.
+MAX_PIXELS = 40_000_000
+_decoding = bounded(2)
 
 # Magic numbers of the types we recognise; anything else is served as a download.
 SIGNATURES: list[tuple[bytes, int, str]] = [
@@ -78,7 +82,12 @@ def save_stream(stream: IO[bytes], directory: Path, max_bytes: int) -> StoredFil
         raise
     stored = StoredFile(storage_name=name, size=size, content_type=sniff(head))
     if stored.content_type in IMAGE_TYPES:
-        run_blocking(_thumbnail, directory, stored)
+        try:
+            with _decoding:
+                run_blocking(_thumbnail, directory, stored)
+        except BaseException:
+            remove(directory, name, stored.thumb_name)
+            raise
     return stored
 
 
@@ -86,13 +95,19 @@ def _thumbnail(directory: Path, stored: StoredFile) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(directory / stored.storage_name) as image:
+        with Image.open(directory / stored.storage_name) as image:  # reads the header only
             stored.width, stored.height = image.size
+            if image.width * image.height > MAX_PIXELS:
+                raise TooLarge(f"Images are limited to {MAX_PIXELS // 1_000_000} megapixels; this one is "
+                               f"{image.width} x {image.height}.")
+            image.draft("RGB", THUMB_SIZE)  # JPEG: decode at a reduced scale
             image.thumbnail(THUMB_SIZE)
             thumb = image.convert("RGB")
             stored.thumb_name = stored.storage_name + ".thumb.jpg"
             thumb.save(directory / stored.thumb_name, "JPEG", quality=82)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, for sizes past twice its limit
+        raise TooLarge(f"Images are limited to {MAX_PIXELS // 1_000_000} megapixels.") from exc
+    except (UnidentifiedImageError, OSError):
         stored.content_type = "application/octet-stream"  # it only looked like an image
         stored.thumb_name = None
 

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from workspace.extensions import db, socketio
@@ -26,6 +27,7 @@ def run_once(app: Any, now: datetime | None = None) -> dict[str, int]:
     from workspace.services import reminders
     from workspace.services.deliveries import approve_overdue
     from workspace.services.live import end_silent
+    from workspace.services.attachments import purge_unsent
     from workspace.services.notify_email import compose_due
 
     done: dict[str, int] = {}
@@ -34,6 +36,7 @@ def run_once(app: Any, now: datetime | None = None) -> dict[str, int]:
     done["silent_sessions_ended"] = end_silent(app.config["LIVE_HEARTBEAT_TIMEOUT"]) if now is None else 0
     done["emails_composed"] = compose_due(now)
     done["emails_sent"] = send_due(now)
+    done["unsent_files_deleted"] = purge_unsent(Path(app.config["UPLOAD_DIR"]), now)
     return done
 
 

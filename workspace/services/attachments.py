@@ -1,20 +1,24 @@
 """Attachments: upload to a job (members who may post), read back only by members."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from workspace import storage
-from workspace.db import iso, transaction
-from workspace.domain.errors import Invalid, NotFound
+from workspace.db import iso, rowcount, transaction, utcnow
+from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.extensions import db
 from workspace.models import Attachment, Membership, User
 from workspace.services.access import load_member, require
 from workspace.tokens import public_id
 
 FILENAME_MAX = 200
+# Files uploaded but never sent: at most this many per person, and deleted after a day.
+UNSENT_MAX = 20
+UNSENT_TTL = timedelta(days=1)
 
 
 def attachment_view(a: Attachment) -> dict[str, Any]:
@@ -40,6 +44,9 @@ def upload_attachment(actor: User, job_id: str, open_file: Callable[[], tuple[IO
     """
     job, membership = load_member(db.session(), actor, job_id)
     require(membership, "file.upload", "Viewers cannot upload files.")
+    if _unsent(actor.id) >= UNSENT_MAX:
+        raise Conflict(f"You have {UNSENT_MAX} uploaded files that were never sent. Send or remove some first "
+                       "(unsent files are deleted after a day).", code="too_many_unsent_files")
     stream, filename = open_file()
     if stream is None:
         raise Invalid("Choose a file to upload.", fields={"file": "No file in the request (field 'file')."})
@@ -59,6 +66,36 @@ def upload_attachment(actor: User, job_id: str, open_file: Callable[[], tuple[IO
         storage.remove(directory, stored.storage_name, stored.thumb_name)
         raise
     return view
+
+
+def _unattached() -> Any:
+    """Attachments that belong to no message, submission or diary snapshot."""
+    from workspace.models import Snapshot
+
+    return ((Attachment.message_id.is_(None)) & (Attachment.submission_id.is_(None))
+            & ~select(Snapshot.id).where(Snapshot.attachment_id == Attachment.id).exists())
+
+
+def _unsent(user_id: int) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Attachment)
+                                 .where(Attachment.uploader_id == user_id, _unattached())) or 0)
+
+
+def purge_unsent(directory: Path, now: datetime | None = None) -> int:
+    """Delete uploads that were never attached to anything within a day (scheduled work)."""
+    cutoff = (now or utcnow()) - UNSENT_TTL
+    rows = list(db.session.execute(select(Attachment.id, Attachment.storage_name, Attachment.thumb_name)
+                                   .where(_unattached(), Attachment.created_at < cutoff).limit(500)))
+    db.fresh_snapshot()
+    gone = 0
+    for attachment_id, storage_name, thumb_name in rows:
+        with transaction() as tx:
+            deleted = tx.session.execute(delete(Attachment).where(Attachment.id == attachment_id, _unattached()))
+            if not rowcount(deleted):
+                continue  # attached meanwhile
+        storage.remove(directory, storage_name, thumb_name)
+        gone += 1
+    return gone
 
 
 def file_for_member(actor: User, attachment_id: str, *, thumb: bool = False) -> tuple[str, str, str]:
