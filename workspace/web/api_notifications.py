@@ -6,13 +6,13 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from workspace.domain.errors import Invalid
+from workspace.domain.ids import ID_MAX, is_id
 from workspace.services import notifications
 from workspace.web.api import authenticated
 from workspace.web.http import actor, json_body
 
 bp = Blueprint("api_notifications", __name__, url_prefix="/api/v1")
 
-ID_MAX = 2**31 - 1  # notification ids are 32-bit integers; anything larger names nothing
 UNREAD_VALUES = ("", "0", "1", "true", "false", "yes", "no")
 
 
@@ -31,8 +31,7 @@ def page_args() -> tuple[Any, Any, Any]:
 def read_request(body: dict[str, Any]) -> tuple[Any, Any]:
     """{"ids": [...]} or {"all": true}; ids out of the id range are refused here (the service checks the rest)."""
     ids, all_ = body.get("ids"), body.get("all")
-    if isinstance(ids, list) and any(isinstance(i, int) and not isinstance(i, bool) and not 1 <= i <= ID_MAX
-                                     for i in ids):
+    if isinstance(ids, list) and any(isinstance(i, int) and not isinstance(i, bool) and not is_id(i) for i in ids):
         raise Invalid("ids are notification ids (whole numbers of 1 or more).",
                       fields={"ids": "A list of notification ids."})
     return ids, all_
