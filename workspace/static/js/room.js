@@ -15,11 +15,20 @@ const $ = (id) => document.getElementById(id);
 const reads = new Map(state.job.members.map((m) => [m.id, m.last_read_seq]));
 const members = new Map(state.job.members.map((m) => [m.id, m]));
 let myRead = state.job.last_read_seq;
-// Open at the last 50 events, or earlier if that is where the unread ones start (up to 500 back).
-const initialAfter = Math.max(0, Math.min(state.job.last_seq - 50, state.job.last_read_seq - 3), state.job.last_seq - 500);
+// Open at the last 50 events, or earlier if that is where the unread ones start (up to 500 back);
+// a notification's link (?event=<seq>) opens a few events before that one (up to 1000 back).
+const TARGET_REACH = 1000;
+const target = (() => {
+  const seq = Number(new URLSearchParams(location.search).get("event"));
+  return Number.isInteger(seq) && seq >= 1 ? seq : null;
+})();
+const defaultAfter = Math.max(0, Math.min(state.job.last_seq - 50, state.job.last_read_seq - 3), state.job.last_seq - 500);
+const initialAfter = target && target <= state.job.last_seq && target > state.job.last_seq - TARGET_REACH
+  ? Math.max(0, Math.min(defaultAfter, target - 3)) : defaultAfter;
 
 const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
-window.__room = { socket }; // for tests and debugging
+// notifications.js reuses this socket (and `reveal` for links to this room); tests use it too.
+window.__room = { socket, reveal: (seq) => reveal(seq) };
 
 // ---------------------------------------------------------------- timeline
 
@@ -114,7 +123,31 @@ const live = new Live({
 const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: (status, error) => {
   showStatus(status, error);
   if (status === "live") live.joined();
+  if (status === "live" && target && !targetShown) targetShown = reveal(target);
 } });
+
+// ---------------------------------------------------------------- opening at one event
+
+let targetShown = false;
+let highlightTimer = null;
+// Scroll to the event `seq` (or the first shown one after it) and highlight it briefly; false if not loaded.
+function reveal(seq) {
+  const node = document.getElementById(`event-${seq}`)
+    || [...$("timeline").querySelectorAll("li[data-seq]")].find((n) => Number(n.dataset.seq) >= seq);
+  if (!node || (timeline.firstSeq ?? Infinity) > seq) return false;
+  scroller.scrollTop += node.getBoundingClientRect().top - scroller.getBoundingClientRect().top - scroller.clientHeight / 3;
+  node.scrollIntoView({ block: "nearest" });
+  document.querySelector(".event-target")?.classList.remove("event-target");
+  node.classList.add("event-target");
+  clearTimeout(highlightTimer);
+  highlightTimer = setTimeout(() => node.classList.remove("event-target"), 4000);
+  $("new-below").hidden = nearBottom();
+  return true;
+}
+window.addEventListener("hashchange", () => {
+  const match = /^#event-(\d+)$/.exec(location.hash);
+  if (match && !reveal(Number(match[1]))) location.replace(`${location.pathname}?event=${match[1]}#event-${match[1]}`);
+});
 log.start();
 
 // Older history, paged by seq, when scrolling to the top.

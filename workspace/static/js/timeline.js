@@ -127,7 +127,8 @@ export class Timeline {
   }
 
   item(event, kind, ...children) {
-    return el("li", { class: `event event-${kind}`, dataset: { seq: event.seq } }, ...children);
+    // id="event-<seq>": notification links open the room at one event (#event-<seq>).
+    return el("li", { class: `event event-${kind}`, id: `event-${event.seq}`, dataset: { seq: event.seq } }, ...children);
   }
 
   system(event, parts, kind = "system") {
