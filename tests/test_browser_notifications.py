@@ -68,6 +68,7 @@ def test_bell_and_title_follow_a_submission_live_and_open_the_event(shared_serve
     assert "submitted “Concepts” for review" in target.text_content()
     cleo.wait_for_function(f"() => document.getElementById('event-{seq}').classList.contains('event-target')")
     assert target.is_visible() and _in_view(cleo, f"#event-{seq}")
+    assert cleo.evaluate("() => window.__notifications.socket === window.__room.socket")  # one socket per page
     # Opening it (and reading the room) reads it: both tabs drop the count.
     cleo.wait_for_function("() => document.title === 'Live job · Workspace'")
     other_tab.wait_for_function("() => document.title === 'Notifications · Workspace'")
@@ -152,5 +153,31 @@ def test_browser_notifications_are_asked_for_only_after_the_click(shared_server,
     page.get_by_role("button", name="Turn on browser notifications").click()
     page.locator("#browser-status", has_text="On for this device").wait_for()
     assert page.evaluate("() => localStorage.getItem('workspace.browserNotifications')") == "on"
+
+    # While the tab is hidden, each new notification becomes a system notification; clicking it opens
+    # the event. (The page is told it is hidden; Notification is wrapped only to see what was shown.)
+    page.add_init_script("""
+        Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => window.__hidden === true });
+        window.__shown = [];
+        window.Notification = class extends window.Notification {
+          constructor(title, options) { super(title, options); window.__shown.push({ note: this, title, options }); }
+        };
+    """)
+    page.goto(server.url + "/jobs")
+    page.wait_for_function("() => window.__notifications && window.__notifications.socket.connected")
+    event = server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "Seen while away?"},
+                       status=201).json()["event"]
+    page.wait_for_function("() => document.title.startsWith('(1) ')")
+    assert page.evaluate("() => window.__shown.length") == 0  # a visible tab shows only the badge
+    page.evaluate("() => { window.__hidden = true; }")
+    server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "Now?"}, status=201)
+    page.wait_for_function("() => window.__shown.length === 1")
+    shown = page.evaluate("() => ({ title: window.__shown[0].title, body: window.__shown[0].options.body })")
+    latest = server.api("GET", "/notifications?limit=1", people["client"], status=200).json()["notifications"][0]
+    assert shown == {"title": latest["title"], "body": latest["body"]} and "Now?" in latest["body"]
+    page.evaluate("() => { window.__hidden = false; window.__shown[0].note.dispatchEvent(new Event('click')); }")
+    page.wait_for_url(f"{server.url}/jobs/{job['id']}/?event={event['seq'] + 1}#event-{event['seq'] + 1}")
+
+    page.goto(server.url + "/settings/notifications")
     page.get_by_role("button", name="Turn off on this device").click()
     assert page.evaluate("() => localStorage.getItem('workspace.browserNotifications')") is None

@@ -31,6 +31,12 @@ EXPECTED = {
 ROLES = ("freelancer", "client", "viewer")
 
 
+@pytest.fixture(autouse=True)
+def roomy_limits(app):
+    """These tests post dozens of messages in a second: lift the per-person message rate limit."""
+    app.config["SOCKET_RATE_LIMITS"] = {**app.config.get("SOCKET_RATE_LIMITS", {}), "message": (10**6, 10)}
+
+
 def notes(api, who, query=""):
     return api.ok("GET", f"/notifications{query}", who)
 
