@@ -7,23 +7,16 @@ from typing import Any, Callable
 
 from flask import current_app, session
 
-from workspace.domain.errors import DomainError, Invalid, RateLimited, Unauthorized
+from workspace.domain.errors import DomainError, Invalid, Unauthorized
 from workspace.extensions import db
 from workspace.models import User
-from workspace.ratelimit import limiter
 from workspace.services import accounts
 from workspace.services.access import load_member, require
+from workspace.action_limits import take_slot
 from workspace.validation import check_json
 
 log = logging.getLogger(__name__)
 
-# Per user and action: (events, seconds). Config key SOCKET_RATE_LIMITS may override any of them.
-DEFAULT_RATES: dict[str, tuple[int, int]] = {
-    "join": (60, 10), "leave": (60, 10), "message": (20, 10), "edit_message": (20, 10),
-    "delete_message": (20, 10), "progress": (10, 60), "typing": (30, 10), "read": (60, 10),
-    "signal": (600, 10), "live_start": (10, 60), "live_resume": (20, 60), "live_pause": (30, 60),
-    "live_stop": (20, 60), "live_heartbeat": (30, 60), "live_watch": (60, 60),
-}
 TYPE_NAMES = {str: "text", int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}
 
 
@@ -84,10 +77,7 @@ def action(name: str, spec: dict[str, tuple[type, bool]], permission: str | None
             try:
                 user = socket_user()
                 data = check_payload(payload, spec)
-                limit, window = current_app.config.get("SOCKET_RATE_LIMITS", {}).get(name, DEFAULT_RATES[name])
-                retry = limiter.take(f"sock:{name}:{user.id}", limit, window)
-                if retry:
-                    raise RateLimited(f"Too many '{name}' actions; wait {retry} s.", retry_after=retry)
+                take_slot(name, user.id, current_app.config)
                 membership = None
                 if permission is not None:
                     _job, membership = load_member(db.session, user, data["job"])

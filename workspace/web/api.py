@@ -9,6 +9,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
+from workspace.action_limits import take_slot
 from workspace.domain.errors import Unauthorized
 
 from workspace.services import (
@@ -170,6 +171,7 @@ def list_events(job_id: str) -> Any:
 @authenticated
 def post_message(job_id: str) -> Any:
     body = json_body()
+    take_slot("message", actor().id, current_app.config)
     event = messages.post_message(actor(), job_id, body.get("body", ""), reply_to=body.get("reply_to"),
                                   client_ref=body.get("client_ref"), attachments=body.get("attachments"))
     return jsonify({"event": event}), 201
@@ -179,12 +181,14 @@ def post_message(job_id: str) -> Any:
 @authenticated
 def edit_message(job_id: str, message_id: int) -> Any:
     body = json_body()
+    take_slot("edit_message", actor().id, current_app.config)
     return jsonify({"event": messages.edit_message(actor(), job_id, message_id, body.get("body"))})
 
 
 @bp.delete("/jobs/<job_id>/messages/<int:message_id>")
 @authenticated
 def delete_message(job_id: str, message_id: int) -> Any:
+    take_slot("delete_message", actor().id, current_app.config)
     return jsonify({"event": messages.delete_message(actor(), job_id, message_id)})
 
 
@@ -192,6 +196,7 @@ def delete_message(job_id: str, message_id: int) -> Any:
 @authenticated
 def post_progress(job_id: str) -> Any:
     body = json_body()
+    take_slot("progress", actor().id, current_app.config)
     event = progress.post_progress(actor(), job_id, body.get("percent"), body.get("note", ""),
                                    body.get("milestone_id"))
     return jsonify({"event": event}), 201

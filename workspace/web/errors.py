@@ -53,7 +53,9 @@ def _http_error(exc: HTTPException) -> Any:
         404: "Nothing here.", 405: "That method is not allowed here.",
         413: "The request is too large.", 400: "The request could not be understood.",
     }.get(status, exc.description or exc.name)
-    return respond(status, {"code": HTTP_CODES.get(status, "error"), "message": message})
+    # RFC 9110: a 405 names the methods that are allowed (Werkzeug puts them in its own headers).
+    headers = {k: v for k, v in exc.get_headers() if k == "Allow"}
+    return respond(status, {"code": HTTP_CODES.get(status, "error"), "message": message}, headers)
 
 
 def _unexpected(exc: Exception) -> Any:
