@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_MEMORY_KIB": 65536,
     "ARGON2_PARALLELISM": 2,
     "HASH_CONCURRENCY": 4,
-    "LOGIN_LIMIT_PER_ACCOUNT": (10, 15 * 60),  # attempts per window (seconds)
+    "LOGIN_LIMIT_PER_ACCOUNT": (10, 15 * 60),  # failures per (account, address) per window (seconds)
     "LOGIN_LIMIT_PER_ADDRESS": (50, 15 * 60),
     "SIGNUP_LIMIT_PER_ADDRESS": (20, 60 * 60),
     # Jobs.

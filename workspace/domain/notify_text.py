@@ -74,7 +74,7 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
         m = d.get("message") or {}
         files = len(m.get("attachments") or [])
         body = _clip(str(m.get("body") or "")) or (f"{files} file(s)" if files else "")
-        return f"{who} in {job_title}", body
+        return f"{who} wrote in {job_title}", body
     if event_type == ev.PROGRESS_POSTED:
         p = d.get("progress") or {}
         return f"{who} posted progress: {p.get('percent')}%", _clip(str(p.get("note") or ""))

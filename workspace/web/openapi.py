@@ -115,11 +115,6 @@ def openapi_document() -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
         "paths": {
-            "/signup": {"post": _op("Create an account and a first API token", {
-                **_ok("201", "Created", _obj(["user", "token"], user=_ref("User"), token={"type": "string"})),
-                **_errors(400, 409, 413, 422, 429)}, auth=False,
-                body=_obj(["email", "password", "name"], email={"type": "string"},
-                          password={"type": "string", "minLength": 10}, name={"type": "string"}))},
             "/tokens": {
                 "post": _op("Exchange email and password for an API token", {
                     **_ok("201", "Created", _obj(["token"], token={"type": "string"})),
@@ -131,7 +126,7 @@ def openapi_document() -> dict[str, Any]:
             "/tokens/{token_id}": {"delete": _op("Revoke a token", {**_ok("204", "Revoked"), **_errors(401, 404)},
                                                  params=[{"name": "token_id", "in": "path", "required": True,
                                                           "schema": {"type": "integer"}}])},
-            "/me": {"get": _op("Who am I", {**_ok("200", "OK", _obj(["user"], user=_ref("User"))), **_errors(401)})},
+            # "/signup" and "/me" are described with the account routes (openapi_accounts.py).
             "/jobs": {
                 "post": _op("Create a job (you become its freelancer)", {
                     **_ok("201", "Created", job), **_errors(400, 401, 413, 422)},

@@ -1,7 +1,6 @@
 """OpenAPI paths of web/api_accounts.py (merged into the document by web/openapi.py).
 
-Merged after the core paths, so "/signup" and "/me" here replace the core entries: sign-up's answers
-changed with this work (202 for a taken address), and "/me" gains PATCH beside its GET."""
+"/signup" and "/me" live here (sign-up answers 202 for a taken address; "/me" has GET and PATCH)."""
 from __future__ import annotations
 
 from typing import Any

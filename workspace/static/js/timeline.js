@@ -84,6 +84,13 @@ export class Timeline {
         return this.system(event, [el("strong", { text: who }), ` asked to cancel “${d.milestone.title}”.`], "milestone");
       case "milestone.cancelled":
         return this.system(event, [`“${d.milestone.title}” was cancelled by agreement.`], "milestone");
+      case "milestone.review_extended": {
+        const until = new Date(d.until).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+        return this.system(event, [`The review of “${d.milestone.title}” now runs until ${until}: `,
+          d.reason === "clients_not_told"
+            ? "the client had not yet been told that it will be approved automatically."
+            : `the client gets the whole ${d.warning_hours} h warning before automatic approval.`], "milestone");
+      }
       case "milestone.paid":
         return this.system(event, [`“${d.milestone.title}” is paid in full.`], "money");
       case "payment.sent":
