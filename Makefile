@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
+# Test files run in parallel processes (each has its own databases, ports and browser).
+PYTEST_WORKERS ?= 2
 export FLASK_APP := wsgi
 
 .PHONY: run test install install-dev browser migrate seed bench clean
@@ -40,7 +42,7 @@ browser:
 	fi
 
 test: install-dev browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
 	$(PY) bench/run.py

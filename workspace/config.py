@@ -45,7 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
-    "PRESENCE_COALESCE": 0.5,  # seconds: presence changes in one room are sent together
+    "PRESENCE_COALESCE": 0.5,
+    "MAX_SOCKETS_PER_USER": 20,  # per worker process; the next connection is refused with a reason  # seconds: presence changes in one room are sent together
     # permessage-deflate costs ~4x memory per connection and CPU per delivery (bench/README.md);
     # browsers always offer it, so it is refused unless turned on here.
     "WEBSOCKET_COMPRESSION": False,
@@ -59,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "Workspace <workspace@localhost>",
     "MAIL_REPLY_DOMAIN": None,  # domain of reply+<token>@ addresses; default: MAIL_FROM's domain
     "MAIL_DIR": None,  # default: <instance>/mail
-    "PUBLIC_URL": "http://127.0.0.1:5000",  # base of every link in an email
+    "PUBLIC_URL": None,  # base of every link in an email; default: http://HOST:PORT of wsgi.py
     "MAIL_MAX_ATTEMPTS": 8,
     "MAIL_RETRY_BASE": 30,  # seconds; doubles per failed attempt, capped at an hour
     # Notifications: emailed only if still unread this many seconds later; digests at this UTC hour.
@@ -95,6 +96,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "UPLOAD_DIR": str,
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
+    "MAX_SOCKETS_PER_USER": int,
     "WEBSOCKET_COMPRESSION": lambda v: v.lower() in ("1", "true", "yes"),
     "AUTO_APPROVE_INTERVAL": float,
     "ICE_SERVERS": json.loads,
@@ -137,6 +139,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "workspace.db")
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("PUBLIC_URL"):
+        host = os.environ.get("HOST") or "127.0.0.1"
+        app.config["PUBLIC_URL"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{os.environ.get('PORT') or 5000}"
     if not app.config.get("MAIL_DIR"):
         app.config["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
     if not app.config.get("SECRET_KEY"):

@@ -1,22 +1,27 @@
 """Socket.IO handlers: the connect gate, join/resume, and thin actions that call one service each."""
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from flask import current_app, request, session
 from flask_login import current_user
-from flask_socketio import emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
-from workspace.domain.errors import Conflict, Forbidden, Invalid
+from workspace.domain.errors import Conflict, Forbidden, Invalid, RateLimited
 from workspace.extensions import db, socketio
 from workspace.models import Membership, User
 from workspace.realtime.gate import action, on
 from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
-from workspace.realtime.rooms import local_rooms
+from workspace.realtime.rooms import local_rooms, signal_budget, user_sockets
 from workspace.services import accounts, events, live, members, messages, progress
 
 JOB = {"job": (str, True)}
+# An SDP offer is a few KB; a candidate a few hundred bytes. Per socket: 32 KB each, 512 KB per 10 s.
+SIGNAL_MAX_BYTES = 32_000
+SIGNAL_BUDGET = (512_000, 10)
 
 
 @on("connect")
@@ -34,6 +39,10 @@ def on_connect(auth: Any = None) -> bool:
         join_room(accounts.login_room(session["lsid"]))
     if user is None:
         return False
+    cap = current_app.config["MAX_SOCKETS_PER_USER"]
+    if not user_sockets.add(user.id, request.sid, cap):
+        raise ConnectionRefusedError(f"Too many open connections for your account ({cap}). Close some tabs or "
+                                     "scripts and try again.")
     session["socket_user_id"] = user.id
     join_room(f"user:{user.id}")
     ensure_ticker(current_app._get_current_object())
@@ -42,6 +51,8 @@ def on_connect(auth: Any = None) -> bool:
 
 @on("disconnect")
 def on_disconnect(*_args: Any) -> None:
+    user_sockets.remove(request.sid)
+    signal_budget.forget(request.sid)
     for job in local_rooms.drop_socket(request.sid):
         if presence.remove(job, request.sid):
             broadcast_presence(job)
@@ -197,6 +208,9 @@ def on_signal(user: User, data: dict[str, Any], membership: Membership | None) -
         allowed = target == session["publisher_sid"] and sender in in_room
     if not allowed:
         raise Forbidden("You cannot signal that socket.")
-    if len(str(data["data"])) > 64_000:
-        raise Invalid("Signal too large.")
+    size = len(json.dumps(data["data"], separators=(",", ":")))
+    if size > SIGNAL_MAX_BYTES:
+        raise Invalid(f"A signal may carry at most {SIGNAL_MAX_BYTES // 1000} KB.")
+    if not signal_budget.spend(sender, size, *SIGNAL_BUDGET, time.time()):
+        raise RateLimited("Too much signalling from this connection; wait a few seconds.", retry_after=SIGNAL_BUDGET[1])
     socketio.emit("signal", {"job": job, "from": sender, "data": data["data"]}, to=target)

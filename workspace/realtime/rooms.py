@@ -33,4 +33,56 @@ class LocalRooms:
             return result
 
 
+class UserSockets:
+    """How many sockets each user holds on this worker (a cap stops one account hoarding connections)."""
+
+    def __init__(self) -> None:
+        self._by_user: dict[int, set[str]] = {}
+        self._user_of: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, user_id: int, sid: str, cap: int) -> bool:
+        """Count the socket in; False (and not counted) when the user already holds `cap`."""
+        with self._lock:
+            sids = self._by_user.setdefault(user_id, set())
+            if len(sids) >= cap:
+                return False
+            sids.add(sid)
+            self._user_of[sid] = user_id
+            return True
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            user_id = self._user_of.pop(sid, None)
+            if user_id is not None:
+                sids = self._by_user.get(user_id, set())
+                sids.discard(sid)
+                if not sids:
+                    self._by_user.pop(user_id, None)
+
+
+class SignalBudget:
+    """Bytes of WebRTC signalling each socket may relay per window (SDP and candidates are small)."""
+
+    def __init__(self) -> None:
+        self._spent: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def spend(self, sid: str, size: int, limit: int, window: int, now: float) -> bool:
+        bucket = int(now) // window
+        with self._lock:
+            last_bucket, used = self._spent.get(sid, (bucket, 0))
+            used = used if last_bucket == bucket else 0
+            if used + size > limit:
+                return False
+            self._spent[sid] = (bucket, used + size)
+            return True
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._spent.pop(sid, None)
+
+
 local_rooms = LocalRooms()
+user_sockets = UserSockets()
+signal_budget = SignalBudget()

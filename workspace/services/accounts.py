@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workspace import signing
 from workspace.db import Transaction, iso, rowcount, transaction, utcnow
+from workspace.domain.ids import is_id
 from workspace.domain.errors import Invalid, NotFound, RateLimited, Unauthorized
 from workspace.extensions import db
 from workspace.mail.compose import public_url
@@ -245,7 +246,9 @@ def list_api_tokens(actor: User) -> list[dict[str, Any]]:
 
 
 def revoke_api_token(actor: User, token_id: Any) -> None:
-    if isinstance(token_id, bool) or not isinstance(token_id, int):
+    """Revoke one of the actor's own tokens and cut its sockets; someone else's id is a 404 that
+    touches nothing (the disconnect is queued only once the row was found to be the actor's)."""
+    if not is_id(token_id):
         raise NotFound("No such token.")
     with transaction() as tx:
         done = rowcount(tx.session.execute(
@@ -253,9 +256,9 @@ def revoke_api_token(actor: User, token_id: Any) -> None:
                 ApiToken.id == token_id, ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None),
             ).values(revoked_at=utcnow())
         ))
+        if not done:
+            raise NotFound("No such token.")
         tx.disconnect(token_room(token_id))
-    if not done:
-        raise NotFound("No such token.")
 
 
 def api_token_id(raw: str | None) -> int | None:
