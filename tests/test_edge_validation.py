@@ -156,3 +156,13 @@ def test_http_and_sockets_share_one_message_budget(app, api, people, job):
     assert r.status_code == 429 and r.headers["Retry-After"]
     with app.app_context(), pytest.raises(RateLimited):
         take_slot("message", people["client"]["id"], app.config)  # what the socket gate calls
+
+
+def test_nul_characters_in_forms_and_queries_are_refused(client, api, people):
+    log_in(client, people["freelancer"])
+    token = csrf(client, "/jobs/new")
+    before = len(api.ok("GET", "/jobs", people["freelancer"])["jobs"])
+    r = client.post("/jobs/new", data={"csrf_token": token, "title": "a\x00b", "description": ""})
+    assert r.status_code == 422 and "NUL" in r.get_data(as_text=True)
+    assert len(api.ok("GET", "/jobs", people["freelancer"])["jobs"]) == before
+    assert api.call("GET", "/notifications?before=%00", people["freelancer"]).status_code == 422

@@ -38,3 +38,12 @@ def _check_text(text: str, where: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise Invalid("Some text is not valid Unicode (a lone surrogate).", fields={where[:100]: "Invalid text."}) from None
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL, and no person types one
+        raise Invalid("Some text contains a NUL character.", fields={where[:100]: "Invalid text."})
+
+
+def check_form(values: Any) -> None:
+    """The same text rules for HTML form fields and query strings (a MultiDict of strings)."""
+    for key, value in values.items(multi=True):
+        _check_text(str(key), "form")
+        _check_text(str(value), str(key))

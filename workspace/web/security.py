@@ -10,6 +10,7 @@ from flask_login import current_user
 from workspace.domain.errors import Unauthorized
 from workspace.extensions import csrf, login_manager
 from workspace.services import accounts
+from workspace.validation import check_form
 from workspace.web.http import bearer_token, is_api
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     login_manager.request_loader(_load_token_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_head_is_get)
+    app.before_request(_check_text_fields)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
 
@@ -75,6 +77,14 @@ def _head_is_get() -> None:
     treat a HEAD (which skips the CSRF check) as a form post."""
     if request.method == "HEAD":
         request.method = "GET"
+
+
+def _check_text_fields() -> None:
+    """Form fields and query strings follow the JSON text rules (no NUL, no lone surrogates)."""
+    check_form(request.args)
+    if request.method in UNSAFE_METHODS and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                  "multipart/form-data"):
+        check_form(request.form)
 
 
 def _check_csrf() -> None:
