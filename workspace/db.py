@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from workspace.domain.chain import GENESIS_HASH, canonical_event, link
+from workspace.domain.chain import GENESIS_HASH, canonical_event, data_digest, link
 from workspace.domain.errors import Busy
 
 
@@ -137,8 +137,13 @@ class Transaction:
         self._last_hash: dict[int, str] = {}
         self._after: list[Callable[[], None]] = []
 
-    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None) -> dict[str, Any]:
-        """Append an event with the next gap-free seq for the job; return its wire form."""
+    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None, *,
+               view: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Append an event with the next gap-free seq for the job; return its wire form.
+
+        `data` is stored and chained (by its digest); `view`, when given, is the data sent on the wire
+        instead (the same facts plus what a reader derives from other rows, e.g. a reply's excerpt).
+        """
         from workspace.models import Event, Job  # models import db; avoid the cycle at import
 
         seq = self.session.execute(
@@ -151,17 +156,18 @@ class Transaction:
             ) or GENESIS_HASH
         at = utcnow()
         actor_id = actor.id if actor is not None else None
-        canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, data)
+        content = data_digest(data)
+        canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, content)
         digest = link(prev, canonical)
         self.session.add(Event(
-            job_id=job.id, seq=seq, type=type_, at=at, actor_id=actor_id, data=data,
+            job_id=job.id, seq=seq, type=type_, at=at, actor_id=actor_id, data=data, data_digest=content,
             prev_hash=prev, hash=digest,
         ))
         self._last_hash[job.id] = digest
         wire = {
             "job": job.public_id, "seq": seq, "type": type_, "at": canonical["at"],
             "actor": {"id": actor.id, "name": actor.name} if actor is not None else None,
-            "data": data,
+            "data": data if view is None else view,
         }
         room = f"job:{job.public_id}"
         self._outbox.append(lambda p: p.publish(room, wire))

@@ -45,6 +45,7 @@ class Attachment(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # its message was deleted: file gone from disk, name blanked
 
 
 class ProgressUpdate(Base):

@@ -8,7 +8,7 @@ from typing import IO, Any, Callable
 from sqlalchemy import delete, func, select
 
 from workspace import storage
-from workspace.db import iso, rowcount, transaction, utcnow
+from workspace.db import Transaction, iso, rowcount, transaction, utcnow
 from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.extensions import db
 from workspace.models import Attachment, Membership, User
@@ -106,8 +106,45 @@ def file_for_member(actor: User, attachment_id: str, *, thumb: bool = False) -> 
         select(Membership.id).where(Membership.job_id == attachment.job_id, Membership.user_id == actor.id))
     if attachment is None or not member:
         raise NotFound("No such file, or you are not a member of its job.")
+    if attachment.erased_at is not None:
+        raise NotFound("This file was deleted with its message and is gone for everyone.", code="file_erased")
     if thumb:
         if not attachment.thumb_name:
             raise NotFound("This file has no preview.")
         return attachment.thumb_name, "image/jpeg", attachment.filename + ".jpg"
     return attachment.storage_name, attachment.content_type, attachment.filename
+
+
+def erase_message_files(tx: Transaction, message_id: int, directory: Path) -> int:
+    """Erase a deleted message's files: names blanked and rows marked now, files off the disk after commit.
+
+    The rows stay (the message had files, and their ids answer "erased" instead of "unknown").
+    """
+    files = list(tx.session.scalars(select(Attachment).where(Attachment.message_id == message_id,
+                                                             Attachment.erased_at.is_(None))))
+    names = [(a.storage_name, a.thumb_name) for a in files]
+    now = utcnow()
+    for a in files:
+        a.filename, a.storage_name, a.thumb_name, a.erased_at = "", "", None, now
+
+    def remove_files() -> None:
+        for name, thumb in names:
+            storage.remove(directory, name, thumb)
+
+    if names:
+        tx.after_commit(remove_files)
+    return len(files)
+
+
+def purge_erased_files(directory: Path) -> int:
+    """Remove from disk the files of attachments erased without it (by migration 0007); idempotent."""
+    rows = list(db.session.execute(select(Attachment.id, Attachment.storage_name, Attachment.thumb_name)
+                                   .where(Attachment.erased_at.is_not(None), Attachment.storage_name != "")))
+    db.fresh_snapshot()
+    for attachment_id, storage_name, thumb_name in rows:
+        with transaction() as tx:
+            attachment = tx.session.get(Attachment, attachment_id)
+            if attachment is not None:
+                attachment.storage_name, attachment.thumb_name = "", None
+        storage.remove(directory, storage_name, thumb_name)
+    return len(rows)

@@ -47,7 +47,7 @@ def events_page(job: Job, after: int, limit: int) -> dict[str, Any]:
         .order_by(Event.seq).limit(limit + 1)
     ).all()
     more = len(rows) > limit
-    events = [wire(job, e, name) for e, name in rows[:limit]]
+    events = with_excerpts([wire(job, e, name) for e, name in rows[:limit]])
     return {"events": events, "last_seq": last_seq, "more": more}
 
 
@@ -58,7 +58,7 @@ def events_before(job: Job, before: int, limit: int) -> dict[str, Any]:
         .where(Event.job_id == job.id, Event.seq < before).order_by(Event.seq.desc()).limit(limit + 1)
     ).all()
     more = len(rows) > limit
-    events = [wire(job, e, name) for e, name in reversed(rows[:limit])]
+    events = with_excerpts([wire(job, e, name) for e, name in reversed(rows[:limit])])
     return {"events": events, "more": more}
 
 
@@ -87,6 +87,7 @@ def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[st
 
 
 def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
+    """An event as sent; erased events carry what remains (their data was replaced when erased)."""
     return {
         "job": job.public_id, "seq": event.seq, "type": event.type, "at": iso(event.at),
         "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None,
@@ -94,8 +95,43 @@ def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
     }
 
 
+EXCERPT_CHARS = 140
+
+
+def with_excerpts(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each reply's excerpt of the message it answers, as that message is now (one query).
+
+    Excerpts are never stored: a deleted original gives none, an edited one its latest text.
+    """
+    from workspace.models import Message
+
+    def reply_of(w: dict[str, Any]) -> dict[str, Any] | None:
+        message = w["data"].get("message") if w["type"].startswith("message.") else None
+        reply_to = message.get("reply_to") if isinstance(message, dict) else None
+        return reply_to if isinstance(reply_to, dict) and isinstance(reply_to.get("id"), int) else None
+
+    wanted = {r["id"] for r in map(reply_of, wires) if r is not None}
+    if not wanted:
+        return wires
+    originals = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(wanted)))}
+    out = []
+    for w in wires:
+        reply_to = reply_of(w)
+        if reply_to is not None:
+            original = originals.get(reply_to["id"])
+            excerpt = "" if original is None or original.deleted_at else original.body[:EXCERPT_CHARS]
+            message = {**w["data"]["message"], "reply_to": {**reply_to, "excerpt": excerpt}}
+            w = {**w, "data": {**w["data"], "message": message}}
+        out.append(w)
+    return out
+
+
 def verify_chain(job_id: int) -> int | None:
-    """Recompute the job's hash chain from the stored events; the first bad seq, or None."""
+    """Recompute the job's hash chain from the stored events; the first bad seq, or None.
+
+    Events whose content was not erased must match their stored digest; erased ones are linked by
+    their stored digest alone (the content it was made from is gone on purpose).
+    """
     from workspace.domain.chain import first_broken_link
 
     job = db.session.get(Job, job_id)
@@ -103,7 +139,8 @@ def verify_chain(job_id: int) -> int | None:
     stored = db.session.scalars(select(Event).where(Event.job_id == job_id).order_by(Event.seq))
     return first_broken_link(
         {"job": job.public_id, "seq": e.seq, "type": e.type, "at": iso(e.at), "actor_id": e.actor_id,
-         "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
+         "data": e.data, "data_digest": e.data_digest, "erased": e.erased_at is not None,
+         "prev_hash": e.prev_hash, "hash": e.hash}
         for e in stored
     )
 

@@ -1,22 +1,28 @@
-"""Messages in a room: post (idempotent by client_ref), edit within 15 minutes, delete."""
+"""Messages in a room: post (idempotent by client_ref), edit within 15 minutes, delete.
+
+Deleting erases: the body, the files, and the content of every stored event of the message (the
+events keep their digests, so the chain still verifies); editing erases the earlier versions' text.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from workspace.domain.ids import is_id
-from workspace.db import iso, transaction, utcnow
+from workspace.db import Transaction, iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Forbidden, Invalid, NotFound
 from workspace.extensions import db
-from workspace.models import Attachment, Event, Job, Message, User
+from workspace.models import Attachment, Event, Job, Message, Notification, User
 from workspace.rendering import render_markdown
 from workspace.services.access import load_member, require
-from workspace.services.attachments import attachment_view
-from workspace.services.events import wire
+from workspace.services.attachments import attachment_view, erase_message_files
+from workspace.services.events import EXCERPT_CHARS, wire, with_excerpts
 
 BODY_MAX = 10_000
 EDIT_WINDOW = timedelta(minutes=15)
@@ -62,17 +68,55 @@ def message_view(session: Any, message: Message, author_name: str) -> dict[str, 
         "edited_at": iso(message.edited_at) if message.edited_at else None,
         "deleted": deleted, "reply_to": None, "attachments": [],
     }
-    if message.reply_to_id is not None:
+    if message.reply_to_id is not None and not deleted:
         row = session.execute(select(Message, User.name).join(User, User.id == Message.author_id)
                               .where(Message.id == message.reply_to_id)).first()
         if row is not None:
             original, name = row
             view["reply_to"] = {"id": original.id, "author": {"id": original.author_id, "name": name},
-                                "excerpt": "" if original.deleted_at else original.body[:140]}
+                                "excerpt": "" if original.deleted_at else original.body[:EXCERPT_CHARS]}
     if not deleted:
         files = session.scalars(select(Attachment).where(Attachment.message_id == message.id).order_by(Attachment.id))
         view["attachments"] = [attachment_view(a) for a in files]
     return view
+
+
+def _facts(view: dict[str, Any]) -> dict[str, Any]:
+    """What is stored of a message view: everything but the reply's excerpt (built when reading)."""
+    if view["reply_to"] is None:
+        return {"message": view}
+    reply_to = {k: v for k, v in view["reply_to"].items() if k != "excerpt"}
+    return {"message": {**view, "reply_to": reply_to}}
+
+
+def erased_view(message: dict[str, Any], *, deleted: bool) -> dict[str, Any]:
+    """What remains of a stored message version once its content is erased: that it existed, who
+    posted it and when (and, for a version replaced by an edit, the files the message still has)."""
+    kept = {k: message.get(k) for k in ("id", "author", "created_at", "client_ref", "edited_at")}
+    return {**kept, "body": "", "html": "", "deleted": deleted, "erased": True,
+            "reply_to": None if deleted else message.get("reply_to"),
+            "attachments": [] if deleted else message.get("attachments") or []}
+
+
+def _erase_versions(tx: Transaction, job: Job, message: Message, *, deleted: bool) -> list[int]:
+    """Erase the stored content of the message's posted/edited events (their digests stay); their seqs."""
+    query = select(Event).where(
+        Event.job_id == job.id, Event.type.in_([ev.MESSAGE_POSTED, ev.MESSAGE_EDITED]), Event.seq >= message.seq,
+        Event.data[("message", "id")].as_integer() == message.id)
+    if not deleted:  # versions an earlier edit erased stay as they are; a delete re-erases them all
+        query = query.where(Event.erased_at.is_(None))
+    events = tx.session.scalars(query)
+    now, seqs = utcnow(), []
+    for event in events:
+        event.data = {"message": erased_view(event.data["message"], deleted=deleted)}
+        event.erased_at = now
+        seqs.append(event.seq)
+    return seqs
+
+
+def _record_message(tx: Transaction, job: Job, type_: str, message: Message, actor: User) -> dict[str, Any]:
+    view = message_view(tx.session, message, actor.name)
+    return tx.record(job, type_, _facts(view), actor, view={"message": view})
 
 
 def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, client_ref: Any = None,
@@ -112,7 +156,7 @@ def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, c
             for f in files:
                 f.message_id = message.id
             tx.session.flush()
-            event = tx.record(job, ev.MESSAGE_POSTED, {"message": message_view(tx.session, message, actor.name)}, actor)
+            event = _record_message(tx, job, ev.MESSAGE_POSTED, message, actor)
             message.seq = event["seq"]
     except IntegrityError:
         # Two retries raced with the same client_ref: the first one won; answer with its event.
@@ -130,7 +174,7 @@ def _already_posted(job: Job, actor: User, ref: str) -> dict[str, Any] | None:
         .join(User, User.id == Event.actor_id)
         .where(Message.job_id == job.id, Message.author_id == actor.id, Message.client_ref == ref)
     ).first()
-    return wire(job, row[0], row[1]) if row else None
+    return with_excerpts([wire(job, row[0], row[1])])[0] if row else None
 
 
 def _own_message(session: Any, actor: User, job: Job, message_id: Any) -> Message:
@@ -145,7 +189,10 @@ def _own_message(session: Any, actor: User, job: Job, message_id: Any) -> Messag
 
 
 def edit_message(actor: User, job_id: str, message_id: Any, body: Any) -> dict[str, Any]:
-    """Change a message's text within 15 minutes of posting; the room sees it as edited."""
+    """Change a message's text within 15 minutes of posting; the room sees it as edited.
+
+    Only the latest text stays: the earlier versions' stored content is erased.
+    """
     text = _body(body)
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
@@ -154,18 +201,25 @@ def edit_message(actor: User, job_id: str, message_id: Any, body: Any) -> dict[s
         if utcnow() - message.created_at > EDIT_WINDOW:
             raise Forbidden("Messages can be edited for 15 minutes after posting.", code="edit_window_closed")
         message.body, message.edited_at = text, utcnow()
+        _erase_versions(tx, job, message, deleted=False)
         tx.session.flush()
-        event = tx.record(job, ev.MESSAGE_EDITED, {"message": message_view(tx.session, message, actor.name)}, actor)
+        event = _record_message(tx, job, ev.MESSAGE_EDITED, message, actor)
     return event
 
 
 def delete_message(actor: User, job_id: str, message_id: Any) -> dict[str, Any]:
-    """Remove a message's content; the room keeps a 'deleted' marker in its place."""
+    """Erase a message for everyone: its text (in the row, its events and notifications of it), its
+    files, and the excerpts replies show of it. What remains: that it existed, who posted it, when."""
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
         require(membership, "message.post")
         message = _own_message(tx.session, actor, job, message_id)
-        message.deleted_at = utcnow()
+        message.deleted_at, message.body = utcnow(), ""
+        seqs = _erase_versions(tx, job, message, deleted=True)
+        erase_message_files(tx, message.id, Path(current_app.config["UPLOAD_DIR"]))
+        if seqs:
+            tx.session.execute(update(Notification).where(Notification.job_id == job.id, Notification.seq.in_(seqs))
+                               .values(body=""))
         tx.session.flush()
-        event = tx.record(job, ev.MESSAGE_DELETED, {"message": message_view(tx.session, message, actor.name)}, actor)
+        event = _record_message(tx, job, ev.MESSAGE_DELETED, message, actor)
     return event
