@@ -54,6 +54,18 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (database 15); tests use their own key namespaces."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
+    return REDIS_URL
+
+
 def _truncate_postgres(url: str) -> None:
     from workspace.db import Base
     import workspace.models  # noqa: F401
@@ -125,6 +137,17 @@ def people(api: ApiActions) -> dict[str, Any]:
 def job(api: ApiActions, people: dict[str, Any]) -> dict[str, Any]:
     """A job whose client and viewer have joined by invitation (no terms yet)."""
     return api.job_with_members(people)
+
+
+@pytest.fixture
+def world(api: ApiActions, people: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """Ids to aim bad input at: an active job (terms in force) and its first milestone."""
+    from tests.money_support import activate
+
+    state = activate(api, people, job)
+    return {"job_id": job["id"], "version": 1, "milestone_id": state["milestones"][0]["id"], "payment_id": 1,
+            "token": "nope", "invite_id": 1, "message_id": 1, "user_id": people["viewer"]["id"], "session_id": 1,
+            "snapshot_id": 1, "token_id": 999}
 
 
 # ---------------------------------------------------------------- real servers and browsers

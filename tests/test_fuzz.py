@@ -7,7 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.money_support import activate
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -20,14 +19,6 @@ FIELDS = ["title", "description", "role", "body", "reason", "note", "amount", "m
 bodies = st.one_of(json_values, st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6))
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                     database=None)
-
-
-@pytest.fixture
-def world(api, people, job):
-    state = activate(api, people, job)
-    return {"job_id": job["id"], "version": 1, "milestone_id": state["milestones"][0]["id"], "payment_id": 1,
-            "token": "nope", "invite_id": 1, "message_id": 1, "user_id": people["viewer"]["id"], "session_id": 1,
-            "snapshot_id": 1, "token_id": 999}
 
 
 def _routes(app):

@@ -20,10 +20,8 @@ import pytest
 import requests
 from unittest import mock
 
-from tests.conftest import REDIS_URL
 from tests.servers import ROOT, LiveServer, free_port
 from tests.sockets import Watcher, job_with_people
-from tests.support import require_service
 from workspace import signing
 from workspace.mail.inbound import (
     attachments_of,
@@ -364,15 +362,6 @@ def test_a_second_reply_address_in_one_message_is_deferred(room, inbound):
 
 # ---------------------------------------------------------------- PostgreSQL + Redis: live at once
 
-@pytest.fixture(scope="module")
-def redis_url():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
-        require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    return REDIS_URL
 
 
 @live

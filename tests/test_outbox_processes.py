@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import REDIS_URL
 from tests.servers import ROOT, LiveServer, free_port
-from tests.support import require_service
 
 pytestmark = pytest.mark.realtime
 
@@ -98,15 +96,6 @@ def test_a_server_killed_mid_send_loses_nothing(tmp_path: Path, sqlite_template:
     assert "emails_sent=0" in result.stdout and len(mailbox.to(owner["email"])) == 1
 
 
-@pytest.fixture
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    return REDIS_URL
 
 
 def test_two_workers_on_postgres_send_each_email_once(postgres_url: str, redis_url: str, tmp_path: Path,

@@ -8,23 +8,12 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import REDIS_URL
 from tests.servers import LiveServer
 from tests.sockets import Watcher, job_with_people
-from tests.support import require_service
 
 pytestmark = pytest.mark.realtime
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
-        require_service(False, f"Redis at {REDIS_URL} ({exc.__class__.__name__})")
-    return REDIS_URL
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +91,11 @@ def test_rate_limits_bite_across_workers(workers):
     job, people = job_with_people(a)
     on_a, on_b = Watcher(a, people["client"]).connect(), Watcher(b, people["client"]).connect()
     try:
-        acks = [(on_a if n % 2 else on_b).call("typing", {"job": job["id"]}) for n in range(34)]
-        assert [x["ok"] for x in acks[:30]] == [True] * 30
-        assert acks[-1]["error"]["code"] == "rate_limited"  # the count is shared in Redis
+        acks = []
+        while len(acks) < 70 and (not acks or acks[-1]["ok"]):
+            acks.append((on_a if len(acks) % 2 else on_b).call("typing", {"job": job["id"]}))
+        # 30 per 10 s, counted in Redis for both workers (a fixed window may roll over once meanwhile).
+        assert 30 <= len(acks) - 1 < 60 and acks[-1]["error"]["code"] == "rate_limited"
     finally:
         on_a.close()
         on_b.close()
