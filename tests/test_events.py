@@ -55,6 +55,22 @@ def test_hash_chain_verifies_and_detects_tampering(app, api, people, job):
         assert verify_chain(job_pk) == 4
 
 
+def test_the_chain_links_over_a_digest_of_the_content():
+    """canonical = {job, seq, type, at, actor_id, data_digest}: erased content keeps its digest and links."""
+    from workspace.domain.chain import GENESIS_HASH, canonical_event, data_digest, first_broken_link, link
+
+    data = {"message": {"id": 1, "body": "IBAN DE89..."}}
+    canonical = canonical_event("J1", 1, "message.posted", "2026-01-01T00:00:00.000000Z", 7, data_digest(data))
+    assert set(canonical) == {"job", "seq", "type", "at", "actor_id", "data_digest"}
+    event = {**canonical, "data": data, "erased": False, "prev_hash": GENESIS_HASH,
+             "hash": link(GENESIS_HASH, canonical)}
+    assert first_broken_link([event]) is None
+    remains = {"message": {"id": 1, "body": "", "deleted": True}}
+    assert first_broken_link([{**event, "data": remains}]) == 1  # changed content, not marked erased
+    assert first_broken_link([{**event, "data": remains, "erased": True}]) is None
+    assert first_broken_link([{**event, "data": remains, "erased": True, "data_digest": "0" * 64}]) == 1
+
+
 def test_failed_action_records_nothing(api, people, job):
     before = api.events(people["freelancer"], job["id"])["last_seq"]
     assert api.call("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], terms(scope="")).status_code == 422

@@ -17,6 +17,7 @@ from workspace.domain.ids import is_id
 from workspace.db import Transaction, iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Forbidden, Invalid, NotFound
+from workspace.domain.notify_text import describe
 from workspace.extensions import db
 from workspace.models import Attachment, Event, Job, Message, Notification, User
 from workspace.rendering import render_markdown
@@ -114,6 +115,13 @@ def _erase_versions(tx: Transaction, job: Job, message: Message, *, deleted: boo
     return seqs
 
 
+def _renotify(tx: Transaction, job: Job, seqs: list[int], body: str) -> None:
+    """Replace the text of the notifications that quoted the erased versions."""
+    if seqs:
+        tx.session.execute(update(Notification).where(Notification.job_id == job.id, Notification.seq.in_(seqs))
+                           .values(body=body))
+
+
 def _record_message(tx: Transaction, job: Job, type_: str, message: Message, actor: User) -> dict[str, Any]:
     view = message_view(tx.session, message, actor.name)
     return tx.record(job, type_, _facts(view), actor, view={"message": view})
@@ -201,9 +209,12 @@ def edit_message(actor: User, job_id: str, message_id: Any, body: Any) -> dict[s
         if utcnow() - message.created_at > EDIT_WINDOW:
             raise Forbidden("Messages can be edited for 15 minutes after posting.", code="edit_window_closed")
         message.body, message.edited_at = text, utcnow()
-        _erase_versions(tx, job, message, deleted=False)
+        seqs = _erase_versions(tx, job, message, deleted=False)
         tx.session.flush()
         event = _record_message(tx, job, ev.MESSAGE_EDITED, message, actor)
+        # Notifications of the message quoted the text it had then: they now say what it says now.
+        _, body = describe(ev.MESSAGE_POSTED, event["data"], actor.name, job.title)
+        _renotify(tx, job, [message.seq, *seqs], body)
     return event
 
 
@@ -217,9 +228,7 @@ def delete_message(actor: User, job_id: str, message_id: Any) -> dict[str, Any]:
         message.deleted_at, message.body = utcnow(), ""
         seqs = _erase_versions(tx, job, message, deleted=True)
         erase_message_files(tx, message.id, Path(current_app.config["UPLOAD_DIR"]))
-        if seqs:
-            tx.session.execute(update(Notification).where(Notification.job_id == job.id, Notification.seq.in_(seqs))
-                               .values(body=""))
+        _renotify(tx, job, seqs, "")
         tx.session.flush()
         event = _record_message(tx, job, ev.MESSAGE_DELETED, message, actor)
     return event

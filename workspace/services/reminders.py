@@ -13,12 +13,13 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from workspace.db import Transaction, transaction, utcnow
+from workspace.db import transaction, utcnow
 from workspace.domain.money import format_money
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
-from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, Payment, ProgressUpdate
+from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, Notification, Payment, ProgressUpdate
 from workspace.services import notifications
 
 DAY = timedelta(days=1)
@@ -50,29 +51,41 @@ def run(now: datetime | None = None) -> int:
 
 
 def _remind(job_id: int, now: datetime) -> int:
+    """Work out what is due with reads only; open a write transaction only when something is new."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return 0
+    reminder = _Reminder(db.session(), job, now)
+    if job.status == "active":
+        reminder.deadline()
+        reminder.milestones()
+        reminder.cadence()
+        reminder.review_windows()
+        reminder.payments()
+    reminder.terms()
+    due = reminder.new_ones()
+    if not due:
+        db.fresh_snapshot()
+        return 0
+    made = 0
     with transaction() as tx:
         job = tx.session.get(Job, job_id)
-        if job is None:
-            return 0
-        reminder = _Reminder(tx, job, now)
-        if job.status == "active":
-            reminder.deadline()
-            reminder.milestones()
-            reminder.cadence()
-            reminder.review_windows()
-            reminder.payments()
-        reminder.terms()
-    return reminder.made
+        assert job is not None
+        for user_id, kind, occasion, title, body in due:
+            made += notifications.create(tx, job, user_id, kind, occasion, title, body, None,
+                                         email_due_at=now, now=now)
+    return made
 
 
 class _Reminder:
-    """The reminders of one job at one moment, written in one transaction."""
+    """The reminders one job is due at one moment: (person, kind, occasion, title, body)."""
 
-    def __init__(self, tx: Transaction, job: Job, now: datetime) -> None:
-        self.tx, self.job, self.now, self.made = tx, job, now, 0
-        self.members = tx.session.execute(select(Membership.user_id, Membership.role)
-                                          .where(Membership.job_id == job.id)).all()
-        self.terms_in_force: dict[str, Any] | None = tx.session.scalar(
+    def __init__(self, session: Session, job: Job, now: datetime) -> None:
+        self.session, self.job, self.now = session, job, now
+        self.due: list[tuple[int, str, str, str, str]] = []
+        self.members = session.execute(select(Membership.user_id, Membership.role)
+                                       .where(Membership.job_id == job.id)).all()
+        self.terms_in_force: dict[str, Any] | None = session.scalar(
             select(Agreement.terms).where(Agreement.job_id == job.id, Agreement.status == "in_force"))
 
     def _ids(self, *roles: str) -> list[int]:
@@ -80,10 +93,16 @@ class _Reminder:
 
     def tell(self, roles: tuple[str, ...] | list[int], kind: str, occasion: str, title: str, body: str) -> None:
         ids = [r for r in roles if isinstance(r, int)] or self._ids(*[r for r in roles if isinstance(r, str)])
-        for user_id in ids:
-            if notifications.create(self.tx, self.job, user_id, kind, f"{occasion}:{self.job.id}", title, body,
-                                    None, email_due_at=self.now, now=self.now):
-                self.made += 1
+        self.due.extend((user_id, kind, f"{occasion}:{self.job.id}", title, body) for user_id in ids)
+
+    def new_ones(self) -> list[tuple[int, str, str, str, str]]:
+        """The due reminders nobody was sent yet (each occasion once per person)."""
+        if not self.due:
+            return []
+        sent = set(self.session.execute(select(Notification.user_id, Notification.occasion).where(
+            Notification.job_id == self.job.id,
+            Notification.occasion.in_({occasion for _u, _k, occasion, _t, _b in self.due}))).all())
+        return [d for d in self.due if (d[0], d[2]) not in sent]
 
     def deadline(self) -> None:
         if not self.terms_in_force:
@@ -102,7 +121,7 @@ class _Reminder:
                       f"{name} is due in 3 days", f"The agreed deadline is {when}.")
 
     def milestones(self) -> None:
-        open_ones = self.tx.session.scalars(select(Milestone).where(
+        open_ones = self.session.scalars(select(Milestone).where(
             Milestone.job_id == self.job.id, Milestone.state.in_(("planned", "changes_requested"))))
         for m in open_ones:
             left = _end_of(m.due) - self.now
@@ -118,10 +137,10 @@ class _Reminder:
         if not self.terms_in_force or self.job.status != "active":
             return
         every = timedelta(hours=int(self.terms_in_force["update_every_hours"]))
-        last = self.tx.session.scalar(select(func.max(ProgressUpdate.created_at))
+        last = self.session.scalar(select(func.max(ProgressUpdate.created_at))
                                       .where(ProgressUpdate.job_id == self.job.id))
         if last is None:
-            last = self.tx.session.scalar(select(func.min(Agreement.in_force_at)).where(
+            last = self.session.scalar(select(func.min(Agreement.in_force_at)).where(
                 Agreement.job_id == self.job.id, Agreement.in_force_at.is_not(None)))
         if last is None:
             return
@@ -140,7 +159,7 @@ class _Reminder:
     def review_windows(self) -> None:
         from workspace.models import Submission
 
-        rows = self.tx.session.execute(select(Milestone, Submission).join(
+        rows = self.session.execute(select(Milestone, Submission).join(
             Submission, Submission.milestone_id == Milestone.id).where(
             Milestone.job_id == self.job.id, Milestone.state == "submitted", Submission.decision.is_(None),
             Milestone.review_due_at.is_not(None))).all()
@@ -159,7 +178,7 @@ class _Reminder:
                           f"It is approved automatically in {_hours(left)} and {amount} becomes owed.")
 
     def payments(self) -> None:
-        late = self.tx.session.scalars(select(Payment).where(
+        late = self.session.scalars(select(Payment).where(
             Payment.job_id == self.job.id, Payment.status == "sent", Payment.sent_at <= self.now - 3 * DAY))
         for p in late:
             self.tell((FREELANCER,), "money", f"payment:unconfirmed:{p.id}",
@@ -167,11 +186,11 @@ class _Reminder:
                       "The client sent it 3 days ago. Confirm it once it is in your account, or say it did not arrive.")
 
     def terms(self) -> None:
-        proposals = self.tx.session.scalars(select(Agreement).where(
+        proposals = self.session.scalars(select(Agreement).where(
             Agreement.job_id == self.job.id, Agreement.status == "proposed",
             Agreement.proposed_at <= self.now - 2 * DAY))
         for a in proposals:
-            accepted = set(self.tx.session.scalars(select(Acceptance.user_id)
+            accepted = set(self.session.scalars(select(Acceptance.user_id)
                                                    .where(Acceptance.agreement_id == a.id)))
             waiting = [uid for uid, role in self.members
                        if role in (FREELANCER, CLIENT) and uid not in accepted and uid != a.proposed_by_id]

@@ -13,7 +13,8 @@ While re-linking it also
   message.posted/message.edited events keep only what remains (id, author, time, a deleted marker),
   their attachments' rows lose their names and are marked erased (the files are removed from disk by
   `services.attachments.purge_erased_files`, since a migration does not know the upload directory);
-  edited messages keep the text of their latest version only.
+  edited messages keep the text of their latest version only; notifications that quoted an erased
+  version lose their text.
 
 The formulas are written out here (not imported) so that this migration means the same thing forever.
 
@@ -88,8 +89,10 @@ def upgrade() -> None:
     now = datetime.now(timezone.utc)
     deleted = {row.id for row in conn.execute(sa.select(messages.c.id).where(messages.c.deleted_at.is_not(None)))}
     public = dict(conn.execute(sa.select(jobs.c.id, jobs.c.public_id)).all())
-    # message id -> [(event id, data)] of its posted/edited events, oldest first
-    versions: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    notifications = sa.table('notifications', sa.column('job_id', sa.Integer), sa.column('seq', sa.Integer),
+                             sa.column('body', sa.Text))
+    # message id -> [(event id, job id, seq, message)] of its posted/edited events, oldest first
+    versions: dict[int, list[tuple[int, int, int, dict[str, Any]]]] = {}
     for job_id, job_public in public.items():
         prev = GENESIS
         rows = conn.execute(sa.select(events.c.id, events.c.seq, events.c.type, events.c.at, events.c.actor_id,
@@ -105,12 +108,15 @@ def upgrade() -> None:
             prev = new_hash
             message = data.get("message") if isinstance(data, dict) else None
             if row.type in ERASABLE and isinstance(message, dict) and isinstance(message.get("id"), int):
-                versions.setdefault(message["id"], []).append((row.id, message))
+                versions.setdefault(message["id"], []).append((row.id, job_id, row.seq, message))
     for message_id, stored in versions.items():
         gone = message_id in deleted
-        for event_id, message in stored if gone else stored[:-1]:
+        for event_id, job_id, seq, message in stored if gone else stored[:-1]:
             conn.execute(events.update().where(events.c.id == event_id)
                          .values(data={"message": _remains(message, deleted=gone)}, erased_at=now))
+            # notifications of a message quoted its text
+            conn.execute(notifications.update().where(notifications.c.job_id == job_id, notifications.c.seq == seq)
+                         .values(body=""))
     if deleted:
         ids = sorted(deleted)
         conn.execute(messages.update().where(messages.c.id.in_(ids)).values(body=""))
