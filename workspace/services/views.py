@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 
 from workspace.db import iso
 from workspace.domain import agreement as terms_rules
-from workspace.domain.money import PAYMENT_METHODS
+from workspace.domain import ledger as ledger_rules
+from workspace.domain.errors import DomainError
+from workspace.domain.milestones import CHANGES_REQUESTED, next_state
+from workspace.domain.money import PAYMENT_METHODS, exponent, format_money, to_major
+from workspace.domain.roles import can
 from workspace.models import (
     Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Review, Submission, User,
 )
@@ -22,6 +26,20 @@ def user_ref(user: User) -> dict[str, Any]:
 
 def user_view(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email, "created_at": iso(user.created_at)}
+
+
+def money_fields(currency: str, **amounts: int) -> dict[str, Any]:
+    """The shape every money-bearing view shares: currency, its ISO 4217 exponent, and each amount
+    formatted for people by the server (`display`), so the browser never derives decimals."""
+    return {"currency": currency, "exponent": exponent(currency),
+            "display": {name: format_money(int(n), currency) for name, n in amounts.items()}}
+
+
+def _agreement_money(terms: dict[str, Any]) -> dict[str, Any]:
+    currency = terms["currency"]
+    money = money_fields(currency, total=terms_rules.total(terms), upfront_due=terms_rules.upfront_due(terms))
+    money["display"]["milestones"] = [format_money(int(m["amount"]), currency) for m in terms["milestones"]]
+    return money
 
 
 def agreement_view(session: Session, agreement: Agreement) -> dict[str, Any]:
@@ -46,6 +64,7 @@ def agreement_view(session: Session, agreement: Agreement) -> dict[str, Any]:
              "terms_hash": a.terms_hash}
             for a, name in acceptances
         ],
+        **_agreement_money(agreement.terms),
     }
 
 
@@ -60,6 +79,7 @@ def milestone_view(m: Milestone, submission: dict[str, Any] | None = None) -> di
         "approved_at": iso(m.approved_at) if m.approved_at else None,
         "auto_approved": m.auto_approved, "paid_at": iso(m.paid_at) if m.paid_at else None,
         "cancel_requested_by": m.cancel_requested_by, "submission": submission,
+        **money_fields(m.currency, amount=m.amount),
     }
 
 
@@ -124,21 +144,72 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
     milestones = session.scalars(
         select(Milestone).where(Milestone.job_id == job.id).order_by(Milestone.position)
     ).all()
+    role = membership.role
+    figures = balances(session, job.id)
+    currency = in_force.terms["currency"] if in_force else None
+    pays = payments_view(session, job.id)
     view = job_summary(job)
     view.update({
         "role": membership.role,
         "members": members_view(session, job),
         "agreement": agreement_view(session, in_force) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
-        "milestones": [milestone_detail(session, m) for m in milestones],
+        "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"]) for m in milestones],
         "progress": progress_view(session, job, in_force),
-        "balances": balances(session, job.id),
-        "payments": payments_view(session, job.id),
+        "balances": balances_view(figures, currency, pays, role),
+        "payments": [{**p, "actions": payment_actions(p, role)} for p in pays],
         "last_read_seq": membership.last_read_seq,
         "my_review": my_review_view(session, job, membership.user_id),
         "live": live_now(session, job),
         "snapshot_seconds": job.snapshot_seconds,
     })
+    return view
+
+
+def milestone_actions(m: dict[str, Any], role: str) -> list[str]:
+    """What `role` may do to milestone view `m` now, from the state table (the page shows only these)."""
+    actions = []
+    for action in ("submit", "approve", "request_changes", "cancel"):
+        try:
+            next_state(m["state"], action, role)
+        except DomainError:
+            continue
+        if action == "cancel" and m["cancel_requested_by"] == role:
+            continue  # already asked; the other side agrees or not
+        actions.append(action)
+    s = m["submission"]
+    beyond = s is not None and s["decision"] == CHANGES_REQUESTED and (
+        s["out_of_scope"] or (s["revision"] or 0) > m["revisions_included"])
+    if m["state"] == CHANGES_REQUESTED and beyond and can(role, "change_order.propose"):
+        actions.append("price")
+    return actions
+
+
+def for_member(m: dict[str, Any], role: str, deposits_left: int) -> dict[str, Any]:
+    """A milestone view with this member's `actions`; approving also says what it will cost now."""
+    view = {**m, "actions": milestone_actions(m, role)}
+    if "approve" in view["actions"]:
+        entries = dict(ledger_rules.milestone_approved(m["amount"], deposits_left))
+        from_deposits, payable = entries.get("deposits", 0), entries.get("client", 0)
+        view["on_approve"] = {"from_deposits": from_deposits, "payable": payable,
+                              **money_fields(m["currency"], from_deposits=from_deposits, payable=payable)}
+    return view
+
+
+def payment_actions(p: dict[str, Any], role: str) -> list[str]:
+    return ["confirm", "dispute"] if p["status"] == "sent" and can(role, "payment.confirm") else []
+
+
+def balances_view(figures: dict[str, int], currency: str | None, payments: list[dict[str, Any]],
+                  role: str) -> dict[str, Any]:
+    """The ledger's figures plus what is sent and unconfirmed, what can be paid now, and their display."""
+    pending = sum(p["amount"] for p in payments if p["status"] == "sent")
+    view: dict[str, Any] = {**figures, "pending": pending, "payable": max(0, figures["owed"] - pending)}
+    if currency is None:
+        return {**view, "currency": None, "exponent": None, "display": {}, "major": {}, "actions": []}
+    view.update(money_fields(currency, **view))
+    view["major"] = {"payable": to_major(view["payable"], currency)}  # prefills the payment form
+    view["actions"] = ["pay"] if view["payable"] > 0 and can(role, "payment.send") else []
     return view
 
 
@@ -165,6 +236,7 @@ def payment_view(session: Session, p: Payment) -> dict[str, Any]:
         "confirmed_by": {"id": p.confirmed_by_id, "name": names.get(p.confirmed_by_id)} if p.confirmed_by_id else None,
         "dispute_reason": p.dispute_reason,
         "receipt_url": f"/api/v1/payments/{p.id}/receipt.pdf" if p.status == "confirmed" else None,
+        **money_fields(p.currency, amount=p.amount),
     }
 
 
