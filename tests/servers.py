@@ -74,6 +74,12 @@ class LiveServer:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def app_tracebacks(self) -> list[str]:
+        """Tracebacks in the server's log that pass through our code (a bug, whatever the client saw)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        blocks = text.split("Traceback (most recent call last):")[1:]
+        return [b[:2000] for b in blocks if "/workspace/" in b.split("\n\n")[0]]
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 

@@ -24,6 +24,7 @@ def server(tmp_path_factory, sqlite_template):
     s = LiveServer(f"sqlite:///{directory / 'h.db'}", directory, env={"MAX_SOCKETS_PER_USER": "3"}).start()
     yield s
     s.stop()
+    assert s.app_tracebacks() == []  # refused input never reaches a traceback in our code
 
 
 def test_revoking_someone_elses_token_id_is_a_404_that_cuts_nobody_off(server):
