@@ -4,8 +4,13 @@ from __future__ import annotations
 FREELANCER = "freelancer"
 CLIENT = "client"
 VIEWER = "viewer"
-ROLES = (FREELANCER, CLIENT, VIEWER)
+# A client invited while terms are in force: reads like a viewer until they accept the version in
+# force, which makes them a full client. Their joining never binds the clients who already agreed.
+PENDING_CLIENT = "client_pending"
+ROLES = (FREELANCER, CLIENT, VIEWER, PENDING_CLIENT)
 INVITABLE_ROLES = (CLIENT, VIEWER)
+# Whose acceptance puts a version in force: the freelancer and every (full) client; never a viewer.
+SIGNING_ROLES = (FREELANCER, CLIENT)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "job.view": frozenset(ROLES),
@@ -13,7 +18,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "invite.create": frozenset({FREELANCER}),
     "invite.revoke": frozenset({FREELANCER}),
     "agreement.propose": frozenset({FREELANCER, CLIENT}),
-    "agreement.accept": frozenset({FREELANCER, CLIENT}),
+    # A pending client may accept only the version in force (checked in services/agreements.py).
+    "agreement.accept": frozenset({FREELANCER, CLIENT, PENDING_CLIENT}),
     "member.remove": frozenset({FREELANCER}),
     "message.post": frozenset({FREELANCER, CLIENT}),
     "progress.post": frozenset({FREELANCER}),
@@ -25,6 +31,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "live.publish": frozenset({FREELANCER}),
     "live.watch": frozenset(ROLES),
 }
+
+
+def role_label(role: str) -> str:
+    """How a role reads to people."""
+    return "client (not yet accepted the terms)" if role == PENDING_CLIENT else role
 
 
 def can(role: str | None, action: str) -> bool:

@@ -32,6 +32,8 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # freelancer | client | viewer | client_pending (a client invited while terms were in force, until
+    # they accept the version in force; see domain/roles.py). Migration 0006 introduced the last one.
     role: Mapped[str] = mapped_column(String(20))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_read_seq: Mapped[int] = mapped_column(default=0)

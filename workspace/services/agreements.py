@@ -1,4 +1,6 @@
-"""Proposing and accepting agreement versions; a version both sides accepted comes into force."""
+"""Proposing and accepting agreement versions. A version comes into force when the freelancer and
+every client of the job (never a viewer, never a client still pending) have accepted its exact terms;
+this is checked at each acceptance and whenever the set of clients changes (a client removed)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -12,10 +14,10 @@ from workspace.db import Transaction, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.agreement import terms_hash, total, upfront_due, validate_terms
-from workspace.domain.errors import Conflict, Invalid, NotFound
-from workspace.domain.roles import CLIENT, FREELANCER
+from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, SIGNING_ROLES
 from workspace.extensions import db
-from workspace.models import Acceptance, Agreement, Job, User
+from workspace.models import Acceptance, Agreement, Job, Membership, User
 from workspace.services import ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
@@ -60,7 +62,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
 
 
 def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any = None) -> dict[str, Any]:
-    """Accept the exact terms of `version`; the other side's acceptance puts it in force."""
+    """Accept the exact terms of `version`; the last missing acceptance (freelancer and every client)
+    puts it in force. A pending client accepting the version in force becomes a full client."""
     if not is_id(version):
         raise NotFound("No such agreement version.")
     with transaction() as tx:
@@ -78,25 +81,53 @@ def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any 
             latest = tx.session.scalar(select(func.max(Agreement.version)).where(Agreement.job_id == job.id))
             raise Conflict(f"Version {version} was superseded by version {latest}. Review the latest terms.",
                            code="superseded")
+        pending_client = membership.role == PENDING_CLIENT
+        if pending_client and agreement.status != "in_force":
+            raise Forbidden(f"Accept the terms in force (version {job.in_force_version}) first; "
+                            "then you can take part in new versions.")
         already = tx.session.scalar(
             select(Acceptance).where(Acceptance.agreement_id == agreement.id, Acceptance.user_id == actor.id)
         )
-        if already is None:
-            tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
-                                      terms_hash=agreement.terms_hash))
+        if pending_client:
+            # Joining the terms in force binds only the newcomer: nobody else's acceptance is touched.
+            membership.role = CLIENT
+        if already is None or pending_client:
+            if already is None:
+                tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
+                                          terms_hash=agreement.terms_hash))
             tx.session.flush()
-            tx.record(job, ev.AGREEMENT_ACCEPTED, {
+            data: dict[str, Any] = {
                 "version": agreement.version, "terms_hash": agreement.terms_hash, "role": membership.role,
-            }, actor)
-            if agreement.status == "proposed" and _both_sides_accepted(tx.session, agreement):
-                _put_in_force(tx, job, agreement)
+            }
+            if pending_client:
+                data["became_client"] = True
+            tx.record(job, ev.AGREEMENT_ACCEPTED, data, actor)
+            if agreement.status == "proposed":
+                reevaluate(tx, job)
         view = agreement_view(tx.session, agreement)
     return view
 
 
-def _both_sides_accepted(session: Session, agreement: Agreement) -> bool:
-    roles = set(session.scalars(select(Acceptance.role).where(Acceptance.agreement_id == agreement.id)))
-    return FREELANCER in roles and CLIENT in roles
+def reevaluate(tx: Transaction, job: Job) -> None:
+    """Put the pending version in force if everyone who must accept it now has. Called at each
+    acceptance and when a client leaves: removing the last client who had not accepted brings the
+    version into force for those who all did (a client who joins only adds someone to wait for)."""
+    pending = tx.session.scalar(
+        select(Agreement).where(Agreement.job_id == job.id, Agreement.status == "proposed")
+    )
+    if pending is not None and _all_parties_accepted(tx.session, pending):
+        _put_in_force(tx, job, pending)
+
+
+def _all_parties_accepted(session: Session, agreement: Agreement) -> bool:
+    """The freelancer and every current client accepted (a viewer never counts; there is at least one
+    client). Acceptances of people no longer members do not count."""
+    signers = session.execute(select(Membership.user_id, Membership.role).where(
+        Membership.job_id == agreement.job_id, Membership.role.in_(SIGNING_ROLES))).all()
+    if not any(role == CLIENT for _uid, role in signers) or not any(role == FREELANCER for _uid, role in signers):
+        return False
+    accepted = set(session.scalars(select(Acceptance.user_id).where(Acceptance.agreement_id == agreement.id)))
+    return all(uid in accepted for uid, _role in signers)
 
 
 def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:

@@ -10,7 +10,7 @@ from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
-from workspace.domain.roles import INVITABLE_ROLES
+from workspace.domain.roles import CLIENT, INVITABLE_ROLES, PENDING_CLIENT
 from workspace.extensions import db
 from workspace.models import Invite, Job, Membership, User
 from workspace.services.access import load_member, require
@@ -35,6 +35,12 @@ def invite_view(invite: Invite) -> dict[str, Any]:
         "id": invite.id, "role": invite.role, "state": invite_state(invite),
         "created_at": iso(invite.created_at), "expires_at": iso(invite.expires_at),
     }
+
+
+def joining_role(invited_as: str, job: Job) -> str:
+    """A client invited once terms are in force joins pending: the clients who agreed those terms are
+    not bound by anyone new, and the newcomer approves or pays nothing until they accept them too."""
+    return PENDING_CLIENT if invited_as == CLIENT and job.in_force_version is not None else invited_as
 
 
 def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dict[str, Any]:
@@ -86,7 +92,8 @@ def preview_invite(raw: Any) -> dict[str, Any]:
     assert job is not None and inviter is not None
     return {
         "job": {"id": job.public_id, "title": job.title, "description": job.description},
-        "invited_by": user_ref(inviter), "role": invite.role, "state": invite_state(invite),
+        "invited_by": user_ref(inviter), "role": invite.role, "joins_as": joining_role(invite.role, job),
+        "in_force_version": job.in_force_version, "state": invite_state(invite),
         "expires_at": iso(invite.expires_at),
     }
 
@@ -118,10 +125,11 @@ def accept_invite(actor: User, raw: Any) -> dict[str, Any]:
             }[state], code=f"invite_{state}")
         invite.accepted_at = utcnow()
         invite.accepted_by_id = actor.id
-        membership = Membership(job_id=job.id, user_id=actor.id, role=invite.role)
+        role = joining_role(invite.role, job)
+        membership = Membership(job_id=job.id, user_id=actor.id, role=role)
         tx.session.add(membership)
         tx.session.flush()
-        tx.record(job, ev.MEMBER_JOINED, {"user": user_ref(actor), "role": invite.role}, actor)
+        tx.record(job, ev.MEMBER_JOINED, {"user": user_ref(actor), "role": role}, actor)
         view = job_view(tx.session, job, membership)
     return view
 

@@ -1,4 +1,5 @@
-"""Membership over time: removing someone (their sockets leave at once) and each member's read cursor."""
+"""Membership over time: removing someone (their sockets leave at once; the terms waiting for a removed
+client are checked again) and each member's read cursor."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +10,10 @@ from workspace.domain.ids import is_id, is_seq
 from workspace.db import rowcount, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
-from workspace.domain.roles import FREELANCER
+from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
 from workspace.models import Event, Membership, User
-from workspace.services import notifications
+from workspace.services import agreements, notifications
 from workspace.services.access import load_member, require
 from workspace.services.views import user_ref
 
@@ -36,6 +37,9 @@ def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
         tx.session.flush()
         event = tx.record(job, ev.MEMBER_REMOVED, {"user": user_ref(user), "role": target.role}, actor)
         tx.leave(f"user:{user_id}", f"job:{job.public_id}")
+        if target.role == CLIENT:
+            # One client fewer to wait for: the pending version may now have every acceptance it needs.
+            agreements.reevaluate(tx, job)
     return event
 
 

@@ -13,7 +13,7 @@ from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import DomainError
 from workspace.domain.milestones import CHANGES_REQUESTED, next_state
 from workspace.domain.money import PAYMENT_METHODS, exponent, format_money, to_major
-from workspace.domain.roles import can
+from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, can
 from workspace.models import (
     Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Review, Submission, User,
 )
@@ -64,9 +64,23 @@ def agreement_view(session: Session, agreement: Agreement) -> dict[str, Any]:
              "terms_hash": a.terms_hash}
             for a, name in acceptances
         ],
+        "awaiting": _awaiting(session, agreement, {a.user_id for a, _name in acceptances}),
         **_agreement_money(agreement.terms),
     }
 
+
+def _awaiting(session: Session, agreement: Agreement, accepted: set[int]) -> list[dict[str, Any]]:
+    """Who this version still waits for: while proposed, the freelancer and every client who have not
+    accepted it (services/agreements.py puts it in force when nobody is left); in force, the clients
+    still pending until they accept it. Other versions wait for nobody."""
+    if agreement.status not in ("proposed", "in_force"):
+        return []
+    roles = (FREELANCER, CLIENT) if agreement.status == "proposed" else (PENDING_CLIENT,)
+    rows = session.execute(
+        select(Membership.user_id, Membership.role, User.name).join(User, User.id == Membership.user_id)
+        .where(Membership.job_id == agreement.job_id, Membership.role.in_(roles)).order_by(Membership.id)
+    ).all()
+    return [{"user": {"id": uid, "name": name}, "role": role} for uid, role, name in rows if uid not in accepted]
 
 def milestone_view(m: Milestone, submission: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
