@@ -452,7 +452,7 @@ function startEdit(message) {
 }
 
 async function deleteMessage(message) {
-  if (!confirm("Delete this message? Everyone will see that it was deleted.")) return;
+  if (!confirm("Delete this message? The text and files are erased for everyone. What remains: that a message existed, who posted it and when.")) return;
   const ack = await socket.timeout(15000).emitWithAck("delete_message", { job, id: message.id })
     .catch(() => ({ ok: false, error: { message: "Not connected; try again." } }));
   if (ack.ok) log.apply([ack.event]);
