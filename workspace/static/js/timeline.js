@@ -154,6 +154,15 @@ export class Timeline {
   update(message) {
     const node = this.list.querySelector(`[data-message-id="${message.id}"]`);
     if (node) this.fill(node, message);
+    if (!message.deleted) return;
+    // A deleted message is erased from the replies that quoted it too (the server sends no excerpt).
+    for (const [id, reply] of this.messages) {
+      if (reply.reply_to?.id !== message.id || !reply.reply_to.excerpt) continue;
+      const erased = { ...reply, reply_to: { ...reply.reply_to, excerpt: "" } };
+      this.messages.set(id, erased);
+      const replyNode = this.list.querySelector(`[data-message-id="${id}"]`);
+      if (replyNode) this.fill(replyNode, erased);
+    }
   }
 
   fill(node, message) {
@@ -169,6 +178,9 @@ export class Timeline {
     }
     if (message.deleted) {
       bubble.append(el("p", { class: "deleted", text: "Message deleted" }));
+    } else if (message.erased) {
+      // A version an edit replaced: its text is erased, the edit event carries the current one.
+      bubble.append(el("p", { class: "deleted", text: "Earlier version, replaced by an edit" }));
     } else {
       if (message.html) bubble.append(html("div", "prose", message.html));
       if (message.attachments?.length) bubble.append(this.files(message.attachments));
