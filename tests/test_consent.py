@@ -183,7 +183,7 @@ def test_the_agreement_page_lists_who_accepted_and_who_has_not(client, api, peop
     _login(client, other)
     page = client.get(f"/jobs/{job['id']}/agreement").get_data(as_text=True)
     assert f"{c['name']} (client)" in page and "has not accepted yet" in page
-    assert f'{other["name"]} (client) <span class="state">has not accepted yet' in page
+    assert f'{other["name"]} (client) <span class="consent-state">has not accepted yet' in page
     assert "Accept version 1" in page
     room = client.get(f"/jobs/{job['id']}/").get_data(as_text=True)
     assert 'class="consent"' in room and "has not accepted yet" in room

@@ -1,24 +1,48 @@
-"""Reviews once a job is completed and paid, and the freelancer's public profile."""
+"""Reviews once a job is completed and paid, and the freelancer's public profile. Every review shows
+the money the job's payments confirmed, so a review of a token job (0.01 USD between two accounts of one
+person) reads as what it is."""
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.money import format_money
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
-from workspace.models import Acceptance, Agreement, Job, Membership, Review, User
+from workspace.models import Acceptance, Agreement, Job, Membership, Payment, Review, User
 from workspace.services.access import load_member, require
 from workspace.services.views import user_ref
 
 
-def review_view(r: Review, author: str | None, job_title: str | None) -> dict[str, Any]:
+def review_view(r: Review, author: str | None, job_title: str | None,
+                paid: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"id": r.id, "rating": r.rating, "text": r.text, "author": author, "job": job_title,
-            "created_at": iso(r.created_at)}
+            "created_at": iso(r.created_at), "paid": paid_view(paid)}
+
+
+def paid_view(paid: dict[str, Any] | None) -> dict[str, Any]:
+    """What the review is tied to: the total of the job's payments the freelancer confirmed."""
+    if not paid:
+        return {"amount": 0, "currency": None, "confirmed": False, "display": "no confirmed payment"}
+    return {**paid, "confirmed": paid["amount"] > 0, "display": format_money(paid["amount"], paid["currency"])}
+
+
+def confirmed_totals(session: Any, job_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per job: the sum of confirmed payments (one currency per job) and when the last was confirmed."""
+    if not job_ids:
+        return {}
+    rows = session.execute(
+        select(Payment.job_id, Payment.currency, func.sum(Payment.amount), func.max(Payment.confirmed_at))
+        .where(Payment.job_id.in_(job_ids), Payment.status == "confirmed")
+        .group_by(Payment.job_id, Payment.currency)
+    ).all()
+    return {job_id: {"amount": int(total), "currency": currency, "confirmed_at": iso(last) if last else None}
+            for job_id, currency, total, last in rows}  # int: PostgreSQL's SUM is a Decimal
 
 
 def leave_review(actor: User, job_id: str, rating: Any, text: Any = "", consent_to_name: Any = False) -> dict[str, Any]:
@@ -45,8 +69,11 @@ def leave_review(actor: User, job_id: str, rating: Any, text: Any = "", consent_
                             text=text.strip(), consent_to_name=consent_to_name)
             tx.session.add(review)
             tx.session.flush()
-            view = review_view(review, actor.name, job.title)
-            tx.record(job, ev.REVIEW_POSTED, {"review": {**view, "about": subject, "role": membership.role}}, actor)
+            paid = confirmed_totals(tx.session, [job.id]).get(job.id)
+            view = review_view(review, actor.name, job.title, paid)
+            facts = {key: value for key, value in view.items() if key != "paid"}
+            facts["paid"] = {key: view["paid"][key] for key in ("amount", "currency", "confirmed")}
+            tx.record(job, ev.REVIEW_POSTED, {"review": {**facts, "about": subject, "role": membership.role}}, actor)
     except IntegrityError:
         raise Conflict("You already reviewed this job.") from None
     return view
@@ -79,7 +106,9 @@ def public_profile(user_id: int) -> dict[str, Any]:
         .where(Review.subject_id == user_id, Job.status == "completed", Membership.role == CLIENT)
         .order_by(Review.id.desc())
     ).all()
-    reviews = [review_view(r, name if r.consent_to_name else None, title if r.consent_to_name else None)
+    paid = confirmed_totals(db.session(), sorted({r.job_id for r, _name, _title in rows}))
+    reviews = [review_view(r, name if r.consent_to_name else None, title if r.consent_to_name else None,
+                           paid.get(r.job_id))
                for r, name, title in rows]
     average = round(sum(r["rating"] for r in reviews) / len(reviews), 1) if reviews else None
     return {"user": user_ref(user), "reviews": reviews, "average": average, "count": len(reviews)}

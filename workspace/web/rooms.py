@@ -10,7 +10,7 @@ from flask_login import login_required
 from workspace.domain.agreement import diff_terms, scope_diff
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.money import CURRENCIES
-from workspace.domain.roles import can
+from workspace.domain.roles import PENDING_CLIENT, can
 from workspace.services import agreements, events, invites, jobs, members
 from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
 from workspace.web.http import actor
@@ -48,12 +48,15 @@ def agreement(job_id: str) -> Any:
     job = jobs.get_job(user, job_id)
     pending, in_force = job["pending_agreement"], job["agreement"]
     accepted_by_me = bool(pending) and any(a["user"]["id"] == user.id for a in pending["acceptances"])
+    # A client still pending accepts the version in force first (services/agreements.py says why).
+    joining = job["role"] == PENDING_CLIENT
     return render_template(
         "rooms/agreement.html", job=job, pending=pending, in_force=in_force,
         diff=diff_terms(in_force["terms"] if in_force else None, pending["terms"]) if pending else None,
         scope_diff=scope_diff(in_force["terms"]["scope"] if in_force else None,
                               pending["terms"]["scope"]) if pending else None,
-        can_accept=bool(pending) and can(job["role"], "agreement.accept") and not accepted_by_me,
+        can_accept=bool(pending) and can(job["role"], "agreement.accept") and not joining and not accepted_by_me,
+        can_accept_in_force=joining and bool(in_force),
         can_propose=can(job["role"], "agreement.propose"),
         history=agreements.list_agreements(user, job_id),
     )

@@ -92,9 +92,25 @@ function applyToPage(event) {
     members.delete(d.user.id);
     if (d.user.id === me.id) showStatus("error", { message: "You were removed from this job." });
   }
+  if (event.type === "agreement.accepted" && event.seq > state.job.last_seq) markAccepted(event);
   if ((event.type === "agreement.in_force" || event.type === "agreement.proposed") && event.seq > state.job.last_seq) {
     $("terms-changed").hidden = false; // only news that arrived after this page was drawn
   }
+}
+
+// The agreement card lists who has and has not accepted (drawn by the server); an acceptance that
+// arrives later ticks that person off. A client who accepted the terms in force is now a full client.
+function markAccepted(event) {
+  const d = event.data;
+  const who = event.actor?.id;
+  const item = document.querySelector(`.consent[data-version="${d.version}"] li[data-user="${who}"]`);
+  if (item) {
+    item.className = "accepted";
+    item.firstElementChild?.replaceChildren("✓");
+    item.querySelector(".consent-state")?.replaceChildren("accepted just now");
+  }
+  if (d.became_client && members.has(who)) members.set(who, { ...members.get(who), role: "client" });
+  if (d.became_client && who === me.id) $("terms-changed").hidden = false; // reload to post, approve and pay
 }
 
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when money events arrive.
