@@ -8,8 +8,11 @@ import json
 from datetime import timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, update
+
+from tests.test_browser_room import two_in_a_room  # noqa: F401  (a fixture)
 
 IBAN = "DE89370400440532013000"
 
@@ -278,3 +281,51 @@ def test_migration_0007_backfills_digests_relinks_and_erases_old_deletes(app, ap
         db.session.remove()
     assert list(upload_dir.iterdir()) == []  # ... the purge does
     assert IBAN not in stored_text(app) and "typo" not in stored_text(app)
+
+
+# ---------------------------------------------------------------- in Chromium
+
+@pytest.mark.browser
+def test_the_room_says_what_remains_and_a_latecomer_sees_no_trace(two_in_a_room, contexts):
+    from tests.browser_support import log_in, open_room
+    from tests.test_browser_room import send
+
+    server, job, people, fran, cleo = two_in_a_room
+    send(cleo, f"first: {IBAN}")
+    fran.locator(".prose", has_text=IBAN).wait_for()
+    cleo.locator(".event-message.mine", has_text=IBAN).get_by_role("button", name="Edit").click()
+    cleo.fill(".edit-area", f"corrected: {IBAN}")
+    cleo.get_by_role("button", name="Save").click()
+    fran.locator(".prose", has_text="corrected").wait_for()
+    send(cleo, "this stays, edited")
+    cleo.locator(".event-message.mine:not(.pending)", has_text="this stays").wait_for()
+    cleo.locator(".event-message.mine", has_text="this stays").get_by_role("button", name="Edit").click()
+    cleo.fill(".edit-area", "this stays, final")
+    cleo.get_by_role("button", name="Save").click()
+    fran.locator(".event-message", has_text="corrected").get_by_role("button", name="Reply").click()
+    send(fran, "noted")
+    cleo.locator(".reply-quote", has_text=IBAN).wait_for()
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    cleo.on("dialog", answer)
+    cleo.locator(".event-message.mine", has_text="corrected").get_by_role("button", name="Delete").click()
+    fran.locator(".deleted", has_text="Message deleted").wait_for()
+    assert asked == ["Delete this message? The text and files are erased for everyone. What remains: "
+                     "that a message existed, who posted it and when."]
+    fran.locator(".reply-quote", has_text="(deleted)").wait_for()  # live, on the reply already shown
+    assert IBAN not in fran.text_content("#timeline")
+
+    viewer = contexts().new_page()
+    log_in(viewer, server, people["viewer"])
+    open_room(viewer, server, job["id"])
+    viewer.locator(".prose", has_text="this stays, final").wait_for()
+    viewer.locator(".deleted", has_text="Message deleted").wait_for()
+    viewer.locator(".reply-quote", has_text="(deleted)").wait_for()
+    timeline = viewer.text_content("#timeline")
+    assert IBAN not in timeline and "this stays, edited" not in timeline
+    assert "Earlier version" not in timeline  # the edit that follows shows on the message itself
+    assert IBAN not in viewer.content()
