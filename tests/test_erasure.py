@@ -12,8 +12,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
-from tests.test_browser_room import two_in_a_room  # noqa: F401  (a fixture)
-
 IBAN = "DE89370400440532013000"
 
 
@@ -285,12 +283,26 @@ def test_migration_0007_backfills_digests_relinks_and_erases_old_deletes(app, ap
 
 # ---------------------------------------------------------------- in Chromium
 
+@pytest.fixture
+def room_of_two(live_server, contexts):
+    """A freelancer and a client in a room in Chromium (the viewer is a member who has not opened it)."""
+    from tests.browser_support import log_in, open_room
+    from tests.sockets import job_with_people
+
+    job, people = job_with_people(live_server)
+    fran, cleo = contexts().new_page(), contexts().new_page()
+    for page, who in ((fran, "freelancer"), (cleo, "client")):
+        log_in(page, live_server, people[who])
+        open_room(page, live_server, job["id"])
+    return live_server, job, people, fran, cleo
+
+
 @pytest.mark.browser
-def test_the_room_says_what_remains_and_a_latecomer_sees_no_trace(two_in_a_room, contexts):
+def test_the_room_says_what_remains_and_a_latecomer_sees_no_trace(room_of_two, contexts):
     from tests.browser_support import log_in, open_room
     from tests.test_browser_room import send
 
-    server, job, people, fran, cleo = two_in_a_room
+    server, job, people, fran, cleo = room_of_two
     send(cleo, f"first: {IBAN}")
     fran.locator(".prose", has_text=IBAN).wait_for()
     cleo.locator(".event-message.mine", has_text=IBAN).get_by_role("button", name="Edit").click()
