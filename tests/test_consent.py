@@ -94,7 +94,7 @@ def test_removing_the_last_missing_client_brings_the_version_into_force(api, peo
     state = api.ok("GET", f"/jobs/{job['id']}", c)["job"]
     assert state["status"] == "active" and state["agreement"]["version"] == 1
     types = [e["type"] for e in api.events(f, job["id"])["events"]]
-    assert types[-3:-1] == ["member.removed", "agreement.in_force"] or "agreement.in_force" in types[-3:]
+    assert types[-3:] == ["member.removed", "agreement.in_force", "upfront.requested"]
 
 
 def test_a_removed_clients_acceptance_no_longer_counts(api, people, job):
@@ -255,3 +255,17 @@ def test_migration_0006_makes_clients_who_never_accepted_the_terms_in_force_pend
         roles = dict(conn.execute(select(memberships.c.user_id, memberships.c.role)).all())
     assert roles[users[2]] == "viewer"
     engine.dispose()
+
+
+def test_a_clients_proposal_tells_the_other_clients_whose_acceptance_it_needs(api, people, job):
+    f, c = people["freelancer"], people["client"]
+    other = second_client(api, people, job, "partner")
+    proposed = api.propose(c, job["id"])
+    seq = api.events(f, job["id"])["last_seq"]
+
+    def told(who: dict[str, Any]) -> bool:
+        found = api.ok("GET", "/notifications?limit=100", who)["notifications"]
+        return any(n["url"].endswith(f"#event-{seq}") and n["kind"] == "terms" for n in found)
+
+    assert proposed["version"] == 1
+    assert told(f) and told(other) and not told(c) and not told(people["viewer"])

@@ -29,7 +29,7 @@ EVERYONE = (FREELANCER, CLIENT, VIEWER)
 
 # event type -> (kind, roles told). "other_side" rules are resolved against the actor's role below.
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    ev.AGREEMENT_PROPOSED: ("terms", BOTH_SIDES),  # the other side (the proposer is never told)
+    ev.AGREEMENT_PROPOSED: ("terms", BOTH_SIDES),  # everyone whose acceptance it needs (never the proposer)
     ev.AGREEMENT_IN_FORCE: ("terms", BOTH_SIDES),
     ev.UPFRONT_REQUESTED: ("money", (CLIENT,)),
     ev.MILESTONE_SUBMITTED: ("milestones", (CLIENT,)),
@@ -64,8 +64,9 @@ def recipients(event_type: str, actor_role: str | None, member_role: str, *, aut
         roles = AUTO_APPROVED_ROLES
     if member_role not in roles:
         return None
-    if event_type in (ev.AGREEMENT_PROPOSED, ev.MILESTONE_CANCEL_REQUESTED) and actor_role is not None:
-        # The other side: a client's proposal tells the freelancer, the freelancer's tells clients.
+    if event_type == ev.MILESTONE_CANCEL_REQUESTED and actor_role is not None:
+        # The other side: a client's request tells the freelancer, the freelancer's tells clients.
+        # (A proposal tells every other client too: terms need each client's acceptance.)
         if (actor_role == FREELANCER) == (member_role == FREELANCER):
             return None
     return kind
