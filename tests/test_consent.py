@@ -269,3 +269,13 @@ def test_a_clients_proposal_tells_the_other_clients_whose_acceptance_it_needs(ap
 
     assert proposed["version"] == 1
     assert told(f) and told(other) and not told(c) and not told(people["viewer"])
+
+
+def test_a_pending_client_is_told_what_a_viewer_is_told(api, people, job):
+    f = people["freelancer"]
+    activate(api, people, job)
+    late = second_client(api, people, job, "late")
+    posted = api.call("POST", f"/jobs/{job['id']}/messages", f, {"body": "Welcome"})
+    assert posted.status_code == 201
+    kinds = [n["kind"] for n in api.ok("GET", "/notifications?limit=100", late)["notifications"]]
+    assert kinds == ["messages"]

@@ -3,7 +3,7 @@ can tune, and which of them protect someone (those can be delayed into a digest,
 from __future__ import annotations
 
 from workspace.domain import event_types as ev
-from workspace.domain.roles import CLIENT, FREELANCER, VIEWER
+from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, VIEWER
 
 # Kinds as people see them on the settings page, in that order.
 KINDS: dict[str, str] = {
@@ -60,6 +60,8 @@ def recipients(event_type: str, actor_role: str | None, member_role: str, *, aut
     if rule is None:
         return None
     kind, roles = rule
+    if member_role == PENDING_CLIENT:
+        member_role = VIEWER  # until they accept the terms in force, told what a viewer is told
     if event_type == ev.MILESTONE_APPROVED and auto:
         roles = AUTO_APPROVED_ROLES
     if member_role not in roles:
