@@ -1,5 +1,7 @@
 // The terms form: add and remove milestone rows, show the total and what is due up front as you type.
-import { formatMoney, parseMajor } from "./money.js";
+// The form posts the typed major-unit text; the server parses it (domain/money.py parse_major).
+// The preview uses the exponent the server rendered on each currency option ("0", "0.00", "0.000").
+import { formatMinor, parseMajor } from "./money.js";
 
 const form = document.getElementById("terms-form");
 const list = document.getElementById("milestones");
@@ -36,20 +38,24 @@ list.addEventListener("click", (event) => {
 
 function update() {
   const code = currency.value;
+  const zero = currency.selectedOptions[0]?.dataset.zero ?? "0.00";
+  const exp = (zero.split(".")[1] || "").length;
+  const money = (minor) => formatMinor(minor, code, exp);
   let total = 0;
   let complete = true;
+  for (const input of form.querySelectorAll(".ms-amount, input[name=upfront_amount]")) input.placeholder = zero;
   for (const input of list.querySelectorAll(".ms-amount")) {
-    const minor = parseMajor(input.value, code);
+    const minor = parseMajor(input.value, exp);
     if (minor === null) complete = false; else total += minor;
   }
-  document.getElementById("total").textContent = complete ? formatMoney(total, code) : formatMoney(total, code) + " so far";
+  document.getElementById("total").textContent = complete ? money(total) : money(total) + " so far";
   const kind = form.querySelector("input[name=upfront_kind]:checked")?.value || "none";
   const amountLabel = form.querySelector(".upfront-amount");
   amountLabel.hidden = kind !== "portion";
   let due = 0;
   if (kind === "all") due = total;
-  if (kind === "portion") due = parseMajor(form.querySelector("input[name=upfront_amount]").value, code) ?? 0;
-  document.getElementById("upfront-due").textContent = formatMoney(due, code);
+  if (kind === "portion") due = parseMajor(form.querySelector("input[name=upfront_amount]").value, exp) ?? 0;
+  document.getElementById("upfront-due").textContent = money(due);
 }
 
 form.addEventListener("input", update);

@@ -1,9 +1,11 @@
 // The milestones panel and the balance card: state, amounts, submissions, and the actions this
 // person may take. Money actions go over HTTP with an Idempotency-Key made when the step opens,
 // so a double click or a retry never approves or pays twice. The room's events trigger a refresh.
+// The server decides: amounts arrive formatted (`display`), the buttons come from each view's
+// `actions` for this person, and typed amounts are read with the currency exponent it sent.
 import { api, upload } from "./http.js";
 import { el, duration, timeEl } from "./dom.js";
-import { formatMoney, parseMajor } from "./money.js";
+import { learn, parseMajor, shown } from "./money.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -21,6 +23,7 @@ export class MoneyPanel {
     this.jobId = job;
     this.open = new Map(); // milestone id -> which form is open ("submit", "approve", "changes", ...)
     this.keys = new Map(); // action -> idempotency key, kept until that action succeeds
+    this.payDraft = null; // the payment form's typed values, kept across redraws
     this.job = null;
   }
 
@@ -32,13 +35,17 @@ export class MoneyPanel {
 
   render(job) {
     this.job = job;
-    this.currency = job.agreement?.terms.currency;
+    this.currency = job.balances.currency ?? job.agreement?.currency;
+    this.exponent = job.balances.exponent ?? job.agreement?.exponent;
+    learn(job.balances);
+    learn(job.agreement);
+    learn(job.pending_agreement);
     this.renderMilestones();
     this.renderBalance();
     this.renderReview();
   }
 
-  money(amount) { return formatMoney(amount, this.currency); }
+  placeholder() { return this.exponent ? `0.${"0".repeat(this.exponent)}` : "0"; }
 
   key(action) {
     if (!this.keys.has(action)) this.keys.set(action, newKey());
@@ -72,14 +79,13 @@ export class MoneyPanel {
   }
 
   milestone(m) {
-    const role = this.job.role;
     const s = m.submission;
     const card = el("li", { class: `ms ms-${m.state}`, dataset: { milestoneId: m.id } },
       el("div", { class: "ms-head" },
         el("strong", { class: "ms-title", text: m.title }),
         el("span", { class: `state state-${m.state}`, text: STATE_LABELS[m.state] || m.state })),
       el("div", { class: "ms-meta muted small" },
-        el("span", { class: "money", text: this.money(m.amount) }), ` · due ${new Date(m.due + "T00:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short" })}`,
+        el("span", { class: "money", text: shown(m) }), ` · due ${new Date(m.due + "T00:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short" })}`,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
     if (m.state === "submitted" && s) {
       const left = Date.parse(m.review_due_at) - Date.now();
@@ -93,7 +99,7 @@ export class MoneyPanel {
     if (m.cancel_requested_by && m.state !== "cancelled") {
       card.append(el("p", { class: "small warn-text", text: `The ${m.cancel_requested_by} asked to cancel this milestone.` }));
     }
-    card.append(this.actions(m, role));
+    card.append(this.actions(m));
     return card;
   }
 
@@ -120,28 +126,24 @@ export class MoneyPanel {
     return box;
   }
 
-  actions(m, role) {
+  actions(m) {
     const box = el("div", { class: "ms-actions" });
     const form = this.open.get(m.id);
     const toggle = (name) => () => { this.open.set(m.id, form === name ? null : name); this.renderMilestones(); };
     const error = el("p", { class: "field-error", hidden: true });
-    const live = ["planned", "submitted", "changes_requested"].includes(m.state);
-    if (role === "freelancer" && (m.state === "planned" || m.state === "changes_requested")) {
+    const may = new Set(m.actions || []); // computed by the server for this person
+    if (may.has("submit")) {
       box.append(el("button", { class: "button small primary", type: "button", text: m.state === "planned" ? "Submit for review" : "Resubmit", onclick: toggle("submit") }));
-      const s = m.submission;
-      const beyond = m.state === "changes_requested" && s && (s.out_of_scope || s.revision > m.revisions_included);
-      if (beyond) box.append(el("button", { class: "button small", type: "button", text: "Price the extra work", onclick: toggle("price") }));
     }
-    if (role === "client" && m.state === "submitted") {
-      box.append(el("button", { class: "button small primary", type: "button", text: "Approve & release payment", onclick: toggle("approve") }),
-        el("button", { class: "button small", type: "button", text: "Request changes", onclick: toggle("changes") }));
+    if (may.has("price")) box.append(el("button", { class: "button small", type: "button", text: "Price the extra work", onclick: toggle("price") }));
+    if (may.has("approve")) {
+      box.append(el("button", { class: "button small primary", type: "button", text: "Approve & release payment", onclick: toggle("approve") }));
     }
-    if ((role === "freelancer" || role === "client") && live) {
-      const agreeing = m.cancel_requested_by && m.cancel_requested_by !== role;
-      const asked = m.cancel_requested_by === role;
-      if (!asked) {
-        box.append(el("button", { class: "button small danger", type: "button", text: agreeing ? "Agree to cancel" : "Ask to cancel", onclick: toggle("cancel") }));
-      }
+    if (may.has("request_changes")) {
+      box.append(el("button", { class: "button small", type: "button", text: "Request changes", onclick: toggle("changes") }));
+    }
+    if (may.has("cancel")) {
+      box.append(el("button", { class: "button small danger", type: "button", text: m.cancel_requested_by ? "Agree to cancel" : "Ask to cancel", onclick: toggle("cancel") }));
     }
     const panel = el("div", { class: "ms-form" });
     if (form === "submit") panel.append(this.submitForm(m, error));
@@ -182,9 +184,8 @@ export class MoneyPanel {
       ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Acceptance criteria — tick as you review" }),
         m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", name: `crit-${m.id}`, value: String(i) }), ` ${c}`)))
       : null;
-    const b = this.job.balances;
-    const fromDeposits = Math.max(0, Math.min(m.amount, b.deposits_left));
-    const confirm = el("button", { class: "button small primary", type: "button", text: `Confirm: approve and owe ${this.money(m.amount - fromDeposits)}` });
+    const cost = m.on_approve; // what approving moves, computed by the server from the ledger
+    const confirm = el("button", { class: "button small primary", type: "button", text: `Confirm: approve and owe ${shown(cost, "payable")}` });
     confirm.addEventListener("click", async () => {
       const action = `approve:${m.id}`;
       const key = this.key(action);
@@ -192,8 +193,8 @@ export class MoneyPanel {
       if (done) { this.open.delete(m.id); this.render(this.job); this.refresh(); }
     });
     return el("div", { class: "confirm-step" }, checks,
-      el("p", { class: "small" }, `Approving “${m.title}” releases ${this.money(m.amount)}`,
-        fromDeposits ? `; ${this.money(fromDeposits)} is covered by the up-front amount, so ${this.money(m.amount - fromDeposits)} becomes payable now.` : " and it becomes payable now."),
+      el("p", { class: "small" }, `Approving “${m.title}” releases ${shown(m)}`,
+        cost.from_deposits ? `; ${shown(cost, "from_deposits")} is covered by the up-front amount, so ${shown(cost, "payable")} becomes payable now.` : " and it becomes payable now."),
       el("div", { class: "actions" }, confirm,
         el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
   }
@@ -222,15 +223,15 @@ export class MoneyPanel {
   }
 
   priceForm(m, error) {
-    const amount = el("input", { inputmode: "decimal", placeholder: "0.00", "aria-label": `Price in ${this.currency}` });
+    const amount = el("input", { inputmode: "decimal", placeholder: this.placeholder(), "aria-label": `Price in ${this.currency}` });
     const send = el("button", { class: "button small primary", type: "submit", text: "Propose as a new version" });
     const form = el("form", { class: "form" },
       el("p", { class: "small", text: "Add the extra work to the agreement as a priced milestone. The client sees exactly what changes and accepts it." }),
       el("label", {}, `Price (${this.currency})`, amount), el("div", { class: "actions" }, send));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const minor = parseMajor(amount.value, this.currency);
-      if (!minor) { error.textContent = "Enter a price above zero."; error.hidden = false; return; }
+      const minor = parseMajor(amount.value, this.exponent);
+      if (!minor) { error.textContent = this.unitsHint("Enter a price above zero"); error.hidden = false; return; }
       const done = await this.act(send, error, () => api("POST", `/api/v1/milestones/${m.id}/change-order`, { amount: minor }));
       if (done) location.href = `/jobs/${this.jobId}/agreement`;
     });
@@ -238,7 +239,7 @@ export class MoneyPanel {
   }
 
   cancelStep(m, error) {
-    const agreeing = m.cancel_requested_by && m.cancel_requested_by !== this.job.role;
+    const agreeing = Boolean(m.cancel_requested_by); // the server offers "cancel" to the side that has not asked
     const go = el("button", { class: "button small danger", type: "button", text: agreeing ? "Yes, cancel it" : "Ask the other side" });
     go.addEventListener("click", async () => {
       const done = await this.act(go, error, () => api("POST", `/api/v1/milestones/${m.id}/cancel`, {}));
@@ -256,37 +257,50 @@ export class MoneyPanel {
     if (!job.agreement) { this.balanceRoot.closest("section").hidden = true; return; }
     this.balanceRoot.closest("section").hidden = false;
     const b = job.balances;
-    const pending = job.payments.filter((p) => p.status === "sent").reduce((n, p) => n + p.amount, 0);
-    const figure = (label, amount, cls = "") => el("div", { class: `figure ${cls}` }, el("dt", { text: label }), el("dd", { class: "money", text: this.money(amount) }));
+    // "1,000.00 HUF": the number never breaks; in a narrow column the code may wrap under it.
+    const amountText = (text) => { const cut = text.lastIndexOf(" "); return cut < 0 ? [text] : [el("span", { class: "money", text: text.slice(0, cut) }), " ", el("span", { class: "money", text: text.slice(cut + 1) })]; };
+    const figure = (label, key, cls = "") => el("div", { class: `figure ${cls}` }, el("dt", { text: label }), el("dd", {}, amountText(shown(b, key))));
     const parts = [el("dl", { class: "figures" },
-      figure("Owed now", b.owed, b.owed ? "owed" : ""), figure("Paid", b.paid), figure("Credit", b.credit),
-      figure("Agreed total", b.agreed), figure("Up front", b.upfront_requested), figure("Approved", b.approved))];
-    if (pending) parts.push(el("p", { class: "small muted", text: `${this.money(pending)} sent, waiting for the freelancer to confirm.` }));
-    if (job.role === "client" && b.owed - pending > 0) parts.push(this.paymentForm(b.owed - pending));
+      figure("Owed now", "owed", b.owed ? "owed" : ""), figure("Paid", "paid"), figure("Credit", "credit"),
+      figure("Agreed total", "agreed"), figure("Up front", "upfront_requested"), figure("Approved", "approved"))];
+    if (b.pending) parts.push(el("p", { class: "small muted", text: `${shown(b, "pending")} sent, waiting for the freelancer to confirm.` }));
+    if ((b.actions || []).includes("pay")) parts.push(this.paymentForm(b));
     if (job.payments.length) parts.push(el("h3", { text: "Payments" }), el("ul", { class: "payments" }, job.payments.slice().reverse().map((p) => this.payment(p))));
     parts.push(el("p", { class: "small" }, el("a", { href: `/api/v1/jobs/${this.jobId}/statement.pdf`, text: "Download statement (PDF)" })));
     this.balanceRoot.replaceChildren(...parts);
   }
 
-  paymentForm(max) {
+  unitsHint(start) {
+    const places = this.exponent ? `up to ${this.exponent} decimal place${this.exponent === 1 ? "" : "s"}` : "no decimals";
+    return `${start}, in ${this.currency} (${places}).`;
+  }
+
+  paymentForm(b) {
     const error = el("p", { class: "field-error", hidden: true });
-    const amount = el("input", { inputmode: "decimal", "aria-label": `Amount (${this.currency})` });
-    amount.value = formatMoney(max, this.currency).split(" ")[0].replace(/,/g, "");
+    const amount = el("input", { inputmode: "decimal", placeholder: this.placeholder(), "aria-label": `Amount (${this.currency})` });
     const method = el("select", { "aria-label": "Method" }, METHODS.map(([v, l]) => el("option", { value: v, text: l })));
     const reference = el("input", { placeholder: "Reference, e.g. transfer ID", maxlength: "200", "aria-label": "Reference" });
+    // A refresh (any room event) redraws this form: keep what the person typed, else the server's
+    // major-unit text for what can be paid now.
+    const draft = this.payDraft || {};
+    amount.value = draft.amount ?? b.major.payable;
+    method.value = draft.method ?? method.value;
+    reference.value = draft.reference ?? "";
+    const keep = () => { this.payDraft = { amount: amount.value, method: method.value, reference: reference.value }; };
+    for (const input of [amount, method, reference]) input.addEventListener("input", keep);
     const send = el("button", { class: "button small primary", type: "submit", text: "Record payment" });
     const form = el("form", { class: "form pay-form" }, el("h3", { text: "Record a payment" }),
       el("div", { class: "grid-2" }, el("label", {}, `Amount (${this.currency})`, amount), el("label", {}, "Method", method)),
       reference, el("div", { class: "actions" }, send), error);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const minor = parseMajor(amount.value, this.currency);
-      if (!minor) { error.textContent = "Enter an amount above zero."; error.hidden = false; return; }
+      const minor = parseMajor(amount.value, this.exponent);
+      if (!minor) { error.textContent = this.unitsHint("Enter an amount above zero"); error.hidden = false; return; }
       const action = `pay:${minor}:${method.value}:${reference.value}`;
       const key = this.key(action);
       const done = await this.act(send, error, () => api("POST", `/api/v1/jobs/${this.jobId}/payments`,
         { amount: minor, method: method.value, reference: reference.value }, { "Idempotency-Key": key }), action);
-      if (done) this.refresh();
+      if (done) { this.payDraft = null; this.refresh(); }
     });
     return form;
   }
@@ -294,13 +308,13 @@ export class MoneyPanel {
   payment(p) {
     const error = el("p", { class: "field-error", hidden: true });
     const item = el("li", { class: `payment payment-${p.status}`, dataset: { paymentId: p.id } },
-      el("div", { class: "payment-head" }, el("strong", { class: "money", text: this.money(p.amount) }),
+      el("div", { class: "payment-head" }, el("strong", { class: "money", text: shown(p) }),
         el("span", { class: `state state-${p.status === "confirmed" ? "paid" : p.status === "disputed" ? "cancelled" : "submitted"}`,
           text: { sent: "Sent", confirmed: "Confirmed", disputed: "Disputed" }[p.status] })),
       el("div", { class: "small muted" }, `${p.method_label}${p.reference ? ` · ${p.reference}` : ""} · sent `, timeEl(p.sent_at)));
     if (p.status === "disputed") item.append(el("p", { class: "small warn-text", text: `Not received: ${p.dispute_reason}` }));
     if (p.receipt_url) item.append(el("a", { class: "small", href: p.receipt_url, text: "Receipt (PDF)" }));
-    if (p.status === "sent" && this.job.role === "freelancer") {
+    if ((p.actions || []).includes("confirm")) {
       const ok = el("button", { class: "button small primary", type: "button", text: "Confirm received" });
       ok.addEventListener("click", async () => {
         const action = `confirm:${p.id}`;

@@ -1,6 +1,6 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
 import { el, timeEl } from "./dom.js";
-import { formatMoney } from "./money.js";
+import { shown } from "./money.js";
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
 
@@ -63,20 +63,20 @@ export class Timeline {
         return this.system(event, [el("strong", { text: d.user.name }), ` was removed from the job.`]);
       case "agreement.proposed":
         return this.system(event, [el("strong", { text: who }),
-          ` proposed terms, version ${d.agreement.version} (${formatMoney(d.agreement.total, d.agreement.terms.currency)}). `,
+          ` proposed terms, version ${d.agreement.version} (${shown({ currency: d.agreement.terms.currency, ...d.agreement }, "total")}). `,
           el("a", { href: `/jobs/${this.job}/agreement`, text: "Review" })], "agreement");
       case "agreement.accepted":
         return this.system(event, [el("strong", { text: who }), ` accepted version ${d.version}.`], "agreement");
       case "agreement.in_force":
         return this.system(event, [`Version ${d.agreement.version} of the agreement is now in force.`], "agreement");
       case "upfront.requested":
-        return this.system(event, [`${formatMoney(d.amount, d.currency)} is due up front, as agreed.`], "money");
+        return this.system(event, [`${shown(d)} is due up front, as agreed.`], "money");
       case "milestone.submitted":
         return this.system(event, [el("strong", { text: who }), ` submitted “${d.milestone.title}” for review.`], "milestone");
       case "milestone.approved":
         return this.system(event, d.auto
           ? [`“${d.milestone.title}” was approved automatically after ${d.days} day${d.days === 1 ? "" : "s"} without an answer.`]
-          : [el("strong", { text: who }), ` approved “${d.milestone.title}” (${formatMoney(d.milestone.amount, d.milestone.currency)}).`], "money");
+          : [el("strong", { text: who }), ` approved “${d.milestone.title}” (${shown(d.milestone)}).`], "money");
       case "milestone.changes_requested":
         return this.system(event, [el("strong", { text: who }), ` requested changes to “${d.milestone.title}” (${d.revision_label}): `,
           el("em", { text: d.reason })], "milestone");
@@ -94,11 +94,11 @@ export class Timeline {
       case "milestone.paid":
         return this.system(event, [`“${d.milestone.title}” is paid in full.`], "money");
       case "payment.sent":
-        return this.system(event, [el("strong", { text: who }), ` sent ${formatMoney(d.payment.amount, d.payment.currency)} (${d.payment.method_label}${d.payment.reference ? `, ${d.payment.reference}` : ""}).`], "money");
+        return this.system(event, [el("strong", { text: who }), ` sent ${shown(d.payment)} (${d.payment.method_label}${d.payment.reference ? `, ${d.payment.reference}` : ""}).`], "money");
       case "payment.confirmed":
-        return this.system(event, [el("strong", { text: who }), ` confirmed receiving ${formatMoney(d.payment.amount, d.payment.currency)}.`], "money");
+        return this.system(event, [el("strong", { text: who }), ` confirmed receiving ${shown(d.payment)}.`], "money");
       case "payment.disputed":
-        return this.system(event, [el("strong", { text: who }), ` has not received ${formatMoney(d.payment.amount, d.payment.currency)}: `, el("em", { text: d.payment.dispute_reason })], "money");
+        return this.system(event, [el("strong", { text: who }), ` has not received ${shown(d.payment)}: `, el("em", { text: d.payment.dispute_reason })], "money");
       case "job.completed":
         return this.system(event, ["Every milestone is paid: the job is complete."], "money");
       case "review.posted":
