@@ -174,6 +174,23 @@ def test_tampering_is_still_detected_after_erasure(app, api, people, job):
         db.session.remove()
         assert verify_chain(pk) == gone["seq"]
 
+        # Marking an event erased hides a change only where an edit or delete recorded later justifies it.
+        with transaction() as tx:
+            tx.session.execute(update(Event).where(Event.job_id == pk, Event.seq == gone["seq"]).values(
+                data_digest=erased.data_digest))
+            tx.session.execute(update(Event).where(Event.job_id == pk, Event.seq == keep["seq"]).values(
+                data={"message": {**keep["data"]["message"], "body": "", "html": "", "erased": True}},
+                erased_at=erased.erased_at))
+        db.session.remove()
+        assert verify_chain(pk) == keep["seq"]  # a message nobody edited or deleted
+        with transaction() as tx:
+            tx.session.execute(update(Event).where(Event.job_id == pk, Event.seq == keep["seq"]).values(
+                data=original_data, erased_at=None))
+            tx.session.execute(update(Event).where(Event.job_id == pk, Event.seq == 1).values(
+                data={"title": "Another job"}, erased_at=erased.erased_at))
+        db.session.remove()
+        assert verify_chain(pk) == 1  # not a message at all
+
 
 # ---------------------------------------------------------------- migration 0007
 
@@ -216,16 +233,24 @@ def test_migration_0007_backfills_digests_relinks_and_erases_old_deletes(app, ap
     from workspace.services.attachments import purge_erased_files
 
     f, c = people["freelancer"], people["client"]
-    attachment = upload(api, c, job, f"IBAN {IBAN}\n".encode(), "bank.txt")
-    doomed = post(api, c, job, f"Pay to {IBAN}", attachments=[attachment["id"]])["data"]["message"]
+    from workspace.models import Attachment
+
+    content = f"IBAN {IBAN}\n".encode()
+    attachment = upload(api, c, job, content, "bank.txt")
+    doomed_event = post(api, c, job, f"Pay to {IBAN}", attachments=[attachment["id"]])
+    doomed = doomed_event["data"]["message"]
     reply = post(api, f, job, "noted", reply_to=doomed["id"])
     first_version = post(api, f, job, "draft with a typo")
     edited = first_version["data"]["message"]
     api.ok("PATCH", f"/jobs/{job['id']}/messages/{edited['id']}", f, {"body": "final text"})
     with app.app_context():
         pk = job_pk(job["id"])
+        storage_name = db.session.scalar(select(Attachment.storage_name).where(Attachment.public_id == attachment["id"]))
         db.session.remove()
+    api.ok("DELETE", f"/jobs/{job['id']}/messages/{doomed['id']}", c)
     db.engine.dispose()
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    (upload_dir / storage_name).write_bytes(content)  # the old code left the file on disk
 
     from alembic import command
     from workspace.migrate import alembic_config
@@ -244,15 +269,19 @@ def test_migration_0007_backfills_digests_relinks_and_erases_old_deletes(app, ap
             reply_data["message"]["reply_to"]["excerpt"] = f"Pay to {IBAN}"
             conn.execute(events.update().where(events.c.job_id == pk, events.c.seq == reply["seq"])
                          .values(data=reply_data))
-            conn.execute(sa.text("UPDATE messages SET deleted_at = CURRENT_TIMESTAMP WHERE id = :id"),
-                         {"id": doomed["id"]})
-            conn.execute(events.update().where(events.c.job_id == pk, events.c.seq == first_version["seq"])
-                         .values(data=first_version["data"]))
-            conn.execute(sa.text("UPDATE notifications SET body = 'draft with a typo' WHERE seq = :seq"),
-                         {"seq": first_version["seq"]})
+            conn.execute(sa.text("UPDATE messages SET body = :body WHERE id = :id"),
+                         {"id": doomed["id"], "body": doomed["body"]})
+            conn.execute(sa.text("UPDATE attachments SET filename = 'bank.txt', storage_name = :name"),
+                         {"name": storage_name})
+            for old in (doomed_event, first_version):
+                conn.execute(events.update().where(events.c.job_id == pk, events.c.seq == old["seq"])
+                             .values(data=old["data"]))
+                conn.execute(sa.text("UPDATE notifications SET body = :body WHERE seq = :seq"),
+                             {"seq": old["seq"], "body": old["data"]["message"]["body"]})
             assert _relink_old_scheme(conn, pk, job["id"])
             assert _relink_old_scheme(conn, pk, job["id"], check_only=True)
-            assert "typo" in json.dumps(conn.execute(sa.select(events.c.data).where(events.c.job_id == pk)).scalars().all())
+            everything = json.dumps(conn.execute(sa.select(events.c.data).where(events.c.job_id == pk)).scalars().all())
+            assert "typo" in everything and IBAN in everything
         engine.dispose()
     finally:
         upgrade(database_url)
@@ -271,7 +300,6 @@ def test_migration_0007_backfills_digests_relinks_and_erases_old_deletes(app, ap
     assert quoted["data"]["message"]["reply_to"]["excerpt"] == ""
     download = api.client.get(attachment["url"], headers={"Authorization": f"Bearer {c['token']}"})
     assert download.status_code == 404 and "deleted with its message" in download.get_data(as_text=True)
-    upload_dir = Path(app.config["UPLOAD_DIR"])
     assert any(upload_dir.iterdir())  # the migration could not reach the disk ...
     with app.app_context():
         assert purge_erased_files(upload_dir) == 1

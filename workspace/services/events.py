@@ -136,13 +136,36 @@ def verify_chain(job_id: int) -> int | None:
 
     job = db.session.get(Job, job_id)
     assert job is not None
-    stored = db.session.scalars(select(Event).where(Event.job_id == job_id).order_by(Event.seq))
+    from workspace.domain import event_types as ev
+
+    stored = list(db.session.scalars(select(Event).where(Event.job_id == job_id).order_by(Event.seq)))
+    # message id -> seq of its last edit or delete whose own content is kept (and so checked)
+    changed = {_message_id(e): e.seq for e in stored
+               if e.erased_at is None and e.type in (ev.MESSAGE_EDITED, ev.MESSAGE_DELETED)}
     return first_broken_link(
         {"job": job.public_id, "seq": e.seq, "type": e.type, "at": iso(e.at), "actor_id": e.actor_id,
-         "data": e.data, "data_digest": e.data_digest, "erased": e.erased_at is not None,
+         "data": e.data, "data_digest": e.data_digest, "erased": _erasure_justified(e, changed),
          "prev_hash": e.prev_hash, "hash": e.hash}
         for e in stored
     )
+
+
+def _message_id(event: Event) -> Any:
+    message = event.data.get("message") if isinstance(event.data, dict) else None
+    return message.get("id") if isinstance(message, dict) else None
+
+
+def _erasure_justified(event: Event, changed: dict[Any, int]) -> bool:
+    """Only a message's text is ever erased, and only once a later edit or delete of that message (whose
+    own content is checked) says so; marking any other event erased hides nothing from verification."""
+    from workspace.domain import event_types as ev
+
+    if event.erased_at is None or event.type not in (ev.MESSAGE_POSTED, ev.MESSAGE_EDITED):
+        return False
+    message = event.data.get("message") or {}
+    if message.get("body") or message.get("html"):
+        return False
+    return changed.get(message.get("id"), 0) > event.seq
 
 
 def away_summary(actor: User, job_id: str) -> dict[str, Any] | None:

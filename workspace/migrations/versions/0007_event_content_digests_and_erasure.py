@@ -62,8 +62,9 @@ def _without_excerpt(data: dict[str, Any]) -> dict[str, Any]:
 
 def _remains(message: dict[str, Any], *, deleted: bool) -> dict[str, Any]:
     """What an erased message event keeps (the same shape services.messages.erased_view gives)."""
-    kept = {k: message.get(k) for k in ("id", "author", "created_at", "client_ref", "edited_at", "reply_to")}
+    kept = {k: message.get(k) for k in ("id", "author", "created_at", "client_ref", "edited_at")}
     return {**kept, "body": "", "html": "", "deleted": deleted, "erased": True,
+            "reply_to": None if deleted else message.get("reply_to"),
             "attachments": [] if deleted else message.get("attachments") or []}
 
 
