@@ -27,7 +27,7 @@ def run_once(app: Any, now: datetime | None = None) -> dict[str, int]:
     from workspace.services import reminders
     from workspace.services.deliveries import approve_overdue
     from workspace.services.live import end_silent
-    from workspace.services.attachments import purge_unsent
+    from workspace.services.attachments import purge_erased_files, purge_unsent
     from workspace.services.notify_email import compose_due
 
     done: dict[str, int] = {}
@@ -37,6 +37,7 @@ def run_once(app: Any, now: datetime | None = None) -> dict[str, int]:
     done["emails_composed"] = compose_due(now)
     done["emails_sent"] = send_due(now)
     done["unsent_files_deleted"] = purge_unsent(Path(app.config["UPLOAD_DIR"]), now)
+    done["erased_files_removed"] = purge_erased_files(Path(app.config["UPLOAD_DIR"]))
     return done
 
 
