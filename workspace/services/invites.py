@@ -108,7 +108,9 @@ def accept_invite(actor: User, raw: Any) -> dict[str, Any]:
         )
         if invite is None:
             raise NotFound(INVITE_NOT_FOUND)
-        job = tx.session.get(Job, invite.job_id)
+        # The job row's lock orders this join with acceptances and removals: the role chosen below
+        # depends on whether terms are in force, and an acceptance counts the clients at that moment.
+        job = tx.session.scalar(select(Job).where(Job.id == invite.job_id).with_for_update())
         assert job is not None
         existing = tx.session.scalar(
             select(Membership).where(Membership.job_id == job.id, Membership.user_id == actor.id)
