@@ -35,7 +35,8 @@ def test_a_puppet_client_cannot_put_terms_in_force_against_the_real_client(api, 
     greedy = terms(upfront={"kind": "all"}, milestones=[
         {**m, "amount": m["amount"] * 9} for m in terms()["milestones"]])
     # Pending: cannot propose, and cannot accept anything but the terms in force.
-    assert api.call("POST", f"/jobs/{job['id']}/agreements", puppet, greedy).status_code == 403
+    refused = api.call("POST", f"/jobs/{job['id']}/agreements", puppet, greedy)
+    assert refused.status_code == 403 and "Accept the terms in force first" in refused.get_json()["error"]["message"]
     v2 = api.propose(f, job["id"], greedy)
     refused = api.call("POST", f"/jobs/{job['id']}/agreements/{v2['version']}/accept", puppet, {})
     assert refused.status_code == 403 and "version 1" in refused.get_json()["error"]["message"]

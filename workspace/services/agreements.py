@@ -34,7 +34,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
     digest = terms_hash(terms)
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
-        require(membership, "agreement.propose", "Viewers cannot propose terms.")
+        require(membership, "agreement.propose", "Accept the terms in force first; then you can propose changes."
+                if membership.role == PENDING_CLIENT else "Viewers cannot propose terms.")
         current = tx.session.scalars(
             select(Agreement).where(Agreement.job_id == job.id, Agreement.status.in_(("in_force", "proposed")))
         ).all()

@@ -68,7 +68,8 @@ def agreement_form(job_id: str) -> Any:
     user = actor()
     job = jobs.get_job(user, job_id)
     if not can(job["role"], "agreement.propose"):
-        raise Forbidden("Viewers cannot propose terms.")
+        raise Forbidden("Accept the terms in force first; then you can propose changes."
+                        if job["role"] == PENDING_CLIENT else "Viewers cannot propose terms.")
     if request.method == "GET":
         base = job["pending_agreement"] or job["agreement"]
         form = form_from_terms(base["terms"]) if base else DEFAULT_FORM
