@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.money_support import activate, approve, balances, confirm, pay, submit
+from tests.sockets import job_with_people
 from tests.support import terms
+from tests import test_money_races as races
 
 
 def second_client(api: Any, people: dict[str, Any], job: dict[str, Any], label: str = "puppet") -> dict[str, Any]:
@@ -280,3 +284,32 @@ def test_a_pending_client_is_told_what_a_viewer_is_told(api, people, job):
     assert posted.status_code == 201
     kinds = [n["kind"] for n in api.ok("GET", "/notifications?limit=100", late)["notifications"]]
     assert kinds == ["messages"]
+
+
+two_workers = races.two_workers  # the fixture: two server processes, one database (SQLite and PostgreSQL)
+
+
+@pytest.mark.realtime
+def test_a_join_racing_the_last_acceptance_never_makes_an_unconsenting_client(two_workers):
+    """Two server processes: the client's acceptance and a second client's join, at once. Either the
+    newcomer joined first (a client the version waits for) or after (pending); never a full client of
+    terms they did not accept."""
+    first, second = two_workers
+    for _round in range(3):
+        job, people = job_with_people(first)
+        f, c = people["freelancer"], people["client"]
+        newcomer = first.signup("newcomer")
+        proposed = first.api("POST", f"/jobs/{job['id']}/agreements", f, terms(), status=201).json()["agreement"]
+        token = first.api("POST", f"/jobs/{job['id']}/invites", f, {"role": "client"}, status=201).json()["invite"]["token"]
+        accept, join = races._race([
+            (f"{first.url}/api/v1/jobs/{job['id']}/agreements/1/accept", c["token"], {}),
+            (f"{second.url}/api/v1/invites/{token}/accept", newcomer["token"], {}),
+        ])
+        assert accept.status_code == 200 and join.status_code == 200, (accept.text, join.text)
+        state = first.api("GET", f"/jobs/{job['id']}", newcomer, status=200).json()["job"]
+        if state["role"] == "client":
+            assert state["agreement"] is None and [w["user"]["id"] for w in state["pending_agreement"]["awaiting"]] \
+                == [newcomer["id"]]
+        else:
+            assert state["role"] == "client_pending" and state["agreement"]["version"] == 1
+            assert state["agreement"]["terms_hash"] == proposed["terms_hash"]
