@@ -107,3 +107,17 @@ def test_the_agreement_form_previews_and_sends_the_servers_units(shared_server, 
     assert [m["amount"] for m in pending["terms"]["milestones"]] == [typed_minor, typed_minor]
     assert pending["terms"]["upfront"]["amount"] == typed_minor
     assert pending["display"]["upfront_due"] == typed_shown
+
+
+def test_an_event_without_display_uses_the_servers_exponent(shared_server, contexts):
+    """upfront.requested stores a bare amount and currency: the timeline formats it with the exponent
+    the server sent in the job's views (IQD: 3), never with Intl's (0)."""
+    job, people = job_with_people(shared_server)
+    body = terms(currency="IQD", upfront={"kind": "portion", "amount": 10000})
+    proposed = shared_server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body, status=201).json()["agreement"]
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"], {"terms_hash": proposed["terms_hash"]}, status=200)
+    page = contexts().new_page()
+    log_in(page, shared_server, people["client"])
+    open_room(page, shared_server, job["id"])
+    page.locator("#timeline").get_by_text("10.000 IQD is due up front, as agreed.").wait_for()
+    page.locator(".figure.owed dd", has_text="10.000 IQD").wait_for()
