@@ -20,6 +20,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_duration, "duration")
     app.add_template_filter(_clock, "clock")
     app.add_template_filter(_interval, "interval")
+    app.add_template_filter(_role, "role")
+
+
+ROLE_LABELS = {"freelancer": "Freelancer", "client": "Client", "viewer": "Viewer",
+               "client_pending": "Client (not yet accepted the terms)"}
+
+
+def _role(value: Any) -> str:
+    """A role as people read it (a pending client is a client who has not accepted the terms in force)."""
+    return ROLE_LABELS.get(str(value), str(value).replace("_", " ").capitalize())
 
 
 def _money(amount: int | None, currency: str | None) -> str:
