@@ -200,3 +200,13 @@ def test_money_js_takes_no_decimals_from_intl():
     assert "toLocaleString" not in scripts["money.js"]  # grouping is written out, like format_money
     for template in (root / "templates").rglob("*.html"):
         assert "Intl.NumberFormat" not in template.read_text(), template
+
+
+def test_the_upfront_request_event_carries_the_servers_display(api, people, job):
+    from tests.money_support import activate
+    from tests.support import terms
+
+    state = activate(api, people, job, terms(currency="IQD", upfront={"kind": "portion", "amount": 10000}))
+    event = next(e for e in api.events(people["client"], state["id"])["events"] if e["type"] == "upfront.requested")
+    assert event["data"]["amount"] == 10000 and event["data"]["exponent"] == 3
+    assert event["data"]["display"]["amount"] == "10.000 IQD"

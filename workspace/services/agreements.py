@@ -21,7 +21,7 @@ from workspace.models import Acceptance, Agreement, Job, Membership, User
 from workspace.services import ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
-from workspace.services.views import agreement_view
+from workspace.services.views import agreement_view, money_fields
 
 
 def _today() -> date:
@@ -152,8 +152,10 @@ def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:
         "milestones": milestones, "balances": balances,
     }, None)
     if new_upfront > old_upfront:
+        currency = agreement.terms["currency"]
         tx.record(job, ev.UPFRONT_REQUESTED, {
-            "amount": new_upfront - old_upfront, "currency": agreement.terms["currency"], "balances": balances,
+            "amount": new_upfront - old_upfront, **money_fields(currency, amount=new_upfront - old_upfront),
+            "balances": balances,
         }, None)
 
 
