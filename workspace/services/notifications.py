@@ -74,15 +74,19 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
         kind = notify_rules.recipients(event_type, actor_role, role, auto=bool(data.get("auto")))
         if kind is None:
             continue
-        create(tx, job, user_id, kind, f"event:{job.id}:{wire['seq']}", title, body, wire["seq"], due, now)
+        create(tx, job, user_id, kind, f"event:{job.id}:{wire['seq']}", title, body, wire["seq"], due, now,
+               fresh=True)
 
 
 def create(tx: Transaction, job: Any, user_id: int, kind: str, occasion: str, title: str, body: str,
-           seq: int | None, email_due_at: datetime | None, now: datetime | None = None) -> bool:
-    """Store one notification (once per person and occasion) and push it live after commit."""
-    exists = tx.session.scalar(select(Notification.id).where(Notification.user_id == user_id,
-                                                             Notification.occasion == occasion))
-    if exists is not None:
+           seq: int | None, email_due_at: datetime | None, now: datetime | None = None, *,
+           fresh: bool = False) -> bool:
+    """Store one notification (once per person and occasion) and push it live after commit.
+
+    `fresh`: the occasion cannot exist yet (an event's seq was just allocated), so skip the lookup:
+    this runs for every recipient of every room event."""
+    if not fresh and tx.session.scalar(select(Notification.id).where(Notification.user_id == user_id,
+                                                                     Notification.occasion == occasion)):
         return False
     row = Notification(user_id=user_id, job_id=job.id, seq=seq, kind=kind, occasion=occasion, title=title[:300],
                        body=body, url=room_url(job.public_id, seq), created_at=now or utcnow(),

@@ -77,20 +77,29 @@ def _form_changes(kinds: list[dict[str, Any]]) -> dict[str, Any]:
     return {"settings": {k["kind"]: request.form[k["kind"]] for k in kinds if k["kind"] in request.form}}
 
 
+def _settings_page(view: dict[str, Any], save: Any, *, signed: bool) -> Any:
+    """Show the settings form, or save it (POST) through `save`; one page for both ways in."""
+    saved = False
+    if request.method == "POST":
+        try:
+            view = {**view, **save(_form_changes(view["kinds"]))}
+        except Invalid as exc:
+            return render_template("notifications/settings.html", view=view, errors=exc.fields,
+                                   message=exc.message, signed=signed), 422
+        if not signed:
+            flash("Email settings saved.", "success")
+            return redirect(url_for(".settings"))
+        saved = True
+    return render_template("notifications/settings.html", view=view, errors={}, message=None, signed=signed,
+                           saved=saved)
+
+
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def settings() -> Any:
     user = actor()
-    view = notifications.get_settings(user)
-    if request.method == "POST":
-        try:
-            view = notifications.update_settings(user, _form_changes(view["kinds"]))
-        except Invalid as exc:
-            return render_template("notifications/settings.html", view=view, errors=exc.fields,
-                                   message=exc.message, signed=False), 422
-        flash("Email settings saved.", "success")
-        return redirect(url_for(".settings"))
-    return render_template("notifications/settings.html", view=view, errors={}, message=None, signed=False)
+    return _settings_page(notifications.get_settings(user),
+                          lambda changes: notifications.update_settings(user, changes), signed=False)
 
 
 def _signed_user(token: str) -> int | None:
@@ -108,18 +117,8 @@ def preferences(token: str) -> Any:
     user_id = _signed_user(token)
     if user_id is None:
         return _bad_link()
-    view = notifications.get_settings_for(user_id)
-    saved = False
-    if request.method == "POST":
-        try:
-            updated = notifications.update_settings_for(user_id, _form_changes(view["kinds"]))
-        except Invalid as exc:
-            return render_template("notifications/settings.html", view=view, errors=exc.fields,
-                                   message=exc.message, signed=True), 422
-        view = {**view, **updated}
-        saved = True
-    return render_template("notifications/settings.html", view=view, errors={}, message=None, signed=True,
-                           saved=saved)
+    return _settings_page(notifications.get_settings_for(user_id),
+                          lambda changes: notifications.update_settings_for(user_id, changes), signed=True)
 
 
 # ---------------------------------------------------------------- one-click unsubscribe (RFC 8058)
