@@ -15,7 +15,8 @@ const METHODS = [["bank_transfer", "Bank transfer"], ["paypal", "PayPal"], ["wis
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 export class MoneyPanel {
-  constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job }) {
+  constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job, onRender = () => {} }) {
+    this.onRender = onRender; // the room's own parts that follow the job (its status badge)
     this.milestonesRoot = milestonesRoot;
     this.balanceRoot = balanceRoot;
     this.reviewRoot = reviewRoot;
@@ -27,8 +28,12 @@ export class MoneyPanel {
     this.job = null;
   }
 
+  // Refreshes overlap (an action's own and the room events'): a response that comes back after a
+  // newer request was sent is stale, so only the latest request issued may draw.
   async refresh() {
+    const ticket = (this.refreshes = (this.refreshes || 0) + 1);
     const result = await api("GET", `/api/v1/jobs/${this.jobId}`);
+    if (ticket !== this.refreshes) return null;
     if (result.ok) this.render(result.job);
     return result.job;
   }
@@ -43,6 +48,7 @@ export class MoneyPanel {
     this.renderMilestones();
     this.renderBalance();
     this.renderReview();
+    this.onRender(job);
   }
 
   placeholder() { return this.exponent ? `0.${"0".repeat(this.exponent)}` : "0"; }

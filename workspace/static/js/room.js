@@ -116,20 +116,18 @@ function markAccepted(event) {
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when money events arrive.
 const panel = new MoneyPanel({
   milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
+  onRender: (fresh) => {
+    const badge = document.querySelector(".job-head .badge");
+    badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
+    badge.className = `badge badge-${fresh.status}`;
+  },
 });
 panel.render(state.full_job);
 const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.in_force$/;
 let refreshTimer = null;
 function refreshPanel() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(async () => {
-    const fresh = await panel.refresh();
-    if (fresh) {
-      const badge = document.querySelector(".job-head .badge");
-      badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
-      badge.className = `badge badge-${fresh.status}`;
-    }
-  }, 150);
+  refreshTimer = setTimeout(() => panel.refresh(), 150);
 }
 
 const live = new Live({
