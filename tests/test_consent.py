@@ -174,9 +174,10 @@ def test_reviews_show_the_confirmed_amount_of_the_job(client, api, people, job):
     assert posted["type"] == "review.posted"
     assert posted["data"]["review"]["paid"] == {"amount": 1, "currency": "USD", "confirmed": True}
 
-    public = api.ok("GET", f"/users/{f['id']}/profile")["reviews"][0]
+    url = api.ok("GET", "/me", f)["user"]["profile_url"]
+    public = api.ok("GET", url.replace("/people/", "/profiles/"))["reviews"][0]
     assert public["paid"]["display"] == "0.01 USD" and public["paid"]["confirmed"] is True
-    page = client.get(f"/people/{f['id']}").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
     assert "0.01 USD" in page and "payment confirmed by" in page
 
 

@@ -25,11 +25,11 @@ def raw(api, method, path, who, body: str):
 
 
 @pytest.mark.parametrize("path", [
-    "/users/99999999999999999999/profile", "/milestones/99999999999999999999/submit",
+    "/profiles/99999999999999999999", "/milestones/99999999999999999999/submit",
     "/payments/9223372036854775808/confirm", "/jobs/x/agreements/99999999999999/accept",
 ])
 def test_ids_beyond_the_columns_are_404(api, people, path):
-    method = "GET" if path.endswith("profile") else "POST"
+    method = "GET" if path.startswith("/profiles/") else "POST"
     response = api.call(method, path, people["freelancer"], {})
     assert response.status_code == 404, response.get_json()
 

@@ -227,10 +227,11 @@ def test_paying_everything_completes_the_job_and_opens_reviews(api, people, acti
     assert api.call("POST", f"/jobs/{state['id']}/reviews", c, {"rating": 5}).status_code == 409
     assert api.call("POST", f"/jobs/{state['id']}/reviews", people["viewer"], {"rating": 5}).status_code == 403
     assert api.call("POST", f"/jobs/{state['id']}/reviews", f, {"rating": 6}).status_code == 422
-    profile = api.ok("GET", f"/users/{f['id']}/profile")
+    profile = api.ok("GET", f"/profiles/{profile_id(api, f)}")
     assert profile["count"] == 1 and profile["reviews"][0]["author"] == "Client" and profile["average"] == 5.0
-    client_profile = api.ok("GET", f"/users/{c['id']}/profile")
-    assert client_profile["count"] == 0  # the public profile shows clients' reviews of freelancers
+    assert "id" not in profile["user"]  # a public profile does not give away the account's row id
+    # Only people who freelance have a public profile: the client, never a freelancer, has none.
+    assert api.ok("GET", "/me", c)["user"]["profile_url"] is None
 
 
 def test_unnamed_review_stays_anonymous(api, people, active):
@@ -241,7 +242,7 @@ def test_unnamed_review_stays_anonymous(api, people, active):
         approve(api, c, m)
     confirm(api, f, pay(api, c, state["id"], 50000).get_json()["payment"]["id"])
     api.ok("POST", f"/jobs/{state['id']}/reviews", c, {"rating": 3, "text": "ok"}, status=201)
-    review = api.ok("GET", f"/users/{f['id']}/profile")["reviews"][0]
+    review = api.ok("GET", f"/profiles/{profile_id(api, f)}")["reviews"][0]
     assert review["author"] is None and review["job"] is None
 
 
@@ -315,16 +316,20 @@ def test_submission_with_files(api, people, active):
 def test_public_profile_page(client, api, people, active):
     state, (m1, m2) = active
     f, c = people["freelancer"], people["client"]
-    assert "No reviews yet" in client.get(f"/people/{f['id']}").get_data(as_text=True)
+    url = api.ok("GET", "/me", f)["user"]["profile_url"]
+    assert "No reviews yet" in client.get(url).get_data(as_text=True)
     for m in (m1, m2):
         submit(api, f, m)
         approve(api, c, m)
     confirm(api, f, pay(api, c, state["id"], 50000).get_json()["payment"]["id"])
     api.ok("POST", f"/jobs/{state['id']}/reviews", c, {"rating": 4, "text": "<b>Great</b> work", "consent_to_name": True},
            status=201)
-    page = client.get(f"/people/{f['id']}").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
     assert "&lt;b&gt;Great&lt;/b&gt; work" in page and "— Client" in page and "4.0" in page
-    assert client.get("/people/999999").status_code == 404
+    # Profiles cannot be listed by counting: row ids name no profile, and only a real id finds one.
+    for guess in (f["id"], c["id"], 1, 2, "999999", "AAAAAAAAAAAAAAAA", "a" * 200, "%00", "..%2f"):
+        assert client.get(f"/people/{guess}").status_code == 404
+        assert api.call("GET", f"/profiles/{guess}").status_code == 404
 
 
 def test_a_crash_in_the_middle_of_an_approval_writes_nothing(app, api, people, active, monkeypatch):
@@ -349,3 +354,8 @@ def test_a_crash_in_the_middle_of_an_approval_writes_nothing(app, api, people, a
     assert api.ok("GET", f"/jobs/{state['id']}", c)["job"]["milestones"][0]["state"] == "submitted"
     monkeypatch.undo()
     assert approve(api, c, m1, headers).status_code == 200  # the same key works: nothing was kept of the crash
+
+
+def profile_id(api, person) -> str:
+    """A freelancer's public profile id, as their own account view gives it."""
+    return api.ok("GET", "/me", person)["user"]["profile_url"].rsplit("/", 1)[1]

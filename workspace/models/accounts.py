@@ -19,6 +19,9 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     email_verified_at: Mapped[datetime | None]
+    # A public profile exists only for someone who has freelanced (set when they create their first
+    # job); an unguessable id so profiles cannot be listed by counting.
+    profile_id: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class LoginSession(Base):

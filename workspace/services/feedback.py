@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.ids import is_public_id
 from workspace.domain.money import format_money
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
@@ -94,12 +95,16 @@ def _other_side(session: Any, job: Job, membership: Membership) -> int:
     return int(signer)
 
 
-def public_profile(user_id: int) -> dict[str, Any]:
-    """Anyone may read it: a person's name and the clients' reviews of completed, paid jobs.
-    A client is named (with the job) only if they agreed to be."""
-    user = db.session.get(User, user_id)
+def public_profile(profile_id: Any) -> dict[str, Any]:
+    """Anyone may read it: a freelancer's name and the clients' reviews of completed, paid jobs.
+    Found by the profile's unguessable id (people who never freelanced have none); a client is
+    named (with the job) only if they agreed to be."""
+    if not is_public_id(profile_id):
+        raise NotFound("No such profile.")
+    user = db.session.scalar(select(User).where(User.profile_id == profile_id))
     if user is None:
-        raise NotFound("No such person.")
+        raise NotFound("No such profile.")
+    user_id = user.id
     rows = db.session.execute(
         select(Review, User.name, Job.title).join(User, User.id == Review.author_id).join(Job, Job.id == Review.job_id)
         .join(Membership, (Membership.job_id == Review.job_id) & (Membership.user_id == Review.author_id))
@@ -111,5 +116,6 @@ def public_profile(user_id: int) -> dict[str, Any]:
                            paid.get(r.job_id))
                for r, name, title in rows]
     average = round(sum(r["rating"] for r in reviews) / len(reviews), 1) if reviews else None
-    return {"user": user_ref(user), "reviews": reviews, "average": average, "count": len(reviews)}
+    return {"user": {"name": user.name}, "profile_id": profile_id, "reviews": reviews, "average": average,
+            "count": len(reviews)}
 

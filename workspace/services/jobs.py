@@ -48,6 +48,9 @@ def create_job(actor: User, title: Any, description: Any = "") -> dict[str, Any]
         tx.session.flush()
         membership = Membership(job_id=job.id, user_id=actor.id, role=FREELANCER)
         tx.session.add(membership)
+        owner = tx.session.get(User, actor.id)
+        if owner is not None and owner.profile_id is None:
+            owner.profile_id = public_id()  # freelancing gives a public profile
         tx.session.flush()
         tx.record(job, ev.JOB_CREATED, {
             "title": title, "description": description, "freelancer": user_ref(actor),

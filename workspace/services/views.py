@@ -24,8 +24,14 @@ def user_ref(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name}
 
 
+def profile_url(profile_id: str | None) -> str | None:
+    """Where someone's public profile is, if they have one (only people who freelance do)."""
+    return f"/people/{profile_id}" if profile_id else None
+
+
 def user_view(user: User) -> dict[str, Any]:
-    return {"id": user.id, "name": user.name, "email": user.email, "created_at": iso(user.created_at)}
+    return {"id": user.id, "name": user.name, "email": user.email, "created_at": iso(user.created_at),
+            "profile_url": profile_url(user.profile_id)}
 
 
 def money_fields(currency: str, **amounts: int) -> dict[str, Any]:
@@ -120,11 +126,13 @@ def milestone_detail(session: Session, m: Milestone) -> dict[str, Any]:
 
 def members_view(session: Session, job: Job) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Membership, User.name).join(User, User.id == Membership.user_id)
+        select(Membership, User.name, User.profile_id).join(User, User.id == Membership.user_id)
         .where(Membership.job_id == job.id).order_by(Membership.id)
     ).all()
     return [{"id": m.user_id, "name": name, "role": m.role, "joined_at": iso(m.joined_at),
-             "last_read_seq": m.last_read_seq} for m, name in rows]
+             "last_read_seq": m.last_read_seq,
+             "profile_url": profile_url(profile) if m.role == FREELANCER else None}
+            for m, name, profile in rows]
 
 
 def progress_view(session: Session, job: Job, in_force: Agreement | None) -> dict[str, Any]:

@@ -335,9 +335,9 @@ def leave_review(job_id: str) -> Any:
     return jsonify({"review": review}), 201
 
 
-@bp.get("/users/<int:user_id>/profile")
-def profile(user_id: int) -> Any:
-    return jsonify(feedback.public_profile(user_id))
+@bp.get("/profiles/<profile_id>")
+def profile(profile_id: str) -> Any:
+    return jsonify(feedback.public_profile(profile_id))
 
 
 @bp.get("/jobs/<job_id>/live")

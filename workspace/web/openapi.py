@@ -264,9 +264,10 @@ def money_paths() -> dict[str, Any]:
             **_ok("201", "Posted"), **_errors(400, 401, 403, 404, 409, 422)}, params=[JOB_ID],
             body=_obj(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5}, text={"type": "string"},
                       consent_to_name={"type": "boolean"}))},
-        "/users/{user_id}/profile": {"get": _op("A person's public profile and reviews", {
-            **_ok("200", "OK"), **_errors(404)}, params=[{"name": "user_id", "in": "path", "required": True,
-                                                          "schema": ID}], auth=False)},
+        "/profiles/{profile_id}": {"get": _op("A freelancer's public profile and reviews (ids are unguessable)", {
+            **_ok("200", "OK"), **_errors(404)}, params=[{"name": "profile_id", "in": "path", "required": True,
+                                                          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,32}$"}}],
+            auth=False)},
     }
 
 

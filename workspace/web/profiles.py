@@ -1,4 +1,4 @@
-"""Public pages: a person's profile with the reviews clients left after completed, paid jobs."""
+"""Public pages: a freelancer's profile (at an unguessable id) with the reviews clients left after completed, paid jobs."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +10,6 @@ from workspace.services.feedback import public_profile
 bp = Blueprint("profiles", __name__, url_prefix="/people")
 
 
-@bp.get("/<int:user_id>")
-def show(user_id: int) -> Any:
-    return render_template("profiles/show.html", profile=public_profile(user_id))
+@bp.get("/<profile_id>")
+def show(profile_id: str) -> Any:
+    return render_template("profiles/show.html", profile=public_profile(profile_id))
