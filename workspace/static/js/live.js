@@ -273,6 +273,8 @@ export class Live {
     if (!card) return;
     card.hidden = !live && this.role !== "freelancer" && this.stage !== "ended";
     this.$("stage").hidden = !live && this.stage !== "ended";
+    // Layout: while live, the room puts the video beside the chat (room-layout.js and app.css).
+    this.$("room-grid")?.classList.toggle("is-live", live);
     const status = this.$("live-status");
     status.textContent = live ? (this.session.paused ? "Paused" : this.publishing ? "You are live" : this.stage === "live" ? "Live" : "Live now") : "Not live";
     status.className = `live-status ${live && !this.session.paused ? "on" : ""}`;

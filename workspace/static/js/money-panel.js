@@ -73,6 +73,13 @@ export class MoneyPanel {
     return result;
   }
 
+  // Opens one milestone's step ("approve", "submit", "cancel", ... or null for none); returns its card.
+  openStep(milestoneId, step) {
+    if (step) this.open.set(milestoneId, step);
+    this.renderMilestones();
+    return this.milestonesRoot.querySelector(`.ms[data-milestone-id="${milestoneId}"]`);
+  }
+
   // ------------------------------------------------------------ milestones
 
   renderMilestones() {
@@ -263,11 +270,14 @@ export class MoneyPanel {
     if (!job.agreement) { this.balanceRoot.closest("section").hidden = true; return; }
     this.balanceRoot.closest("section").hidden = false;
     const b = job.balances;
-    // "1,000.00 HUF": the number never breaks; in a narrow column the code may wrap under it.
-    const amountText = (text) => { const cut = text.lastIndexOf(" "); return cut < 0 ? [text] : [el("span", { class: "money", text: text.slice(0, cut) }), " ", el("span", { class: "money", text: text.slice(cut + 1) })]; };
+    // "1,000.00 HUF": the number never breaks; in a narrow box the code wraps under it. Each figure
+    // is its own box in a grid whose columns are as wide as the widest figure needs.
+    const amountText = (text) => { const cut = text.lastIndexOf(" "); return cut < 0 ? [text] : [el("span", { class: "money", text: text.slice(0, cut) }), " ", el("span", { class: "money currency", text: text.slice(cut + 1) })]; };
     const figure = (label, key, cls = "") => el("div", { class: `figure ${cls}` }, el("dt", { text: label }), el("dd", {}, amountText(shown(b, key))));
+    // Whose money it is: the client owes it, it is owed to the freelancer; others see it plainly.
+    const owedLabel = { client: "You owe", freelancer: "Owed to you" }[job.role] || "Owed now";
     const parts = [el("dl", { class: "figures" },
-      figure("Owed now", "owed", b.owed ? "owed" : ""), figure("Paid", "paid"), figure("Credit", "credit"),
+      figure(owedLabel, "owed", b.owed ? "owed" : ""), figure("Paid", "paid"), figure("Credit", "credit"),
       figure("Agreed total", "agreed"), figure("Up front", "upfront_requested"), figure("Approved", "approved"))];
     if (b.pending) parts.push(el("p", { class: "small muted", text: `${shown(b, "pending")} sent, waiting for the freelancer to confirm.` }));
     if ((b.actions || []).includes("pay")) parts.push(this.paymentForm(b));

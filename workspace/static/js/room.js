@@ -6,6 +6,8 @@ import { api, upload } from "./http.js";
 import { el, duration, relative, tickTimes } from "./dom.js";
 import { MoneyPanel } from "./money-panel.js";
 import { Live } from "./live.js";
+import { RoomLayout } from "./room-layout.js";
+import { CallToAction } from "./call-to-action.js";
 
 const state = JSON.parse(document.getElementById("room-state").textContent);
 const job = state.job.id;
@@ -49,6 +51,22 @@ function scrollToBottom() {
   scroller.scrollTop = scroller.scrollHeight;
   $("new-below").hidden = true;
 }
+
+// Phone tabs (the chat panel may be hidden while events arrive): back on the chat, a reader who was
+// at the bottom is at the bottom again, and one who had scrolled up finds their place.
+const chatPlace = { atBottom: true, top: 0 };
+scroller.addEventListener("scroll", () => {
+  if (!scroller.clientHeight) return; // hidden: display none resets the offsets
+  chatPlace.atBottom = nearBottom();
+  chatPlace.top = scroller.scrollTop;
+});
+const layout = new RoomLayout({
+  tablist: $("room-tabs"), grid: $("room-grid"),
+  onShown: (panel) => {
+    if (panel !== "panel-chat" || !scroller.clientHeight) return;
+    if (chatPlace.atBottom) scrollToBottom(); else scroller.scrollTop = chatPlace.top;
+  },
+});
 
 function onEvents(events) {
   const stick = nearBottom() || events.some((e) => e.actor?.id === me.id);
@@ -113,6 +131,9 @@ function markAccepted(event) {
   if (d.became_client && who === me.id) $("terms-changed").hidden = false; // reload to post, approve and pay
 }
 
+// What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
+const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl });
+
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when money events arrive.
 const panel = new MoneyPanel({
   milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
@@ -120,11 +141,29 @@ const panel = new MoneyPanel({
     const badge = document.querySelector(".job-head .badge");
     badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
     badge.className = `badge badge-${fresh.status}`;
+    cta.render(fresh);
   },
 });
 panel.render(state.full_job);
-const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.in_force$/;
+// Agreement news too: who the terms await feeds the call to action.
+const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$/;
 let refreshTimer = null;
+
+// A call to action's button: show the panel (a tab on a phone), open the step, bring it into view.
+cta.go = (target) => {
+  layout.show(target.panel);
+  const node = target.milestone ? panel.openStep(target.milestone, target.step)
+    : target.payment ? document.querySelector(`.payment[data-payment-id="${target.payment}"]`)
+      : document.querySelector(target.target);
+  if (!node) return;
+  node.scrollIntoView({ block: "start" });
+  node.querySelector(".ms-form:not(:empty)")?.scrollIntoView({ block: "nearest" }); // the opened step, whole
+  node.classList.remove("cta-target");
+  void node.offsetWidth; // restart the highlight
+  node.classList.add("cta-target");
+  const first = node.querySelector(".ms-form input, .ms-form textarea, .ms-form button, .actions .button.primary, input, textarea, select");
+  first?.focus({ preventScroll: true });
+};
 function refreshPanel() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => panel.refresh(), 150);

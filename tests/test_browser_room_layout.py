@@ -1,0 +1,322 @@
+"""In Chromium at 1366x800 and 390x844: the room is chat first (the composer always in view, the
+chat no taller than the screen, the sidebar scrolling on its own), a live session is watched beside
+the chat, the phone has real tabs, the money card's figures never overlap, the header stays on one
+line, and what a person must do now is one call-to-action bar. Screenshots go to tests/artifacts/."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from tests.browser_support import log_in, open_room
+from tests.conftest import ARTIFACTS
+from tests.sockets import job_with_people
+from tests.support import terms
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+SHOT_SUFFIX = os.environ.get("LAYOUT_SHOT_SUFFIX", "")
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def big_terms() -> dict:
+    """Amounts in the millions, so every figure of the money card is as wide as it gets."""
+    today = date.today()
+    return terms(upfront={"kind": "portion", "amount": 30_000_000}, milestones=[
+        {"title": "Concepts", "amount": 200_000_000, "due": (today + timedelta(days=10)).isoformat(),
+         "criteria": ["Two directions", "Black and white"], "revisions": 2},
+        {"title": "Final artwork and the brand book", "amount": 150_000_000,
+         "due": (today + timedelta(days=30)).isoformat(), "criteria": [], "revisions": 1},
+    ])
+
+
+def active_job(server, body=None):
+    job, people = job_with_people(server)
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body or big_terms(),
+                          status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
+               {"terms_hash": proposed["terms_hash"]}, status=200)
+    return job, people
+
+
+def busy_job(server):
+    """Upfront paid and confirmed, milestone 1 approved (owed), milestone 2 submitted, a chat history."""
+    job, people = active_job(server)
+    fran, cleo = people["freelancer"], people["client"]
+    payment = server.api("POST", f"/jobs/{job['id']}/payments", cleo,
+                         {"amount": 30_000_000, "method": "bank_transfer", "reference": "Upfront"},
+                         headers=key(), status=201).json()["payment"]
+    server.api("POST", f"/payments/{payment['id']}/confirm", fran, {}, headers=key(), status=200)
+    milestones = server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"]
+    server.api("POST", f"/milestones/{milestones[0]['id']}/submit", fran, {"note": "Two concepts"}, status=200)
+    server.api("POST", f"/milestones/{milestones[0]['id']}/approve", cleo, {}, headers=key(), status=200)
+    server.api("POST", f"/milestones/{milestones[1]['id']}/submit", fran, {"note": "Final files"}, status=200)
+    for n in range(30):
+        server.api("POST", f"/jobs/{job['id']}/messages", fran if n % 2 else cleo,
+                   {"body": f"Message {n}: how about the **blue** one? " + "words " * (n % 7)}, status=201)
+    return job, people
+
+
+def person(server, contexts, size, who):
+    page = contexts(viewport=SIZES[size]).new_page()
+    log_in(page, server, who)
+    return page
+
+
+def shot(page, name, size):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size}{SHOT_SUFFIX}.png"))
+
+
+IN_VIEWPORT = """(selector) => {
+  const r = document.querySelector(selector).getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+}"""
+RECT = "(e) => { const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, right: r.right, bottom: r.bottom}; }"
+
+
+def in_viewport(page, selector):
+    return page.evaluate(IN_VIEWPORT, selector)
+
+
+def show_tab(page, size, name):
+    """On a phone, pick the room tab `name`; on a laptop every panel shows already."""
+    if size == "phone":
+        page.get_by_role("tab", name=name).click()
+
+
+def overlap(a, b):
+    return a["x"] < b["right"] - 0.5 and b["x"] < a["right"] - 0.5 and a["y"] < b["bottom"] - 0.5 and b["y"] < a["bottom"] - 0.5
+
+
+def inside(inner, outer):
+    return (inner["x"] >= outer["x"] - 0.5 and inner["right"] <= outer["right"] + 0.5
+            and inner["y"] >= outer["y"] - 0.5 and inner["bottom"] <= outer["bottom"] + 0.5)
+
+
+def assert_header_one_line(page):
+    logo = page.locator(".topbar .brand").bounding_box()
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    assert abs(logo["y"] + logo["height"] / 2 - (logout["y"] + logout["height"] / 2)) < 8, (logo, logout)
+    assert logout["x"] + logout["width"] <= page.viewport_size["width"], logout
+    topbar = page.locator(".topbar").bounding_box()
+    assert topbar["height"] < 70, topbar
+
+
+def assert_nothing_clipped(page, selector):
+    sizes = page.eval_on_selector(selector, "e => [e.scrollWidth, e.clientWidth]")
+    assert sizes[0] <= sizes[1], (selector, sizes)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_composer_is_always_in_view_and_the_chat_fits_the_screen(shared_server, contexts, size):
+    job, people = busy_job(shared_server)
+    height = SIZES[size]["height"]
+    for who in ("freelancer", "client"):
+        page = person(shared_server, contexts, size, people[who])
+        open_room(page, shared_server, job["id"])
+        assert in_viewport(page, "#composer"), who
+        assert page.locator(".room-main").bounding_box()["height"] <= height
+        # The page itself does not scroll: the timeline does (and on a laptop the sidebar too).
+        assert page.evaluate("() => document.scrollingElement.scrollHeight <= innerHeight + 1")
+        assert page.evaluate("() => { const s = document.getElementById('timeline-scroll'); return s.scrollHeight > s.clientHeight; }")
+        assert_header_one_line(page)
+        assert_nothing_clipped(page, ".job-head .tabs")
+        if size == "laptop":
+            side = page.locator("#room-side")
+            assert side.evaluate("e => getComputedStyle(e).overflowY") == "auto"
+            assert side.evaluate("e => e.scrollHeight > e.clientHeight")
+            side.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+            assert in_viewport(page, "#composer")  # the sidebar scrolled, the chat did not move
+            assert page.locator(".room-tabs").is_hidden()
+        else:
+            assert_nothing_clipped(page, "#room-tabs")
+        # Sending keeps the composer where it is and the new message in view.
+        page.fill("#message-body", f"From the {who} at {size}")
+        page.press("#message-body", "Enter")
+        page.locator(".event-message:not(.pending) .prose", has_text=f"From the {who} at {size}").wait_for()
+        assert in_viewport(page, "#composer")
+        assert in_viewport(page, ".event-message:last-child .bubble")
+
+
+def go_live(page):
+    page.fill("#golive-form input[name=title]", "Logo concepts")
+    page.click("#golive-form button[type=submit]")
+    page.locator("#live-status", has_text="You are live").wait_for()
+
+
+VIDEO_PLAYS = """async () => {
+  const v = document.getElementById('live-video');
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline && !(v.videoWidth > 0 && v.currentTime > 0)) await new Promise(r => setTimeout(r, 100));
+  return v.videoWidth > 0 && v.currentTime > 0;
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_watching_and_chatting_at_once(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    fran = person(shared_server, contexts, size, people["freelancer"])
+    cleo = person(shared_server, contexts, size, people["client"])
+    open_room(fran, shared_server, job["id"])
+    open_room(cleo, shared_server, job["id"])
+    show_tab(fran, size, "Live")
+    go_live(fran)
+    cleo.locator("#live-badge").wait_for()
+    show_tab(cleo, size, "Live")
+    assert cleo.evaluate(VIDEO_PLAYS)
+    # The video and the composer are on screen together; full screen is one click away.
+    for page in (cleo, fran):
+        assert in_viewport(page, "#live-video"), page
+        assert in_viewport(page, "#composer"), page
+        assert page.locator("#fullscreen").is_visible()
+    if size == "laptop":
+        video, chat = cleo.locator("#stage").bounding_box(), cleo.locator(".room-main").bounding_box()
+        assert video["width"] >= 480  # a screen you can read, beside the chat
+        assert chat["height"] >= 400
+    # Reply while watching: the freelancer sees it.
+    cleo.fill("#message-body", "Love the second one")
+    cleo.press("#message-body", "Enter")
+    show_tab(fran, size, "Chat")
+    fran.locator(".event-message .prose", has_text="Love the second one").wait_for()
+    assert in_viewport(fran, "#composer")
+    cleo.screenshot(path=str(ARTIFACTS / f"room-live-client-{size}{SHOT_SUFFIX}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_money_figures_never_overlap(shared_server, contexts, size):
+    job, people = busy_job(shared_server)
+    labels = {"client": "You owe", "freelancer": "Owed to you", "viewer": "Owed now"}
+    for who, label in labels.items():
+        page = person(shared_server, contexts, size, people[who])
+        open_room(page, shared_server, job["id"])
+        show_tab(page, size, "Milestones & money")
+        page.locator(".figure.owed dd", has_text="1,700,000.00 EUR").wait_for()
+        assert page.locator(".figure dt").first.text_content() == label
+        figures = page.locator(".figure").evaluate_all(f"els => els.map({RECT})")
+        assert len(figures) == 6
+        for i, a in enumerate(figures):
+            for b in figures[i + 1:]:
+                assert not overlap(a, b), (who, size, a, b)
+        for n in range(6):
+            box = figures[n]
+            for part in page.locator(".figure").nth(n).locator("dt, .money").evaluate_all(f"els => els.map({RECT})"):
+                assert inside(part, box), (who, size, n, part, box)
+        card = page.locator(".money-card").evaluate(RECT)
+        assert all(inside(f, card) for f in figures)
+
+
+def test_the_phone_room_is_tabs(shared_server, contexts):
+    job, people = busy_job(shared_server)
+    cleo = person(shared_server, contexts, "phone", people["client"])
+    open_room(cleo, shared_server, job["id"])
+    tabs = cleo.get_by_role("tab")
+    assert tabs.all_text_contents() == ["Chat", "Milestones & money", "Live", "Info"]
+    assert cleo.get_by_role("tab", name="Chat").get_attribute("aria-selected") == "true"
+    assert cleo.get_by_role("tabpanel").count() == 1 and cleo.locator("#panel-chat").is_visible()
+    # Click: the panel changes; the chat stays in the DOM and keeps receiving messages.
+    cleo.get_by_role("tab", name="Milestones & money").click()
+    panel = cleo.get_by_role("tabpanel")
+    assert panel.get_attribute("id") == "panel-work"
+    assert panel.get_attribute("aria-labelledby") == "tab-work"
+    assert cleo.locator("#milestones-panel .ms").first.is_visible()
+    assert cleo.locator("#panel-chat").is_hidden()
+    shared_server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "While you were in the money tab"},
+                      status=201)
+    cleo.locator("#timeline .prose", has_text="While you were in the money tab").wait_for(state="attached")
+    # Keyboard: arrows move and select, Home and End jump, focus follows.
+    cleo.get_by_role("tab", name="Milestones & money").focus()
+    cleo.keyboard.press("ArrowRight")
+    assert cleo.evaluate("() => document.activeElement.id") == "tab-live"
+    assert cleo.get_by_role("tab", name="Live").get_attribute("aria-selected") == "true"
+    assert cleo.locator(".live-empty").is_visible()
+    cleo.keyboard.press("ArrowRight")
+    assert cleo.get_by_role("tabpanel").get_attribute("id") == "panel-info"
+    cleo.keyboard.press("ArrowRight")  # wraps around
+    assert cleo.evaluate("() => document.activeElement.id") == "tab-chat"
+    cleo.keyboard.press("End")
+    assert cleo.get_by_role("tabpanel").get_attribute("id") == "panel-info"
+    assert cleo.locator("#panel-info .people:not(.here)").is_visible()
+    cleo.keyboard.press("Home")
+    assert cleo.get_by_role("tabpanel").get_attribute("id") == "panel-chat"
+    assert [t.get_attribute("tabindex") for t in tabs.all()] == ["0", "-1", "-1", "-1"]
+    # Back on the chat: the message that came while it was hidden is in view, the composer too.
+    assert in_viewport(cleo, "#composer")
+    cleo.locator("#timeline .prose", has_text="While you were in the money tab").wait_for()
+    assert in_viewport(cleo, ".event-message:last-child .bubble")
+    # On a laptop the same page has no tabs: every panel shows, without tab roles.
+    cleo.set_viewport_size(SIZES["laptop"])
+    cleo.wait_for_function("() => !document.querySelector('[role=tabpanel]')")
+    assert cleo.locator("#panel-work").is_visible() and cleo.locator("#panel-chat").is_visible()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    cleo = person(shared_server, contexts, size, people["client"])
+    fran = person(shared_server, contexts, size, people["freelancer"])
+    open_room(cleo, shared_server, job["id"])
+    open_room(fran, shared_server, job["id"])
+    cta = cleo.locator("#next-steps")
+    # The up-front portion is owed first; nothing for the freelancer to do yet.
+    cta.get_by_role("button", name="Record a payment").wait_for()
+    assert fran.locator("#next-steps").is_hidden()
+    milestone = shared_server.api("GET", f"/jobs/{job['id']}", people["freelancer"], status=200).json()["job"]["milestones"][0]
+    shared_server.api("POST", f"/milestones/{milestone['id']}/submit", people["freelancer"], {"note": "Two concepts"}, status=200)
+    cta.locator(".cta-item", has_text="Concepts").wait_for()
+    assert "waits for your review" in cta.locator(".cta-item").text_content()
+    assert in_viewport(cleo, "#next-steps .cta-item .button")
+    cta.get_by_role("button", name="Review the submission").click()
+    confirm = cleo.get_by_role("button", name=re.compile(r"^Confirm: approve and owe [\d,.]+ EUR$"))
+    confirm.wait_for()
+    assert in_viewport(cleo, f'.ms[data-milestone-id="{milestone["id"]}"] .confirm-step')
+    for box in cleo.locator(f'.ms[data-milestone-id="{milestone["id"]}"] .checklist input').all():
+        box.check()
+    confirm.click()
+    # Approved: the review step leaves the bar, which now asks for the payment, live.
+    cta.locator(".cta-item", has_text="You owe").wait_for()
+    assert cta.locator("[data-step^=review-]").count() == 0
+    cta.get_by_role("button", name="Record a payment").click()
+    cleo.locator(".pay-form input").first.wait_for()
+    assert in_viewport(cleo, ".pay-form")
+    cleo.locator(".pay-form input").nth(1).fill("SEPA 1")
+    cleo.locator(".pay-form").get_by_role("button", name="Record payment").click()
+    # The freelancer is asked to confirm it; confirming empties their bar.
+    fcta = fran.locator("#next-steps")
+    fcta.get_by_role("button", name="Confirm the payment").click()
+    fran.locator(".payment-sent").get_by_role("button", name="Confirm received").click()
+    fcta.wait_for(state="hidden")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_screenshots_of_each_page(shared_server, contexts, size):
+    job, people = busy_job(shared_server)
+    for who in ("freelancer", "client"):
+        page = person(shared_server, contexts, size, people[who])
+        open_room(page, shared_server, job["id"])
+        page.locator("#balance-panel .figure").first.wait_for(state="attached")
+        shot(page, f"room-{who}", size)
+        if size == "phone":
+            show_tab(page, size, "Milestones & money")
+            shot(page, f"room-money-{who}", size)
+        if who == "client":
+            page.goto(f"{shared_server.url}/jobs")
+            shot(page, "dashboard", size)
+            page.goto(f"{shared_server.url}/jobs/{job['id']}/agreement")
+            shot(page, "agreement", size)
+            page.goto(f"{shared_server.url}/notifications")
+            shot(page, "notifications", size)
+        else:
+            page.goto(f"{shared_server.url}/jobs/{job['id']}/invites")
+            shot(page, "invites", size)
+    anonymous = contexts(viewport=SIZES[size]).new_page()
+    for name in ("login", "signup"):
+        anonymous.goto(f"{shared_server.url}/{name}")
+        shot(anonymous, name, size)

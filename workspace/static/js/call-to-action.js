@@ -1,0 +1,82 @@
+// "Needs you now": the one bar at the top of the room that says what this person should do next
+// (review a submission, confirm or record a payment, accept terms, leave a review) with a button
+// that takes them there. Everything comes from the job view the server computed for this person:
+// each milestone's and payment's `actions`, the balances' `actions`, who terms await, my review.
+import { el, duration } from "./dom.js";
+import { shown } from "./money.js";
+
+const awaits = (agreement, me) => Boolean(agreement?.awaiting?.some((a) => a.user.id === me.id));
+
+// What `me` needs to do now in `job`, most urgent first. `go` says where the button leads:
+// {href} for another page, or {panel, milestone?, step?, payment?, target?} in this room.
+export function nextSteps(job, me) {
+  const steps = [];
+  const pending = job.pending_agreement;
+  if (awaits(pending, me)) {
+    steps.push({ id: `terms-${pending.version}`, label: "Review the terms", go: { href: "agreement" },
+      text: [el("strong", { text: `Version ${pending.version} of the terms` }), ` (proposed by ${pending.proposed_by.name}) waits for your acceptance.`] });
+  } else if (awaits(job.agreement, me)) {
+    steps.push({ id: `join-${job.agreement.version}`, label: "Review and accept", go: { href: "agreement" },
+      text: [el("strong", { text: "Accept the terms in force" }), " to post, approve and pay in this job."] });
+  }
+  for (const m of job.milestones) {
+    const may = new Set(m.actions || []);
+    const title = `“${m.title}”`;
+    if (may.has("approve")) {
+      const left = m.review_due_at ? Date.parse(m.review_due_at) - Date.now() : null;
+      steps.push({ id: `review-${m.id}`, label: "Review the submission", go: { panel: "panel-work", milestone: m.id, step: "approve" },
+        text: [el("strong", { text: title }), ` (${shown(m)}) waits for your review`, left > 0 ? `; it is approved automatically in ${duration(left)}.` : "."] });
+    } else if (may.has("cancel") && m.cancel_requested_by) {
+      steps.push({ id: `cancel-${m.id}`, label: "Answer", go: { panel: "panel-work", milestone: m.id, step: "cancel" },
+        text: [`The ${m.cancel_requested_by} asked to cancel `, el("strong", { text: title }), "."] });
+    } else if (may.has("submit") && m.state === "changes_requested") {
+      steps.push({ id: `changes-${m.id}`, label: may.has("price") ? "See the request" : "Resubmit", go: { panel: "panel-work", milestone: m.id, step: may.has("price") ? null : "submit" },
+        text: ["Changes were requested on ", el("strong", { text: title }), "."] });
+    }
+  }
+  for (const p of job.payments) {
+    if (!(p.actions || []).includes("confirm")) continue;
+    steps.push({ id: `payment-${p.id}`, label: "Confirm the payment", go: { panel: "panel-work", payment: p.id },
+      text: [el("strong", { text: shown(p) }), ` was sent to you (${p.method_label}): confirm when it arrives.`] });
+  }
+  const b = job.balances;
+  if ((b.actions || []).includes("pay")) {
+    steps.push({ id: "pay", label: "Record a payment", go: { panel: "panel-work", target: ".pay-form" },
+      text: ["You owe ", el("strong", { text: shown(b, "payable") }), ". Record it here once you have sent it."] });
+  }
+  if (job.status === "completed" && ["client", "freelancer"].includes(job.role) && !job.my_review) {
+    steps.push({ id: "review", label: "Leave a review", go: { panel: "panel-work", target: ".review-card" },
+      text: [el("strong", { text: "The job is complete." }), " Say how it went."] });
+  }
+  return steps;
+}
+
+export class CallToAction {
+  constructor({ root, me, agreementUrl, go }) {
+    this.root = root;
+    this.me = me;
+    this.agreementUrl = agreementUrl;
+    this.go = go; // (go) takes the person to that place in the room
+  }
+
+  // The most urgent step in full; any others as buttons on one line under it.
+  render(job) {
+    const [first, ...more] = nextSteps(job, this.me);
+    this.root.hidden = !first;
+    if (!first) { this.root.replaceChildren(); return; }
+    const rows = [el("p", { class: "cta-item", dataset: { step: first.id } },
+      el("span", { class: "cta-text" }, first.text), this.button(first, "button small primary"))];
+    if (more.length) {
+      rows.push(el("p", { class: "cta-more small" }, el("span", { class: "muted", text: "Also: " }),
+        more.map((step, i) => [i ? " · " : "", this.button(step, "link", step.text)])));
+    }
+    this.root.replaceChildren(...rows);
+  }
+
+  button(step, cls, describe = null) {
+    const props = { class: cls, dataset: { step: step.id }, title: describe ? describe.map((p) => (typeof p === "string" ? p : p.textContent)).join("") : null };
+    return step.go.href
+      ? el("a", { ...props, href: this.agreementUrl, text: step.label })
+      : el("button", { ...props, type: "button", text: step.label, onclick: () => this.go(step.go) });
+  }
+}
