@@ -72,7 +72,7 @@ def person(server, contexts, size, who):
 
 def shot(page, name, size):
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size}{SHOT_SUFFIX}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size}{SHOT_SUFFIX}.png"), full_page=True)
 
 
 IN_VIEWPORT = """(selector) => {
@@ -272,6 +272,7 @@ def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, 
     shared_server.api("POST", f"/milestones/{milestone['id']}/submit", people["freelancer"], {"note": "Two concepts"}, status=200)
     cta.locator(".cta-item", has_text="Concepts").wait_for()
     assert "waits for your review" in cta.locator(".cta-item").text_content()
+    assert cta.locator(".cta-more").get_by_role("button", name="Record a payment").is_visible()  # the next one, smaller
     assert in_viewport(cleo, "#next-steps .cta-item .button")
     cta.get_by_role("button", name="Review the submission").click()
     confirm = cleo.get_by_role("button", name=re.compile(r"^Confirm: approve and owe [\d,.]+ EUR$"))
@@ -295,28 +296,51 @@ def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, 
     fcta.wait_for(state="hidden")
 
 
+FITS = """() => {
+  const wide = document.scrollingElement.scrollWidth <= innerWidth;
+  const spill = [...document.querySelectorAll('.card dd, .card h1, .card h2, .job-head h1')].filter((e) => {
+    const card = e.closest('.card, .job-head').getBoundingClientRect();
+    return e.getBoundingClientRect().right > card.right + 0.5;
+  }).map((e) => e.textContent.trim());
+  return {wide, spill};
+}"""
+
+
+def assert_page_fits(page, name):
+    fits = page.evaluate(FITS)
+    assert fits == {"wide": True, "spill": []}, (name, fits)
+    logo = page.locator(".topbar .brand").bounding_box()
+    last = page.locator(".topnav > *").last.bounding_box()
+    assert abs(logo["y"] + logo["height"] / 2 - (last["y"] + last["height"] / 2)) < 8, (name, logo, last)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_screenshots_of_each_page(shared_server, contexts, size):
+    """Every page at both sizes: saved for the reviewer, and checked for a one-line header and nothing
+    running past the screen or out of its card."""
     job, people = busy_job(shared_server)
     for who in ("freelancer", "client"):
         page = person(shared_server, contexts, size, people[who])
         open_room(page, shared_server, job["id"])
         page.locator("#balance-panel .figure").first.wait_for(state="attached")
         shot(page, f"room-{who}", size)
-        if size == "phone":
-            show_tab(page, size, "Milestones & money")
-            shot(page, f"room-money-{who}", size)
-        if who == "client":
-            page.goto(f"{shared_server.url}/jobs")
-            shot(page, "dashboard", size)
-            page.goto(f"{shared_server.url}/jobs/{job['id']}/agreement")
-            shot(page, "agreement", size)
-            page.goto(f"{shared_server.url}/notifications")
-            shot(page, "notifications", size)
-        else:
-            page.goto(f"{shared_server.url}/jobs/{job['id']}/invites")
-            shot(page, "invites", size)
+        assert_page_fits(page, "room")
+        show_tab(page, size, "Milestones & money")
+        page.locator(".money-card").evaluate("e => e.scrollIntoView({block: 'start'})")
+        shot(page, f"room-money-{who}", size)
+        assert_page_fits(page, "room, money in view")
+        pages = {"dashboard": "/jobs", "agreement": f"/jobs/{job['id']}/agreement", "notifications": "/notifications",
+                 "diary": f"/jobs/{job['id']}/diary/", "account": "/account", "new-job": "/jobs/new"}
+        if who == "freelancer":
+            pages = {"invites": f"/jobs/{job['id']}/invites", "dashboard-freelancer": "/jobs"}
+        for name, path in pages.items():
+            page.goto(shared_server.url + path)
+            shot(page, name, size)
+            assert_page_fits(page, name)
+    invite = shared_server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "viewer"},
+                               status=201).json()["invite"]
     anonymous = contexts(viewport=SIZES[size]).new_page()
-    for name in ("login", "signup"):
-        anonymous.goto(f"{shared_server.url}/{name}")
+    for name, path in {"login": "/login", "signup": "/signup", "invite-page": f"/invite/{invite['token']}"}.items():
+        anonymous.goto(shared_server.url + path)
         shot(anonymous, name, size)
+        assert_page_fits(anonymous, name)

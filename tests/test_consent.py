@@ -1,6 +1,7 @@
 """Consent nobody can manufacture: terms come into force only when the freelancer and every client
-accepted them; a client invited once terms are in force is pending until they accept them; reviews
-show the money the job's confirmed payments stand for."""
+accepted them; a client invited once terms are in force is pending until they accept them and the
+existing clients admit them (more in test_consent_admission.py); reviews show the money the job's
+confirmed payments stand for."""
 from __future__ import annotations
 
 from typing import Any
@@ -45,12 +46,18 @@ def test_a_puppet_client_cannot_put_terms_in_force_against_the_real_client(api, 
     refused = api.call("POST", f"/jobs/{job['id']}/agreements/{v2['version']}/accept", puppet, {})
     assert refused.status_code == 403 and "version 1" in refused.get_json()["error"]["message"]
 
-    # Accepting the terms in force makes the puppet a client; the new version still waits for the real one.
+    # Accepting the terms in force is not enough: the real client has not admitted the puppet.
     joined_v1 = api.accept(puppet, job["id"], 1, state["agreement"]["terms_hash"])
-    assert joined_v1["status"] == "in_force" and awaiting(joined_v1) == []
-    assert role_of(api, puppet, job["id"]) == "client"
+    assert joined_v1["status"] == "in_force" and awaiting(joined_v1) == [puppet["id"]]
+    assert joined_v1["awaiting"][0]["accepted"] is True and joined_v1["awaiting"][0]["waiting_for"] == [
+        {"id": c["id"], "name": c["name"]}]
+    assert role_of(api, puppet, job["id"]) == "client_pending"
     accepted = api.events(f, job["id"])["events"][-1]
-    assert accepted["type"] == "agreement.accepted" and accepted["data"]["became_client"] is True
+    assert accepted["type"] == "agreement.accepted" and accepted["data"]["became_client"] is False
+    assert api.call("POST", f"/jobs/{job['id']}/agreements/{v2['version']}/accept", puppet, {}).status_code == 403
+    # Once the real client admits them, they are a client; the new version still waits for the real one.
+    assert api.ok("POST", f"/jobs/{job['id']}/members/{puppet['id']}/admit", c)["member"]["role"] == "client"
+    assert role_of(api, puppet, job["id"]) == "client"
     still = api.accept(puppet, job["id"], v2["version"], v2["terms_hash"])
     assert still["status"] == "proposed"
     assert awaiting(still) == [c["id"]]
@@ -140,6 +147,9 @@ def test_a_pending_client_cannot_approve_pay_or_post_until_accepting(api, people
     assert awaiting(in_force) == [late["id"]]
 
     api.accept(late, job["id"], 1, in_force["terms_hash"])
+    assert approve(api, late, m1).status_code == 403  # accepted, but the client has not admitted them yet
+    assert pay(api, late, job["id"], 10000).status_code == 403
+    api.ok("POST", f"/jobs/{job['id']}/members/{late['id']}/admit", people["client"])
     assert approve(api, late, m1).status_code == 200
     assert pay(api, late, job["id"], 10000).status_code == 201
     assert api.ok("GET", f"/jobs/{job['id']}", f)["job"]["agreement"]["awaiting"] == []
@@ -155,6 +165,8 @@ def test_new_terms_in_force_leave_a_pending_client_pending(api, people, job):
     assert in_force["status"] == "in_force" and awaiting(in_force) == [late["id"]]
     assert api.call("POST", f"/jobs/{job['id']}/agreements/1/accept", late, {}).status_code == 409  # replaced
     api.accept(late, job["id"], 2, v2["terms_hash"])
+    assert role_of(api, late, job["id"]) == "client_pending"  # until the client admits them
+    api.ok("POST", f"/jobs/{job['id']}/members/{late['id']}/admit", c)
     assert role_of(api, late, job["id"]) == "client"
 
 

@@ -46,7 +46,13 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ev.MESSAGE_POSTED: ("messages", EVERYONE),
     ev.PROGRESS_POSTED: ("progress", (CLIENT, VIEWER)),
     ev.REVIEW_POSTED: ("reviews", BOTH_SIDES),  # only the person reviewed: see recipients()
-    ev.MEMBER_JOINED: ("people", BOTH_SIDES),
+    ev.MEMBER_JOINED: ("people", BOTH_SIDES),  # a client joining (pending) waits for the clients' admission
+    # A joining client accepted the terms in force and now waits for the clients to admit them (only
+    # while still pending: see recipients()).
+    ev.AGREEMENT_ACCEPTED: ("people", (CLIENT,)),
+    # Someone was admitted: the other clients (whose admission may still be missing) and the freelancer;
+    # the admitted person is told once it made them a client (until then they are told what a viewer is).
+    ev.MEMBER_ADMITTED: ("people", BOTH_SIDES),
 }
 # An automatic approval makes money owed without anyone acting: the clients are told too.
 AUTO_APPROVED_ROLES = (FREELANCER, CLIENT)
@@ -66,6 +72,8 @@ def recipients(event_type: str, actor_role: str | None, member_role: str, *, aut
         roles = AUTO_APPROVED_ROLES
     if member_role not in roles:
         return None
+    if event_type == ev.AGREEMENT_ACCEPTED and actor_role != PENDING_CLIENT:
+        return None  # only an acceptance that leaves a joining client waiting for admission
     if event_type == ev.MILESTONE_CANCEL_REQUESTED and actor_role is not None:
         # The other side: a client's request tells the freelancer, the freelancer's tells clients.
         # (A proposal tells every other client too: terms need each client's acceptance.)

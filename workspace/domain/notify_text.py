@@ -82,5 +82,17 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
         r = d.get("review") or {}
         return f"{who} reviewed your work: {r.get('rating')}/5", _clip(str(r.get("text") or ""))
     if event_type == ev.MEMBER_JOINED:
+        if d.get("role") == "client_pending":
+            return (f"{who} joined {job_title} as a client, waiting for admission",
+                    "They become a client once they accept the terms in force and every client admits them.")
         return f"{who} joined {job_title} as {d.get('role')}", ""
+    if event_type == ev.AGREEMENT_ACCEPTED:
+        return (f"{who} accepted the terms of {job_title} and waits for your admission",
+                "They become a client once every client admits them: see the agreement page.")
+    if event_type == ev.MEMBER_ADMITTED:
+        name = str((d.get("user") or {}).get("name") or "Someone")
+        if d.get("became_client"):
+            by = f"{who} admitted {name}" if actor else f"Every client has admitted {name}"
+            return f"{by}: now a client of {job_title}", "They can now approve milestones and pay."
+        return f"{who} admitted {name} as a client of {job_title}", "They become a client once every client admits them."
     return f"{event_type} in {job_title}", ""

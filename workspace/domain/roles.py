@@ -1,11 +1,14 @@
 """Who may do what in a job: one table, asked by every service."""
 from __future__ import annotations
 
+from typing import Iterable
+
 FREELANCER = "freelancer"
 CLIENT = "client"
 VIEWER = "viewer"
 # A client invited while terms are in force: reads like a viewer until they accept the version in
-# force, which makes them a full client. Their joining never binds the clients who already agreed.
+# force AND every full client admits them (see `becomes_client`). Their joining never binds the clients
+# who already agreed, and the freelancer alone cannot make anyone a client.
 PENDING_CLIENT = "client_pending"
 ROLES = (FREELANCER, CLIENT, VIEWER, PENDING_CLIENT)
 INVITABLE_ROLES = (CLIENT, VIEWER)
@@ -15,12 +18,16 @@ SIGNING_ROLES = (FREELANCER, CLIENT)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "job.view": frozenset(ROLES),
     "job.manage": frozenset({FREELANCER}),
-    "invite.create": frozenset({FREELANCER}),
+    # A client may invite a colleague as a client (services/invites.py); the link is their admission.
+    "invite.create": frozenset({FREELANCER, CLIENT}),
+    "invite.list": frozenset({FREELANCER}),
     "invite.revoke": frozenset({FREELANCER}),
     "agreement.propose": frozenset({FREELANCER, CLIENT}),
     # A pending client may accept only the version in force (checked in services/agreements.py).
     "agreement.accept": frozenset({FREELANCER, CLIENT, PENDING_CLIENT}),
     "member.remove": frozenset({FREELANCER}),
+    # Only a full client admits a joining client: the people whose money a new client can commit.
+    "member.admit": frozenset({CLIENT}),
     "message.post": frozenset({FREELANCER, CLIENT}),
     "progress.post": frozenset({FREELANCER}),
     "file.upload": frozenset({FREELANCER, CLIENT}),
@@ -36,6 +43,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 def role_label(role: str) -> str:
     """How a role reads to people."""
     return "client (not yet accepted the terms)" if role == PENDING_CLIENT else role
+
+
+def becomes_client(accepted_in_force: bool, clients: Iterable[int], admitted_by: Iterable[int]) -> bool:
+    """A joining client becomes a full client once they accepted the terms in force and every current
+    full client admitted them (with no full client left, their acceptance suffices)."""
+    return accepted_in_force and set(clients) <= set(admitted_by)
 
 
 def can(role: str | None, action: str) -> bool:

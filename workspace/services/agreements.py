@@ -1,6 +1,8 @@
 """Proposing and accepting agreement versions. A version comes into force when the freelancer and
 every client of the job (never a viewer, never a client still pending) have accepted its exact terms;
-this is checked at each acceptance and whenever the set of clients changes (a client removed)."""
+this is checked at each acceptance and whenever the set of clients changes (a client removed). A
+client still pending becomes a full client when they accepted the terms in force and every full
+client admitted them (`promote_if_ready`)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -15,13 +17,13 @@ from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.agreement import terms_hash, total, upfront_due, validate_terms
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, SIGNING_ROLES
+from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, SIGNING_ROLES, becomes_client
 from workspace.extensions import db
 from workspace.models import Acceptance, Agreement, Job, Membership, User
 from workspace.services import ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
-from workspace.services.views import agreement_view, money_fields
+from workspace.services.views import admissions, agreement_view, money_fields
 
 
 def _today() -> date:
@@ -64,7 +66,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
 
 def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any = None) -> dict[str, Any]:
     """Accept the exact terms of `version`; the last missing acceptance (freelancer and every client)
-    puts it in force. A pending client accepting the version in force becomes a full client."""
+    puts it in force. A pending client accepting the version in force becomes a full client once
+    every full client admitted them too (services/members.py `admit_client`)."""
     if not is_id(version):
         raise NotFound("No such agreement version.")
     with transaction() as tx:
@@ -89,24 +92,47 @@ def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any 
         already = tx.session.scalar(
             select(Acceptance).where(Acceptance.agreement_id == agreement.id, Acceptance.user_id == actor.id)
         )
-        if pending_client:
+        if already is None:
             # Joining the terms in force binds only the newcomer: nobody else's acceptance is touched.
-            membership.role = CLIENT
-        if already is None or pending_client:
-            if already is None:
-                tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
-                                          terms_hash=agreement.terms_hash))
+            tx.session.add(Acceptance(agreement_id=agreement.id, user_id=actor.id, role=membership.role,
+                                      terms_hash=agreement.terms_hash))
             tx.session.flush()
+        # A joining client is a party only once every full client admitted them too (or none is left).
+        became_client = pending_client and promote_if_ready(tx, job, membership)
+        if already is None or became_client:
             data: dict[str, Any] = {
                 "version": agreement.version, "terms_hash": agreement.terms_hash, "role": membership.role,
             }
             if pending_client:
-                data["became_client"] = True
+                data["became_client"] = became_client
             tx.record(job, ev.AGREEMENT_ACCEPTED, data, actor)
             if agreement.status == "proposed":
                 reevaluate(tx, job)
         view = agreement_view(tx.session, agreement)
     return view
+
+
+def promote_if_ready(tx: Transaction, job: Job, membership: Membership, admitted_now: int | None = None) -> bool:
+    """Make a joining client a full client if they accepted the terms in force and every current full
+    client admitted them (domain/roles.py `becomes_client`); True when this promoted them.
+    `admitted_now`: a client whose admission is being recorded in this transaction."""
+    if membership.role != PENDING_CLIENT or job.in_force_version is None:
+        return False
+    tx.session.flush()
+    accepted = tx.session.scalar(
+        select(Acceptance.id).join(Agreement, Agreement.id == Acceptance.agreement_id)
+        .where(Agreement.job_id == job.id, Agreement.status == "in_force", Acceptance.user_id == membership.user_id)
+    ) is not None
+    clients = tx.session.scalars(select(Membership.user_id).where(Membership.job_id == job.id,
+                                                                  Membership.role == CLIENT)).all()
+    admitted = admissions(tx.session, job.id, [membership.user_id])[membership.user_id]
+    if admitted_now is not None:
+        admitted.add(admitted_now)
+    if not becomes_client(accepted, clients, admitted):
+        return False
+    membership.role = CLIENT
+    tx.session.flush()
+    return True
 
 
 def reevaluate(tx: Transaction, job: Job) -> None:

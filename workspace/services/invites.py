@@ -1,4 +1,6 @@
-"""Invitation links: role-bound, single-use, expiring and revocable."""
+"""Invitation links: role-bound, single-use, expiring and revocable. The freelancer invites clients and
+viewers; a client may invite a colleague as a client, which counts as their admission of them. Listing
+and revoking links stay the freelancer's."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +11,7 @@ from sqlalchemy import select
 from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
-from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.roles import CLIENT, INVITABLE_ROLES, PENDING_CLIENT
 from workspace.extensions import db
 from workspace.models import Invite, Job, Membership, User
@@ -39,7 +41,8 @@ def invite_view(invite: Invite) -> dict[str, Any]:
 
 def joining_role(invited_as: str, job: Job) -> str:
     """A client invited once terms are in force joins pending: the clients who agreed those terms are
-    not bound by anyone new, and the newcomer approves or pays nothing until they accept them too."""
+    not bound by anyone new, and the newcomer approves or pays nothing until they accept them too and
+    every full client admitted them (services/members.py admit_client)."""
     return PENDING_CLIENT if invited_as == CLIENT and job.in_force_version is not None else invited_as
 
 
@@ -49,7 +52,10 @@ def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dic
         raise Invalid("Invite someone as a client or a viewer.", fields={"role": "Choose client or viewer."})
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
-        require(membership, "invite.create", "Only the freelancer can invite people to this job.")
+        require(membership, "invite.create", "Only the freelancer and the clients can invite people to this job.")
+        if membership.role == CLIENT and role != CLIENT:
+            # A client brings in a colleague (their link is their admission); watchers are the freelancer's call.
+            raise Forbidden("As a client you can invite a colleague as a client; ask the freelancer to invite viewers.")
         raw = new_secret(nbytes=24)
         invite = Invite(job_id=job.id, token_hash=digest(raw), role=role, created_by_id=actor.id,
                         expires_at=utcnow() + ttl)
@@ -62,7 +68,7 @@ def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dic
 
 def list_invites(actor: User, job_id: str) -> list[dict[str, Any]]:
     job, membership = load_member(db.session(), actor, job_id)
-    require(membership, "invite.create", "Only the freelancer can see this job's invitations.")
+    require(membership, "invite.list", "Only the freelancer can see this job's invitations.")
     invites = db.session.scalars(select(Invite).where(Invite.job_id == job.id).order_by(Invite.id.desc()))
     return [invite_view(i) for i in invites]
 
@@ -90,9 +96,13 @@ def preview_invite(raw: Any) -> dict[str, Any]:
     job = db.session.get(Job, invite.job_id)
     inviter = db.session.get(User, invite.created_by_id)
     assert job is not None and inviter is not None
+    inviter_role = db.session.scalar(select(Membership.role).where(Membership.job_id == job.id,
+                                                                   Membership.user_id == inviter.id))
     return {
         "job": {"id": job.public_id, "title": job.title, "description": job.description},
         "invited_by": user_ref(inviter), "role": invite.role, "joins_as": joining_role(invite.role, job),
+        # A client's link is their admission; a joining client still needs every other client's.
+        "invited_by_client": inviter_role == CLIENT,
         "in_force_version": job.in_force_version, "state": invite_state(invite),
         "expires_at": iso(invite.expires_at),
     }

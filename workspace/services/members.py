@@ -1,5 +1,5 @@
-"""Membership over time: removing someone (their sockets leave at once; the terms waiting for a removed
-client are checked again) and each member's read cursor."""
+"""Membership over time: admitting a joining client, removing someone (their sockets leave at once; the
+terms waiting for a removed client are checked again) and each member's read cursor."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 
 from workspace.domain.ids import is_id, is_seq
-from workspace.db import rowcount, transaction
+from workspace.db import Transaction, rowcount, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
-from workspace.domain.roles import CLIENT, FREELANCER
+from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT
 from workspace.extensions import db
-from workspace.models import Event, Membership, User
+from workspace.models import Event, Job, Membership, User
 from workspace.services import agreements, notifications
 from workspace.services.access import load_member, require
-from workspace.services.views import user_ref
+from workspace.services.views import admission_view, admissions, user_ref
 
 
 def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
@@ -38,9 +38,52 @@ def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
         event = tx.record(job, ev.MEMBER_REMOVED, {"user": user_ref(user), "role": target.role}, actor)
         tx.leave(f"user:{user_id}", f"job:{job.public_id}")
         if target.role == CLIENT:
-            # One client fewer to wait for: the pending version may now have every acceptance it needs.
+            # One client fewer to wait for: the pending version may now have every acceptance it needs,
+            # and a joining client may now have every admission they need.
             agreements.reevaluate(tx, job)
+            _promote_joining(tx, job)
     return event
+
+
+def _promote_joining(tx: Transaction, job: Job) -> None:
+    """After a client left: joining clients whom every remaining client admitted (and who accepted the
+    terms in force) become clients; nobody acted, so the event has no actor."""
+    joining = tx.session.scalars(select(Membership).where(Membership.job_id == job.id,
+                                                          Membership.role == PENDING_CLIENT)
+                                 .order_by(Membership.id)).all()
+    for member in joining:
+        if agreements.promote_if_ready(tx, job, member):
+            user = tx.session.get(User, member.user_id)
+            assert user is not None
+            tx.record(job, ev.MEMBER_ADMITTED, {"user": user_ref(user), "role": member.role, "became_client": True})
+
+
+def admit_client(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
+    """A full client admits a client who is joining (pending). They become a client, in this
+    transaction, once they also accepted the terms in force and every full client admitted them.
+    Admitting someone twice records nothing and answers the same."""
+    if not is_id(user_id):
+        raise NotFound("No such member.")
+    with transaction() as tx:
+        job, membership = load_member(tx.session, actor, job_id, lock=True)
+        require(membership, "member.admit",
+                "Only the clients of this job admit a new client; the freelancer and viewers cannot.")
+        target = tx.session.scalar(select(Membership).where(Membership.job_id == job.id,
+                                                            Membership.user_id == user_id))
+        if target is None:
+            raise NotFound("That person is not a member of this job.")
+        user = tx.session.get(User, target.user_id)
+        assert user is not None
+        mine = actor.id in admissions(tx.session, job.id, [target.user_id])[target.user_id]
+        if not (target.role == PENDING_CLIENT or (target.role == CLIENT and mine)):
+            raise Conflict(f"{user.name} is not a client waiting to join this job; there is nobody to admit.",
+                           code="not_joining")
+        if not mine:
+            became = agreements.promote_if_ready(tx, job, target, admitted_now=actor.id)
+            tx.record(job, ev.MEMBER_ADMITTED, {"user": user_ref(user), "role": target.role,
+                                                "became_client": became}, actor)
+        view = admission_view(tx.session, job.id, target, user_ref(user))
+    return view
 
 
 def mark_read(actor: User, job_id: str, seq: Any) -> int:

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from workspace.db import iso
 from workspace.domain import agreement as terms_rules
+from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import DomainError
 from workspace.domain.milestones import CHANGES_REQUESTED, next_state
 from workspace.domain.money import PAYMENT_METHODS, exponent, format_money, to_major
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, can
 from workspace.models import (
-    Acceptance, Agreement, Attachment, Job, Membership, Milestone, Payment, ProgressUpdate, Review, Submission, User,
+    Acceptance, Agreement, Attachment, Event, Invite, Job, Membership, Milestone, Payment, ProgressUpdate, Review,
+    Submission, User,
 )
 from workspace.services.ledger import balances
 
@@ -78,15 +80,82 @@ def agreement_view(session: Session, agreement: Agreement) -> dict[str, Any]:
 def _awaiting(session: Session, agreement: Agreement, accepted: set[int]) -> list[dict[str, Any]]:
     """Who this version still waits for: while proposed, the freelancer and every client who have not
     accepted it (services/agreements.py puts it in force when nobody is left); in force, the clients
-    still pending until they accept it. Other versions wait for nobody."""
+    still joining (pending), until they accepted it and every full client admitted them: each says
+    whether they `accepted` it, who `admitted_by` them and whose admission they are `waiting_for`.
+    Other versions wait for nobody."""
     if agreement.status not in ("proposed", "in_force"):
         return []
-    roles = (FREELANCER, CLIENT) if agreement.status == "proposed" else (PENDING_CLIENT,)
+    roles = (FREELANCER, CLIENT) if agreement.status == "proposed" else (CLIENT, PENDING_CLIENT)
     rows = session.execute(
         select(Membership.user_id, Membership.role, User.name).join(User, User.id == Membership.user_id)
         .where(Membership.job_id == agreement.job_id, Membership.role.in_(roles)).order_by(Membership.id)
     ).all()
-    return [{"user": {"id": uid, "name": name}, "role": role} for uid, role, name in rows if uid not in accepted]
+    if agreement.status == "proposed":
+        return [{"user": {"id": uid, "name": name}, "role": role} for uid, role, name in rows if uid not in accepted]
+    clients = [{"id": uid, "name": name} for uid, role, name in rows if role == CLIENT]
+    joining = [(uid, name) for uid, role, name in rows if role == PENDING_CLIENT]
+    admitted = admissions(session, agreement.job_id, [uid for uid, _name in joining])
+    return [{"user": {"id": uid, "name": name}, "role": PENDING_CLIENT, "accepted": uid in accepted,
+             "admitted_by": [c for c in clients if c["id"] in admitted[uid]],
+             "waiting_for": [c for c in clients if c["id"] not in admitted[uid]]} for uid, name in joining]
+
+
+def admissions(session: Session, job_id: int, user_ids: list[int]) -> dict[int, set[int]]:
+    """Who admitted each of these members during their current membership: the actors of
+    `member.admitted` events about them since they last joined, and whoever made the invitation they
+    joined with (a client inviting a colleague admits them). Derived from the log; nothing else stored."""
+    found: dict[int, set[int]] = {uid: set() for uid in user_ids}
+    if not user_ids:
+        return found
+    for type_, actor_id, data in session.execute(
+        select(Event.type, Event.actor_id, Event.data)
+        .where(Event.job_id == job_id, Event.type.in_((ev.MEMBER_JOINED, ev.MEMBER_ADMITTED))).order_by(Event.seq)
+    ):
+        subject = ((data or {}).get("user") or {}).get("id")
+        if subject not in found:
+            continue
+        if type_ == ev.MEMBER_JOINED:
+            found[subject] = set()  # a new membership: earlier admissions were for someone since removed
+        elif actor_id is not None:
+            found[subject].add(actor_id)
+    invites = session.execute(
+        select(Invite.accepted_by_id, Invite.created_by_id)
+        .where(Invite.job_id == job_id, Invite.accepted_by_id.in_(user_ids)).order_by(Invite.accepted_at, Invite.id)
+    ).all()
+    inviter = {joined: by for joined, by in invites}  # the last link each one used: the current membership
+    for uid, by in inviter.items():
+        if uid is not None:
+            found[uid].add(by)
+    return found
+
+
+def admission_view(session: Session, job_id: int, membership: Membership, user: dict[str, Any]) -> dict[str, Any]:
+    """Where one member stands on joining as a client: their role, whether they accepted the terms in
+    force, which full clients admitted them and whose admission they still wait for."""
+    accepted = session.scalar(
+        select(Acceptance.id).join(Agreement, Agreement.id == Acceptance.agreement_id)
+        .where(Agreement.job_id == job_id, Agreement.status == "in_force", Acceptance.user_id == membership.user_id)
+    ) is not None
+    clients = session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.job_id == job_id, Membership.role == CLIENT, Membership.user_id != membership.user_id)
+        .order_by(Membership.id)
+    ).all()
+    admitted = admissions(session, job_id, [membership.user_id])[membership.user_id]
+    return {"user": user, "role": membership.role, "accepted": accepted,
+            "admitted_by": [{"id": uid, "name": name} for uid, name in clients if uid in admitted],
+            "waiting_for": [] if membership.role == CLIENT else
+            [{"id": uid, "name": name} for uid, name in clients if uid not in admitted]}
+
+
+def with_admit_actions(view: dict[str, Any], membership: Membership) -> dict[str, Any]:
+    """An in-force agreement view as `membership` sees it: each joining client waiting for this
+    member's admission offers `admit` (the page shows the button only then)."""
+    for waiting in view["awaiting"]:
+        if waiting["role"] == PENDING_CLIENT:
+            waiting["actions"] = ["admit"] if membership.role == CLIENT and any(
+                c["id"] == membership.user_id for c in waiting["waiting_for"]) else []
+    return view
 
 def milestone_view(m: Milestone, submission: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
@@ -174,7 +243,7 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
     view.update({
         "role": membership.role,
         "members": members_view(session, job),
-        "agreement": agreement_view(session, in_force) if in_force else None,
+        "agreement": with_admit_actions(agreement_view(session, in_force), membership) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
         "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"]) for m in milestones],
         "progress": progress_view(session, job, in_force),

@@ -215,6 +215,13 @@ def remove_member(job_id: str, user_id: int) -> Any:
     return jsonify({"event": members.remove_member(actor(), job_id, user_id)})
 
 
+@bp.post("/jobs/<job_id>/members/<int:user_id>/admit")
+@authenticated
+def admit_member(job_id: str, user_id: int) -> Any:
+    """A client admits a joining client (services/members.py admit_client); repeating it is harmless."""
+    return jsonify({"member": members.admit_client(actor(), job_id, user_id)})
+
+
 @bp.post("/jobs/<job_id>/attachments")
 @authenticated
 def upload_attachment(job_id: str) -> Any:

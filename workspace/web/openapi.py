@@ -194,6 +194,19 @@ def openapi_document() -> dict[str, Any]:
             "/jobs/{job_id}/members/{user_id}": {"delete": _op("Remove a member (freelancer)", {
                 **_ok("200", "Removed", event), **_errors(401, 403, 404, 409)},
                 params=[JOB_ID, {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+            "/jobs/{job_id}/members/{user_id}/admit": {"post": _op(
+                "Admit a client who is joining (full clients only; repeating it answers the same). They become a "
+                "client once they accepted the terms in force and every full client admitted them", {
+                    **_ok("200", "Admitted", _obj(["member"], member=_obj(
+                        ["user", "role", "accepted", "admitted_by", "waiting_for"],
+                        user=_obj(["id", "name"], id={"type": "integer"}, name={"type": "string"}),
+                        role={"type": "string", "enum": ["client", "client_pending"]},
+                        accepted={"type": "boolean", "description": "accepted the terms in force"},
+                        admitted_by={"type": "array", "items": {"type": "object"}},
+                        waiting_for={"type": "array", "items": {"type": "object"},
+                                     "description": "full clients whose admission is still missing"}))),
+                    **_errors(401, 403, 404, 409)},
+                params=[JOB_ID, {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
             "/jobs/{job_id}/attachments": {"post": {
                 "summary": "Upload a file (multipart field 'file'); attach it by id in a message",
                 "parameters": [JOB_ID],

@@ -48,15 +48,18 @@ def agreement(job_id: str) -> Any:
     job = jobs.get_job(user, job_id)
     pending, in_force = job["pending_agreement"], job["agreement"]
     accepted_by_me = bool(pending) and any(a["user"]["id"] == user.id for a in pending["acceptances"])
-    # A client still pending accepts the version in force first (services/agreements.py says why).
+    # A client still pending accepts the version in force first (services/agreements.py says why), and
+    # is a client once every full client admitted them too: `me_joining` says where they stand.
     joining = job["role"] == PENDING_CLIENT
+    me_joining = next((w for w in (in_force or {}).get("awaiting", []) if w["user"]["id"] == user.id), None)
     return render_template(
         "rooms/agreement.html", job=job, pending=pending, in_force=in_force,
         diff=diff_terms(in_force["terms"] if in_force else None, pending["terms"]) if pending else None,
         scope_diff=scope_diff(in_force["terms"]["scope"] if in_force else None,
                               pending["terms"]["scope"]) if pending else None,
         can_accept=bool(pending) and can(job["role"], "agreement.accept") and not joining and not accepted_by_me,
-        can_accept_in_force=joining and bool(in_force),
+        can_accept_in_force=joining and bool(in_force) and not (me_joining and me_joining["accepted"]),
+        me_joining=me_joining if joining else None,
         can_propose=can(job["role"], "agreement.propose"),
         history=agreements.list_agreements(user, job_id),
     )
@@ -136,6 +139,26 @@ def revoke_invite(job_id: str, invite_id: int) -> Any:
         flash(exc.message, "error")
     return redirect(url_for("rooms.invitations", job_id=job_id))
 
+
+
+@bp.post("/members/<int:user_id>/admit")
+@login_required
+def admit_member(job_id: str, user_id: int) -> Any:
+    """The agreement page's "Admit as client" button (services/members.py admit_client)."""
+    try:
+        admitted = members.admit_client(actor(), job_id, user_id)
+    except (Conflict, NotFound) as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("rooms.agreement", job_id=job_id))
+    name = admitted["user"]["name"]
+    if admitted["role"] == "client":
+        flash(f"You admitted {name}; they are now a client of this job.", "success")
+    else:
+        missing = [f"{c['name']}'s admission" for c in admitted["waiting_for"]]
+        if not admitted["accepted"]:
+            missing.append("their acceptance of the terms in force")
+        flash(f"You admitted {name}. They become a client after {' and '.join(missing)}.", "success")
+    return redirect(url_for("rooms.agreement", job_id=job_id))
 
 
 @bp.post("/members/<int:user_id>/remove")

@@ -68,7 +68,7 @@ export class CallToAction {
       el("span", { class: "cta-text" }, first.text), this.button(first, "button small primary"))];
     if (more.length) {
       rows.push(el("p", { class: "cta-more small" }, el("span", { class: "muted", text: "Also: " }),
-        more.map((step, i) => [i ? " · " : "", this.button(step, "link", step.text)])));
+        more.flatMap((step, i) => [i ? " · " : "", this.button(step, "link", step.text)])));
     }
     this.root.replaceChildren(...rows);
   }

@@ -58,15 +58,21 @@ export class Timeline {
       case "job.created":
         return this.system(event, [el("strong", { text: who }), " created the job."]);
       case "member.joined":
-        return this.system(event, [el("strong", { text: d.user.name }), ` joined as ${d.role}.`]);
+        return this.system(event, [el("strong", { text: d.user.name }), d.role === "client_pending" ? " joined as a client (joining: they accept the terms in force, then every client admits them)." : ` joined as ${d.role}.`]);
       case "member.removed":
         return this.system(event, [el("strong", { text: d.user.name }), ` was removed from the job.`]);
+      case "member.admitted":
+        // A joining client is a client once they accepted the terms in force and every client admitted them.
+        if (!event.actor) return this.system(event, [el("strong", { text: d.user.name }), " is now a client: every client has admitted them."], "agreement");
+        return this.system(event, [el("strong", { text: who }), " admitted ", el("strong", { text: d.user.name }),
+          d.became_client ? " as a client: they are now a client." : " as a client."], "agreement");
       case "agreement.proposed":
         return this.system(event, [el("strong", { text: who }),
           ` proposed terms, version ${d.agreement.version} (${shown({ currency: d.agreement.terms.currency, ...d.agreement }, "total")}). `,
           el("a", { href: `/jobs/${this.job}/agreement`, text: "Review" })], "agreement");
       case "agreement.accepted":
-        return this.system(event, [el("strong", { text: who }), ` accepted version ${d.version}.`], "agreement");
+        return this.system(event, [el("strong", { text: who }), ` accepted version ${d.version}`,
+          d.became_client === true ? " and is now a client." : d.became_client === false ? "; they become a client once every client admits them." : "."], "agreement");
       case "agreement.in_force":
         return this.system(event, [`Version ${d.agreement.version} of the agreement is now in force.`], "agreement");
       case "upfront.requested":
