@@ -296,6 +296,85 @@ def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, 
     fcta.wait_for(state="hidden")
 
 
+def one_milestone_terms(**changes):
+    due = (date.today() + timedelta(days=10)).isoformat()
+    return terms(upfront={"kind": "none"}, milestones=[
+        {"title": "Everything", "amount": 50_000, "due": due, "criteria": [], "revisions": 1}], **changes)
+
+
+def test_the_call_to_action_asks_for_new_terms_then_a_review(shared_server, contexts):
+    job, people = active_job(shared_server, one_milestone_terms())
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    cleo = person(shared_server, contexts, "phone", cleo_api)
+    fran = person(shared_server, contexts, "laptop", fran_api)
+    open_room(cleo, shared_server, job["id"])
+    open_room(fran, shared_server, job["id"])
+    cta, fcta = cleo.locator("#next-steps"), fran.locator("#next-steps")
+    assert cta.is_hidden() and fcta.is_hidden()
+    # New terms: the client is asked to accept them (a link to the agreement), the proposer is not.
+    proposed = shared_server.api("POST", f"/jobs/{job['id']}/agreements", fran_api,
+                                 one_milestone_terms(scope="Design a logo and a business card."), status=201).json()["agreement"]
+    link = cta.get_by_role("link", name="Review the terms")
+    link.wait_for()
+    assert "Version 2 of the terms" in cta.text_content()
+    assert link.get_attribute("href") == f"/jobs/{job['id']}/agreement"
+    assert fcta.is_hidden()
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements/2/accept", cleo_api,
+                      {"terms_hash": proposed["terms_hash"]}, status=200)
+    cta.wait_for(state="hidden")
+    # Delivered, approved, paid and confirmed: the job is complete and both are asked for a review.
+    milestone = shared_server.api("GET", f"/jobs/{job['id']}", fran_api, status=200).json()["job"]["milestones"][0]
+    shared_server.api("POST", f"/milestones/{milestone['id']}/submit", fran_api, {"note": "All done"}, status=200)
+    shared_server.api("POST", f"/milestones/{milestone['id']}/approve", cleo_api, {}, headers=key(), status=200)
+    payment = shared_server.api("POST", f"/jobs/{job['id']}/payments", cleo_api,
+                                {"amount": 50_000, "method": "bank_transfer", "reference": "Final"},
+                                headers=key(), status=201).json()["payment"]
+    shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
+    for page, bar in ((cleo, cta), (fran, fcta)):
+        bar.get_by_role("button", name="Leave a review").wait_for()
+        assert "The job is complete." in bar.text_content()
+    cta.get_by_role("button", name="Leave a review").click()
+    assert cleo.get_by_role("tab", name="Milestones & money").get_attribute("aria-selected") == "true"
+    assert in_viewport(cleo, ".review-card textarea")
+    cleo.locator(".review-card textarea").fill("Clear and on time.")
+    cleo.locator(".review-card").get_by_role("button", name="Post review").click()
+    cta.wait_for(state="hidden")
+    assert fcta.is_visible()  # the freelancer has not left theirs yet
+
+
+def test_a_client_joining_later_is_asked_to_accept_the_terms_in_force(shared_server, contexts):
+    job, people = active_job(shared_server, one_milestone_terms())
+    late = shared_server.signup("late-client")
+    invite = shared_server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "client"},
+                               status=201).json()["invite"]
+    shared_server.api("POST", f"/invites/{invite['token']}/accept", late, status=200)
+    page = person(shared_server, contexts, "laptop", late)
+    open_room(page, shared_server, job["id"])
+    bar = page.locator("#next-steps")
+    bar.get_by_role("link", name="Review and accept").wait_for()
+    assert "Accept the terms in force" in bar.text_content()
+    viewer = person(shared_server, contexts, "laptop", people["viewer"])
+    open_room(viewer, shared_server, job["id"])
+    assert viewer.locator("#next-steps").is_hidden()
+    assert in_viewport(viewer, ".viewer-note")
+
+
+@pytest.mark.parametrize("width", [320, 390, 600, 768, 1000, 1366])
+def test_the_header_stays_on_one_line(shared_server, contexts, width):
+    job, people = active_job(shared_server)
+    page = contexts(viewport={"width": width, "height": 800}).new_page()
+    log_in(page, shared_server, people["freelancer"])
+    for path in ("/jobs", f"/jobs/{job['id']}/", f"/jobs/{job['id']}/agreement", "/notifications"):
+        page.goto(shared_server.url + path)
+        assert_header_one_line(page)
+        assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth"), (width, path)
+        assert_nothing_clipped(page, ".topnav")
+        if "/jobs/" in path:
+            assert_nothing_clipped(page, ".job-head .tabs")
+        if path.endswith("/") and width < 1000:
+            assert_nothing_clipped(page, "#room-tabs")
+
+
 FITS = """() => {
   const wide = document.scrollingElement.scrollWidth <= innerWidth;
   const spill = [...document.querySelectorAll('.card dd, .card h1, .card h2, .job-head h1')].filter((e) => {
