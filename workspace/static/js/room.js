@@ -32,6 +32,17 @@ const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
 // notifications.js reuses this socket (and `reveal` for links to this room); tests use it too.
 window.__room = { socket, reveal: (seq) => reveal(seq) };
 
+// State the functions below share (declared first, so no function reads state declared after it).
+const pending = new Map(); // composer: client_ref -> payload, until its event arrives
+// Events that change milestones, money, reviews or whom the terms await: the job is fetched again.
+const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$/;
+let targetShown = false; // a notification's event (?event=) was revealed
+let highlightTimer = null;
+
+const live = new Live({
+  socket, job, me, role: me.role, session: state.live, snapshotSeconds: state.snapshot_seconds, iceServers: state.ice_servers,
+});
+
 // ---------------------------------------------------------------- timeline
 
 const scroller = $("timeline-scroll");
@@ -145,8 +156,6 @@ const panel = new MoneyPanel({
   },
 });
 panel.render(state.full_job);
-// Agreement news too: who the terms await feeds the call to action.
-const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$/;
 let refreshTimer = null;
 
 // A call to action's button: show the panel (a tab on a phone), open the step, bring it into view.
@@ -169,10 +178,6 @@ function refreshPanel() {
   refreshTimer = setTimeout(() => panel.refresh(), 150);
 }
 
-const live = new Live({
-  socket, job, me, role: me.role, session: state.live, snapshotSeconds: state.snapshot_seconds, iceServers: state.ice_servers,
-});
-
 const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: (status, error) => {
   showStatus(status, error);
   if (status === "live") live.joined();
@@ -181,8 +186,6 @@ const log = new RoomLog({ socket, job, after: initialAfter, onEvents, onStatus: 
 
 // ---------------------------------------------------------------- opening at one event
 
-let targetShown = false;
-let highlightTimer = null;
 // Scroll to the event `seq` (or the first shown one after it) and highlight it briefly; false if not loaded.
 function reveal(seq) {
   const node = document.getElementById(`event-${seq}`)
@@ -375,7 +378,6 @@ if (progressForm) {
 // ---------------------------------------------------------------- composer
 
 const composer = $("composer");
-const pending = new Map(); // client_ref -> payload, until its event arrives
 let replyTo = null;
 let files = []; // {file, id, done, error, node}
 
