@@ -416,6 +416,8 @@ def test_screenshots_of_each_page(shared_server, contexts, size):
             page.goto(shared_server.url + path)
             shot(page, name, size)
             assert_page_fits(page, name)
+            if name.startswith("dashboard"):  # whose money it is, as in the room
+                assert {"client": "You owe", "freelancer": "Owed to you"}[who] in page.locator(".job-card dl").text_content()
     invite = shared_server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "viewer"},
                                status=201).json()["invite"]
     anonymous = contexts(viewport=SIZES[size]).new_page()
