@@ -251,6 +251,12 @@ def test_the_phone_room_is_tabs(shared_server, contexts):
     assert in_viewport(cleo, "#composer")
     cleo.locator("#timeline .prose", has_text="While you were in the money tab").wait_for()
     assert in_viewport(cleo, ".event-message:last-child .bubble")
+    # A link to an event (a notification's) brings the chat back from another tab.
+    cleo.get_by_role("tab", name="Info").click()
+    seq = cleo.eval_on_selector("#timeline li[data-seq]", "e => Number(e.dataset.seq)")
+    assert cleo.evaluate(f"() => window.__room.reveal({seq})")
+    assert cleo.get_by_role("tab", name="Chat").get_attribute("aria-selected") == "true"
+    assert in_viewport(cleo, f'#timeline li[data-seq="{seq}"]')
     # On a laptop the same page has no tabs: every panel shows, without tab roles.
     cleo.set_viewport_size(SIZES["laptop"])
     cleo.wait_for_function("() => !document.querySelector('[role=tabpanel]')")

@@ -191,6 +191,7 @@ function reveal(seq) {
   const node = document.getElementById(`event-${seq}`)
     || [...$("timeline").querySelectorAll("li[data-seq]")].find((n) => Number(n.dataset.seq) >= seq);
   if (!node || (timeline.firstSeq ?? Infinity) > seq) return false;
+  layout.show("panel-chat"); // a phone on another tab
   scroller.scrollTop += node.getBoundingClientRect().top - scroller.getBoundingClientRect().top - scroller.clientHeight / 3;
   node.scrollIntoView({ block: "nearest" });
   document.querySelector(".event-target")?.classList.remove("event-target");
