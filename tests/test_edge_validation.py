@@ -30,7 +30,7 @@ def raw(api, method, path, who, body: str):
 ])
 def test_ids_beyond_the_columns_are_404(api, people, path):
     method = "GET" if path.startswith("/profiles/") else "POST"
-    response = api.call(method, path, people["freelancer"], {})
+    response = api.call(method, path, people["freelancer"], {}, headers={"Idempotency-Key": "beyond-the-columns"})
     assert response.status_code == 404, response.get_json()
 
 

@@ -90,7 +90,9 @@ def test_progress_by_the_freelancer_only(api, people, job):
         assert api.call("POST", f"/jobs/{job['id']}/progress", people[who], {"percent": 50}).status_code == status
     for bad in (-1, 101, "50", 50.5, None, True):
         assert api.call("POST", f"/jobs/{job['id']}/progress", f, {"percent": bad}).status_code == 422
-    assert api.call("POST", f"/jobs/{job['id']}/progress", f, {"percent": 5, "milestone_id": 99999}).status_code == 404
+    # A milestone id in the body that is not this job's is a bad field (the job itself exists): 422.
+    refused = api.call("POST", f"/jobs/{job['id']}/progress", f, {"percent": 5, "milestone_id": 99999})
+    assert refused.status_code == 422 and "milestone_id" in refused.get_json()["error"]["fields"]
 
 
 def test_read_cursor_moves_forward_only_and_feeds_unread_counts(api, people, job):

@@ -123,6 +123,7 @@ def request_changes(actor: User, milestone_id: Any, reason: Any, criteria: Any =
                     out_of_scope: Any = False) -> dict[str, Any]:
     """The client asks for changes, naming the criteria; it counts against the included revisions."""
     text = _text(reason, "reason", REASON_MAX, required=True)
+    out_of_scope = False if out_of_scope is None else out_of_scope
     if not isinstance(out_of_scope, bool):
         raise Invalid("out_of_scope is true or false.", fields={"out_of_scope": "Invalid."})
     with transaction() as tx:

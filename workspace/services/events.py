@@ -66,12 +66,12 @@ def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: i
                 before: Any = None) -> dict[str, Any]:
     """Events after a cursor (catching up), or before one (scrolling back through history)."""
     job, _membership = load_member(db.session(), actor, job_id)
+    after_n, limit_n = parse_cursor(after, limit, page_max)  # checked even when `before` wins
     if before not in (None, ""):
         before_n, limit_n = parse_cursor(before, limit, page_max, "before")
         page = events_before(job, before_n, limit_n)
         page["last_seq"] = db.session.scalar(select(Job.last_seq).where(Job.id == job.id))
         return page
-    after_n, limit_n = parse_cursor(after, limit, page_max)
     return events_page(job, after_n, limit_n)
 
 

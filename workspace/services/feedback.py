@@ -17,7 +17,6 @@ from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
 from workspace.models import Acceptance, Agreement, Job, Membership, Payment, Review, User
 from workspace.services.access import load_member, require
-from workspace.services.views import user_ref
 
 
 def review_view(r: Review, author: str | None, job_title: str | None,
@@ -55,6 +54,8 @@ def leave_review(actor: User, job_id: str, rating: Any, text: Any = "", consent_
         text = ""
     if not isinstance(text, str) or len(text) > 2000:
         errors["text"] = "Text up to 2,000 characters."
+    if consent_to_name is None:
+        consent_to_name = False
     if not isinstance(consent_to_name, bool):
         errors["consent_to_name"] = "true or false."
     if errors:

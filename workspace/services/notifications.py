@@ -202,6 +202,9 @@ def update_settings(actor: User, body: Any) -> dict[str, Any]:
     return update_settings_for(actor.id, body)
 
 
+PROTECTED_WORDING = "These protect you: they can wait for the digest but cannot be turned off."
+
+
 def update_settings_for(user_id: int, body: Any) -> dict[str, Any]:
     """The same for a person identified by a signed link (the email's preferences page)."""
     changes = body.get("settings") if isinstance(body, dict) else None
@@ -214,7 +217,7 @@ def update_settings_for(user_id: int, body: Any) -> dict[str, Any]:
         elif not isinstance(mode, str) or mode not in notify_rules.MODES:
             errors[kind] = "One of: immediate, digest, off."
         elif not notify_rules.mode_allowed(kind, mode):
-            errors[kind] = "These protect you: they can wait for the digest but cannot be turned off."
+            errors[kind] = PROTECTED_WORDING
     if errors:
         raise Invalid("Some settings cannot be used.", fields=errors)
     with transaction() as tx:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from workspace.domain.ids import is_id
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
-from workspace.domain.errors import Invalid, NotFound
+from workspace.domain.errors import Invalid
 from workspace.models import Milestone, ProgressUpdate, User
 from workspace.rendering import render_markdown
 from workspace.services.access import load_member, require
@@ -43,8 +43,9 @@ def post_progress(actor: User, job_id: str, percent: Any, note: Any = "", milest
         if milestone_id is not None:
             milestone = tx.session.scalar(select(Milestone).where(Milestone.id == milestone_id,
                                                                   Milestone.job_id == job.id))
-            if milestone is None:
-                raise NotFound("That milestone is not part of this job.")
+            if milestone is None:  # a field of the request, not the resource addressed: 422
+                raise Invalid("That milestone is not part of this job.",
+                              fields={"milestone_id": "Not a milestone of this job."})
         update = ProgressUpdate(job_id=job.id, author_id=actor.id, percent=percent, note=note,
                                 milestone_id=milestone_id, seq=0)
         tx.session.add(update)

@@ -1,8 +1,6 @@
 """HTTP edge: pages and the JSON API. Thin: parse, authorize, call a service, render."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
@@ -10,12 +8,13 @@ from workspace.domain.ids import ID_MAX
 
 
 class BoundedInt(IntegerConverter):
-    """`<int:...>` in URLs stops at the id columns' range: /milestones/99999999999999999999 is a 404,
-    not a database overflow."""
+    """`<int:...>` in URLs stops at the id columns' range: /milestones/99999999999999999999 names no
+    row (read as 0, which no id is), so the route answers its own 404 — not a database overflow, and
+    not a 405 from the router falling through to a rule with other methods."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", ID_MAX)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= ID_MAX else 0
 
 
 def init_app(app: Flask) -> None:

@@ -13,14 +13,14 @@ from workspace.web.http import actor, json_body
 
 bp = Blueprint("api_notifications", __name__, url_prefix="/api/v1")
 
-UNREAD_VALUES = ("", "0", "1", "true", "false", "yes", "no")
+UNREAD_VALUES = ("", "0", "1", "true", "false")  # as the OpenAPI document lists them
 
 
 def page_args() -> tuple[Any, Any, Any]:
     """unread / before / limit from the query string, bounded before they reach the database."""
     args = request.args
     unread = args.get("unread", "")
-    if unread.lower() not in UNREAD_VALUES:
+    if unread not in UNREAD_VALUES:
         raise Invalid("unread is 1 or 0.", fields={"unread": "1 (only unread) or 0 (all)."})
     before = args.get("before", "")
     if len(before) > 12 or (before.strip().isdigit() and int(before) > ID_MAX):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from workspace.domain.errors import BadRequest, Invalid, TooLarge, Unauthorized
 from workspace.models import User
 from workspace.validation import check_json
+from workspace.web.request_schema import check_request_body
 
 
 def is_api() -> bool:
@@ -48,5 +49,19 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("The request body is not valid JSON.", code="bad_json")
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object.")
+    body = whole_numbers(body)
     check_json(body)
+    check_request_body(body)  # the OpenAPI document's schema for this operation
     return body
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON has one number type: 77.0 is the integer 77 (as JSON Schema counts it), so it is read as one.
+    1.5 stays a float, which every integer field refuses; money never becomes a float either way."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value

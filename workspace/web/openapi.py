@@ -3,9 +3,43 @@ from __future__ import annotations
 
 from typing import Any
 
-JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
-MESSAGE_ID = {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text holds no NUL, and no person types one
+# What Python's str.strip() and re's \\s treat as space, spelled out: regex engines disagree on \\s
+# (ECMAScript's leaves out U+001C..U+001F and U+0085 and adds U+FEFF), so the document names each one.
+SPACE = "".join(f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace())
+FILLED = f"^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$"  # some text that is not only spaces
+ID_MAX = 2**31 - 1  # the row id columns
+MAX_AMOUNT = 10**13  # workspace.domain.money.MAX_AMOUNT
+ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+SEQ = {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT, "description": "minor units"}
+PUBLIC_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,32}$"}
+
+
+def _text(max_length: int | None = None, *, filled: bool = False, nullable: bool = False,
+          message: str | None = None) -> dict[str, Any]:
+    """A string as the server takes it: no NUL; `filled` = not empty or only spaces."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string",
+                              "pattern": FILLED if filled else NO_NUL}
+    if filled:
+        schema["minLength"] = 1
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    if message:
+        schema["x-message"] = message
+    return schema
+
+
+def _path(name: str, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    param = {"name": name, "in": "path", "required": True, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
+JOB_ID = _path("job_id", PUBLIC_ID)
+MESSAGE_ID = _path("message_id", ID)
+VERSION = _path("version", ID)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -20,21 +54,48 @@ def _ok(status: str, description: str, schema: dict[str, Any] | None = None) -> 
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
-            for s in statuses}
+    return {str(s): {"description": ERROR_TEXT.get(s, "Error"),
+                     "content": {"application/json": {"schema": _ref("Error")}}} for s in statuses}
+
+
+ERROR_TEXT = {
+    400: "Malformed request (not JSON)", 401: "Not signed in, or the token is revoked",
+    403: "Your role may not do this", 404: "No such thing, or not yours to see", 405: "Method not allowed",
+    409: "Not in this state", 413: "Too large", 422: "Invalid fields (error.fields names each)",
+    429: "Too many requests; Retry-After says when to try again",
+}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    """A body may be left out when none of its fields is required (it then reads as {})."""
+    optional = schema.get("type") == "object" and not schema.get("required")
+    return {"required": not optional, "content": {"application/json": {"schema": schema}}}
 
 
 def _obj(required: list[str], **props: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
 
 
+def _in(required: list[str], **props: Any) -> dict[str, Any]:
+    """A request object: exactly these fields (an unknown one is refused with 422)."""
+    return {**_obj(required, **props), "additionalProperties": False}
+
+
 def _op(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
         params: list[dict[str, Any]] | None = None, auth: bool = True) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    """One operation. The statuses every operation of its kind can answer are added here: 401 with
+    auth, 404 with path parameters, 400/413/422 with a body, 422 with query parameters."""
+    extra: set[int] = set()
+    if auth:
+        extra.add(401)
+    if any(p["in"] == "path" for p in params or []):
+        extra.add(404)
+    if body is not None:
+        extra.update((400, 413, 422))
+    if any(p["in"] == "query" for p in params or []):
+        extra.add(422)
+    op: dict[str, Any] = {"summary": summary,
+                          "responses": {**responses, **_errors(*sorted(extra - {int(k) for k in responses}))}}
     if body is not None:
         op["requestBody"] = _body(body)
     if params:
@@ -44,30 +105,52 @@ def _op(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None 
     return op
 
 
+def _terms_input() -> dict[str, Any]:
+    from workspace.domain.agreement import LIMITS
+    from workspace.domain.money import CURRENCIES
+
+    milestone = _in(
+        ["title", "amount", "due"], title=_text(LIMITS["title"], filled=True, message="Give the milestone a title."),
+        amount=AMOUNT, due={"type": "string", "format": "date", "description": "on or before the deadline"},
+        criteria={"type": ["array", "null"], "items": _text(LIMITS["criterion"]), "maxItems": LIMITS["criteria"]},
+        revisions={"type": "integer", "minimum": 0, "maximum": LIMITS["revisions"]},
+    )
+    upfront = {"oneOf": [
+        _in(["kind"], kind={"type": "string", "enum": ["none", "all"]}, amount={"type": "integer", "minimum": 0,
+                                                                                 "maximum": MAX_AMOUNT}),
+        _in(["kind", "amount"], kind={"type": "string", "const": "portion"},
+            amount={**AMOUNT, "description": "minor units, less than the total"}),
+    ]}
+    return {**_in(
+        ["scope", "deadline", "currency", "milestones", "update_every_hours", "auto_approve_days"],
+        scope=_text(LIMITS["scope"], filled=True, message="Describe the scope of the work."),
+        deadline={"type": "string", "format": "date", "description": "today or later"},
+        currency={"type": "string", "enum": list(CURRENCIES), "description": "ISO 4217; fixed once terms are in force"},
+        upfront={"oneOf": [upfront, {"type": "null"}]},
+        milestones={"type": "array", "minItems": 1, "maxItems": LIMITS["milestones"], "items": milestone},
+        update_every_hours={"type": "integer", "minimum": 1, "maximum": LIMITS["update_every_hours"]},
+        auto_approve_days={"type": "integer", "minimum": 1, "maximum": LIMITS["auto_approve_days"]},
+    ), "description": "Rules a schema cannot state: the deadline is not in the past, no milestone is due after "
+                      "it, a portion up front is less than the total, the total is at most 10^13 minor units, "
+                      "and the currency cannot change once terms are in force (each answers 422 naming the field)."}
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(["error"], error=_obj(["code", "message"], code={"type": "string"},
                                         message={"type": "string"},
                                         fields={"type": "object", "additionalProperties": {"type": "string"}})),
     "User": _obj(["id", "name", "email"], id={"type": "integer"}, name={"type": "string"},
-                 email={"type": "string"}, created_at={"type": "string", "format": "date-time"}),
-    "MilestonePlan": _obj(
-        ["title", "amount", "due"], title={"type": "string", "maxLength": 200},
-        amount={"type": "integer", "minimum": 1, "description": "minor units"},
-        due={"type": "string", "format": "date"},
-        criteria={"type": "array", "items": {"type": "string"}, "maxItems": 20},
-        revisions={"type": "integer", "minimum": 0, "maximum": 20},
-    ),
+                 email={"type": "string"}, created_at={"type": "string", "format": "date-time"},
+                 profile_url={"type": ["string", "null"], "description": "the public profile (people who freelance)"}),
     "Terms": _obj(
         ["scope", "deadline", "currency", "milestones", "update_every_hours", "auto_approve_days"],
-        scope={"type": "string", "description": "Markdown"},
-        deadline={"type": "string", "format": "date"},
-        currency={"type": "string", "pattern": "^[A-Z]{3}$"},
-        upfront=_obj(["kind"], kind={"type": "string", "enum": ["none", "portion", "all"]},
-                     amount={"type": "integer", "minimum": 1}),
-        milestones={"type": "array", "minItems": 1, "items": _ref("MilestonePlan")},
-        update_every_hours={"type": "integer", "minimum": 1, "maximum": 720},
-        auto_approve_days={"type": "integer", "minimum": 1, "maximum": 90},
+        scope={"type": "string", "description": "Markdown"}, deadline={"type": "string", "format": "date"},
+        currency={"type": "string"}, upfront=_obj(["kind"], kind={"type": "string"}, amount={"type": "integer"}),
+        milestones={"type": "array", "items": _obj(["title", "amount", "due"], title={"type": "string"},
+                                                   amount={"type": "integer"}, due={"type": "string"})},
+        update_every_hours={"type": "integer"}, auto_approve_days={"type": "integer"},
     ),
+    "TermsInput": _terms_input(),
     "Agreement": _obj(["version", "status", "terms", "terms_hash"], version={"type": "integer"},
                       status={"type": "string", "enum": ["proposed", "in_force", "superseded", "replaced"]},
                       terms=_ref("Terms"), terms_hash={"type": "string"}, total={"type": "integer"},
@@ -99,15 +182,19 @@ SCHEMAS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     from workspace.web.openapi_accounts import account_paths
+    from workspace.web.openapi_links import with_links
     from workspace.web.openapi_notifications import notification_paths
 
     job = _obj(["job"], job=_ref("Job"))
     agreement = _obj(["agreement"], agreement=_ref("Agreement"))
     event = _obj(["event"], event=_ref("Event"))
-    return {
+    invite_id = _path("invite_id", ID)
+    token = _path("token", _text(200, filled=True), "the token from the invitation link")
+    return with_links({
         "openapi": "3.1.0",
         "info": {"title": "Workspace API", "version": "1",
-                 "description": "Jobs, agreements and room events. Money is integer minor units."},
+                 "description": "Jobs, agreements and room events. Money is integer minor units. Request "
+                                "bodies are checked against this document: a field it does not name is refused."},
         "servers": [{"url": "/api/v1"}],
         "components": {
             "schemas": SCHEMAS,
@@ -117,83 +204,82 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/tokens": {
                 "post": _op("Exchange email and password for an API token", {
-                    **_ok("201", "Created", _obj(["token"], token={"type": "string"})),
-                    **_errors(400, 401, 413, 422, 429)}, auth=False,
-                    body=_obj(["email", "password"], email={"type": "string"}, password={"type": "string"},
-                              name={"type": "string"})),
-                "get": _op("My live API tokens", {**_ok("200", "OK"), **_errors(401)}),
+                    **_ok("201", "Created", _obj(["token"], token={"type": "string"},
+                                                 token_info=_obj(["id"], id={"type": "integer"}))),
+                    **_errors(401, 429)}, auth=False,
+                    body=_in(["email", "password"], email=_text(254, filled=True), password=_text(1024, filled=True),
+                             name=_text(100, nullable=True))),
+                "get": _op("My live API tokens", {**_ok("200", "OK")}),
             },
-            "/tokens/{token_id}": {"delete": _op("Revoke a token", {**_ok("204", "Revoked"), **_errors(401, 404)},
-                                                 params=[{"name": "token_id", "in": "path", "required": True,
-                                                          "schema": {"type": "integer"}}])},
+            "/tokens/{token_id}": {"delete": _op("Revoke a token", {**_ok("204", "Revoked")},
+                                                 params=[_path("token_id", ID)])},
             # "/signup" and "/me" are described with the account routes (openapi_accounts.py).
             "/jobs": {
-                "post": _op("Create a job (you become its freelancer)", {
-                    **_ok("201", "Created", job), **_errors(400, 401, 413, 422)},
-                    body=_obj(["title"], title={"type": "string"}, description={"type": "string"})),
-                "get": _op("My jobs", {**_ok("200", "OK"), **_errors(401)}),
+                "post": _op("Create a job (you become its freelancer)", {**_ok("201", "Created", job), **_errors(429)},
+                            body=_in(["title"], title=_text(200, filled=True, message="Give the job a title."),
+                                     description=_text(2000, nullable=True))),
+                "get": _op("My jobs", {**_ok("200", "OK", _obj(["jobs"], jobs={"type": "array", "items": _obj(
+                    ["id"], id={"type": "string"})}))}),
             },
-            "/jobs/{job_id}": {"get": _op("A job I am a member of", {**_ok("200", "OK", job), **_errors(401, 404)},
-                                          params=[JOB_ID])},
+            "/jobs/{job_id}": {"get": _op("A job I am a member of", {**_ok("200", "OK", job)}, params=[JOB_ID])},
             "/jobs/{job_id}/invites": {
                 "post": _op("Create an invitation link", {
-                    **_ok("201", "Created", _obj(["invite"], invite=_ref("Invite"))),
-                    **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
-                    body=_obj(["role"], role={"type": "string", "enum": ["client", "viewer"]})),
-                "get": _op("Invitations of a job", {**_ok("200", "OK"), **_errors(401, 403, 404)}, params=[JOB_ID]),
+                    **_ok("201", "Created", _obj(["invite"], invite=_ref("Invite"))), **_errors(403, 409, 429)},
+                    params=[JOB_ID], body=_in(["role"], role={"type": "string", "enum": ["client", "viewer"]})),
+                "get": _op("Invitations of a job", {**_ok("200", "OK"), **_errors(403)}, params=[JOB_ID]),
             },
             "/jobs/{job_id}/invites/{invite_id}/revoke": {"post": _op("Revoke an unused invitation", {
-                **_ok("200", "Revoked", _obj(["invite"], invite=_ref("Invite"))),
-                **_errors(401, 403, 404, 409)},
-                params=[JOB_ID, {"name": "invite_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
-            "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK"), **_errors(404)},
-                                            params=[{"name": "token", "in": "path", "required": True,
-                                                     "schema": {"type": "string"}}], auth=False)},
+                **_ok("200", "Revoked", _obj(["invite"], invite=_ref("Invite"))), **_errors(403, 409, 429)},
+                params=[JOB_ID, invite_id])},
+            "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK")}, params=[token],
+                                            auth=False)},
             "/invites/{token}/accept": {"post": _op("Join a job with an invitation", {
-                **_ok("200", "Joined", job), **_errors(401, 404, 409)},
-                params=[{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}])},
+                **_ok("200", "Joined", job), **_errors(409, 429)}, params=[token])},
             "/jobs/{job_id}/agreements": {
                 "post": _op("Propose terms (a new version; counts as your acceptance)", {
-                    **_ok("201", "Proposed", agreement), **_errors(400, 401, 403, 404, 409, 413, 422)},
-                    params=[JOB_ID], body=_ref("Terms")),
-                "get": _op("Every version", {**_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID]),
+                    **_ok("201", "Proposed", agreement), **_errors(403, 409, 429)},
+                    params=[JOB_ID], body=_ref("TermsInput")),
+                "get": _op("Every version", {**_ok("200", "OK")}, params=[JOB_ID]),
             },
-            "/jobs/{job_id}/agreements/{version}": {"get": _op("One version", {
-                **_ok("200", "OK", agreement), **_errors(401, 404)}, params=[JOB_ID, VERSION])},
+            "/jobs/{job_id}/agreements/{version}": {"get": _op("One version", {**_ok("200", "OK", agreement)},
+                                                               params=[JOB_ID, VERSION])},
             "/jobs/{job_id}/agreements/{version}/accept": {"post": _op("Accept the exact terms of a version", {
-                **_ok("200", "Accepted", agreement), **_errors(400, 401, 403, 404, 409)},
-                params=[JOB_ID, VERSION], body=_obj([], terms_hash={"type": "string"}))},
+                **_ok("200", "Accepted", agreement), **_errors(403, 409, 429)},
+                params=[JOB_ID, VERSION], body=_in([], terms_hash=_text(64, nullable=True)))},
             "/jobs/{job_id}/events": {"get": _op("Room events after a cursor", {
                 **_ok("200", "OK", _obj(["events", "last_seq", "more"],
                                         events={"type": "array", "items": _ref("Event")},
-                                        last_seq={"type": "integer"}, more={"type": "boolean"})),
-                **_errors(401, 404, 422)}, params=[
-                JOB_ID, {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                                        last_seq={"type": "integer"}, more={"type": "boolean"}))}, params=[
+                JOB_ID, {"name": "after", "in": "query", "schema": SEQ},
+                {"name": "before", "in": "query", "schema": SEQ,
                  "description": "older history: events with seq < before (then `after` is ignored)"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}])},
             "/jobs/{job_id}/messages": {"post": _op("Post a message (Markdown); client_ref makes retries idempotent", {
-                **_ok("201", "Posted", event), **_errors(400, 401, 403, 404, 413, 422)}, params=[JOB_ID],
-                body=_obj([], body={"type": "string", "maxLength": 10000}, reply_to={"type": "integer"},
-                          client_ref={"type": "string", "maxLength": 64},
-                          attachments={"type": "array", "items": {"type": "string"}, "maxItems": 10}))},
+                **_ok("201", "Posted", event), **_errors(403, 409, 429)}, params=[JOB_ID],
+                body={**_in([], body=_text(10_000, nullable=True), reply_to={**ID, "type": ["integer", "null"]},
+                            client_ref={**_text(64, nullable=True), "minLength": 1},
+                            attachments={"type": ["array", "null"], "items": _text(32), "maxItems": 10}),
+                      "anyOf": [{"required": ["body"], "properties": {"body": {"type": "string", "pattern": FILLED}}},
+                                {"required": ["attachments"], "properties": {"attachments": {"type": "array",
+                                                                                              "minItems": 1}}}],
+                      "description": "A message needs some text or at least one attachment; attachments are "
+                                     "ids from POST /jobs/{job_id}/attachments, each used once."})},
             "/jobs/{job_id}/messages/{message_id}": {
                 "patch": _op("Edit my message (within 15 minutes)", {
-                    **_ok("200", "Edited", event), **_errors(400, 401, 403, 404, 422)},
-                    params=[JOB_ID, MESSAGE_ID], body=_obj(["body"], body={"type": "string"})),
-                "delete": _op("Delete my message", {**_ok("200", "Deleted", event), **_errors(401, 403, 404)},
+                    **_ok("200", "Edited", event), **_errors(403, 409, 429)},
+                    params=[JOB_ID, MESSAGE_ID], body=_in(["body"], body=_text(10_000, filled=True))),
+                "delete": _op("Delete my message", {**_ok("200", "Deleted", event), **_errors(403, 409, 429)},
                               params=[JOB_ID, MESSAGE_ID]),
             },
             "/jobs/{job_id}/progress": {"post": _op("Post a progress update (freelancer)", {
-                **_ok("201", "Posted", event), **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
-                body=_obj(["percent"], percent={"type": "integer", "minimum": 0, "maximum": 100},
-                          note={"type": "string"}, milestone_id={"type": "integer"}))},
+                **_ok("201", "Posted", event), **_errors(403, 409, 429)}, params=[JOB_ID],
+                body=_in(["percent"], percent={"type": "integer", "minimum": 0, "maximum": 100},
+                         note=_text(2000, nullable=True), milestone_id={**ID, "type": ["integer", "null"]}))},
             "/jobs/{job_id}/read": {"post": _op("Move my read cursor", {
-                **_ok("200", "OK", _obj(["last_read_seq"], last_read_seq={"type": "integer"})),
-                **_errors(400, 401, 404, 422)}, params=[JOB_ID], body=_obj(["seq"], seq={"type": "integer"}))},
+                **_ok("200", "OK", _obj(["last_read_seq"], last_read_seq={"type": "integer"})), **_errors(429)},
+                params=[JOB_ID], body=_in(["seq"], seq=SEQ))},
             "/jobs/{job_id}/members/{user_id}": {"delete": _op("Remove a member (freelancer)", {
-                **_ok("200", "Removed", event), **_errors(401, 403, 404, 409)},
-                params=[JOB_ID, {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+                **_ok("200", "Removed", event), **_errors(403, 409, 429)}, params=[JOB_ID, _path("user_id", ID)])},
             "/jobs/{job_id}/members/{user_id}/admit": {"post": _op(
                 "Admit a client who is joining (full clients only; repeating it answers the same). They become a "
                 "client once they accepted the terms in force and every full client admitted them", {
@@ -205,101 +291,96 @@ def openapi_document() -> dict[str, Any]:
                         admitted_by={"type": "array", "items": {"type": "object"}},
                         waiting_for={"type": "array", "items": {"type": "object"},
                                      "description": "full clients whose admission is still missing"}))),
-                    **_errors(401, 403, 404, 409)},
-                params=[JOB_ID, {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+                    **_errors(403, 409, 429)}, params=[JOB_ID, _path("user_id", ID)])},
             "/jobs/{job_id}/attachments": {"post": {
-                "summary": "Upload a file (multipart field 'file'); attach it by id in a message",
-                "parameters": [JOB_ID],
+                **_op("Upload a file (multipart field 'file'); attach it by id in a message", {
+                    **_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),
+                    **_errors(400, 403, 413, 422, 429)}, params=[JOB_ID]),
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
-                    ["file"], file={"type": "string", "format": "binary"})}}},
-                "responses": {**_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),
-                              **_errors(400, 401, 403, 404, 413, 422)}}},
+                    ["file"], file={"type": "string", "format": "binary"})}}}}},
             **money_paths(),
             **live_paths(),
             **account_paths(),
             **notification_paths(),
         },
-    }
+    })
 
 
-ID = {"type": "integer"}
-MILESTONE = {"name": "milestone_id", "in": "path", "required": True, "schema": ID}
-PAYMENT = {"name": "payment_id", "in": "path", "required": True, "schema": ID}
-IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "maxLength": 100},
+MILESTONE = _path("milestone_id", ID)
+PAYMENT = _path("payment_id", ID)
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
+               "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"},
                "description": "a repeat with the same key returns the first result and changes nothing"}
+PDF = {"200": {"description": "PDF", "content": {"application/pdf": {}}}}
 
 
 def money_paths() -> dict[str, Any]:
     milestone = _obj(["milestone"], milestone=_ref("Milestone"))
     paid = _obj(["payment", "balances"], payment={"type": "object"}, balances={"type": "object"})
+    attachments = {"type": ["array", "null"], "items": _text(32), "maxItems": 10}
     return {
         "/milestones/{milestone_id}/submit": {"post": _op("Submit a milestone for review (freelancer)", {
-            **_ok("200", "Submitted", milestone), **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
-            body=_obj([], note={"type": "string"}, attachments={"type": "array", "items": {"type": "string"}}))},
+            **_ok("200", "Submitted", milestone), **_errors(403, 409, 429)}, params=[MILESTONE],
+            body=_in([], note=_text(10_000, nullable=True), attachments=attachments))},
         "/milestones/{milestone_id}/approve": {"post": _op("Approve a submission (client); money becomes owed", {
-            **_ok("200", "Approved", milestone), **_errors(400, 401, 403, 404, 409)}, params=[MILESTONE, IDEMPOTENCY])},
+            **_ok("200", "Approved", milestone), **_errors(400, 403, 409, 422, 429)}, params=[MILESTONE, IDEMPOTENCY])},
         "/milestones/{milestone_id}/request-changes": {"post": _op("Request changes (client)", {
-            **_ok("200", "Changes requested", milestone), **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
-            body=_obj(["reason"], reason={"type": "string"}, criteria={"type": "array", "items": ID},
-                      out_of_scope={"type": "boolean"}))},
+            **_ok("200", "Changes requested", milestone), **_errors(403, 409, 429)}, params=[MILESTONE],
+            body=_in(["reason"], reason=_text(5_000, filled=True, message="Say why: the reason is required."),
+                     criteria={"type": ["array", "null"], "items": {"type": "integer", "minimum": 0, "maximum": 19},
+                               "maxItems": 20, "description": "indexes of the milestone's acceptance criteria"},
+                     out_of_scope={"type": ["boolean", "null"]}))},
         "/milestones/{milestone_id}/cancel": {"post": _op("Ask to cancel; cancelled when both sides asked", {
-            **_ok("200", "OK", milestone), **_errors(400, 401, 403, 404, 409)}, params=[MILESTONE])},
+            **_ok("200", "OK", milestone), **_errors(400, 403, 409, 429)}, params=[MILESTONE])},
         "/milestones/{milestone_id}/change-order": {"post": _op("Price extra work as a new agreement version", {
-            **_ok("201", "Proposed", _obj(["agreement"], agreement=_ref("Agreement"))),
-            **_errors(400, 401, 403, 404, 409, 422)}, params=[MILESTONE],
-            body=_obj(["amount"], amount={"type": "integer", "minimum": 1}, title={"type": "string"}))},
+            **_ok("201", "Proposed", _obj(["agreement"], agreement=_ref("Agreement"))), **_errors(403, 409, 429)},
+            params=[MILESTONE], body=_in(["amount"], amount=AMOUNT, title=_text(200, nullable=True)))},
         "/jobs/{job_id}/payments": {
-            "post": _op("Record a payment sent (client)", {**_ok("201", "Sent", paid),
-                                                           **_errors(400, 401, 403, 404, 409, 422)},
+            "post": _op("Record a payment sent (client)", {**_ok("201", "Sent", paid), **_errors(403, 409, 429)},
                         params=[JOB_ID, IDEMPOTENCY],
-                        body=_obj(["amount", "method"], amount={"type": "integer", "minimum": 1},
-                                  method={"type": "string", "enum": ["bank_transfer", "paypal", "wise", "card", "cash", "other"]},
-                                  reference={"type": "string"}, note={"type": "string"})),
-            "get": _op("Payments of a job", {**_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID]),
+                        body=_in(["amount", "method"], amount=AMOUNT,
+                                 method={"type": "string", "enum": ["bank_transfer", "paypal", "wise", "card", "cash", "other"]},
+                                 reference=_text(200, nullable=True), note=_text(1000, nullable=True))),
+            "get": _op("Payments of a job", {**_ok("200", "OK")}, params=[JOB_ID]),
         },
         "/payments/{payment_id}/confirm": {"post": _op("Confirm money arrived (freelancer)", {
-            **_ok("200", "Confirmed", paid), **_errors(400, 401, 403, 404, 409)}, params=[PAYMENT, IDEMPOTENCY])},
+            **_ok("200", "Confirmed", paid), **_errors(400, 403, 409, 422, 429)}, params=[PAYMENT, IDEMPOTENCY])},
         "/payments/{payment_id}/dispute": {"post": _op("Say money did not arrive (freelancer)", {
-            **_ok("200", "Disputed", paid), **_errors(400, 401, 403, 404, 409, 422)}, params=[PAYMENT],
-            body=_obj(["reason"], reason={"type": "string"}))},
+            **_ok("200", "Disputed", paid), **_errors(403, 409, 429)}, params=[PAYMENT],
+            body=_in(["reason"], reason=_text(2000, filled=True)))},
         "/payments/{payment_id}/receipt.pdf": {"get": _op("PDF receipt of a confirmed payment", {
-            "200": {"description": "PDF", "content": {"application/pdf": {}}}, **_errors(401, 404, 409)},
-            params=[PAYMENT])},
-        "/jobs/{job_id}/statement.pdf": {"get": _op("PDF statement of the job", {
-            "200": {"description": "PDF", "content": {"application/pdf": {}}}, **_errors(401, 404, 409)},
-            params=[JOB_ID])},
+            **PDF, **_errors(409)}, params=[PAYMENT])},
+        "/jobs/{job_id}/statement.pdf": {"get": _op("PDF statement of the job", {**PDF, **_errors(409)},
+                                                    params=[JOB_ID])},
         "/jobs/{job_id}/ledger": {"get": _op("The job's double-entry ledger and balances", {
             **_ok("200", "OK", _obj(["transactions", "balances"], transactions={"type": "array", "items": _obj(
-                ["id", "kind", "at", "entries"], id=ID, kind={"type": "string"}, at={"type": "string"},
-                entries={"type": "array", "items": _obj(["account", "amount"], account={"type": "string"}, amount=ID)})},
-                balances={"type": "object", "additionalProperties": ID})), **_errors(401, 404)}, params=[JOB_ID])},
+                ["id", "kind", "at", "entries"], id={"type": "integer"}, kind={"type": "string"}, at={"type": "string"},
+                entries={"type": "array", "items": _obj(["account", "amount"], account={"type": "string"},
+                                                        amount={"type": "integer"})})},
+                balances={"type": "object"}))}, params=[JOB_ID])},
         "/jobs/{job_id}/reviews": {"post": _op("Review the other side of a completed job", {
-            **_ok("201", "Posted"), **_errors(400, 401, 403, 404, 409, 422)}, params=[JOB_ID],
-            body=_obj(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5}, text={"type": "string"},
-                      consent_to_name={"type": "boolean"}))},
+            **_ok("201", "Posted"), **_errors(403, 409, 429)}, params=[JOB_ID],
+            body=_in(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5}, text=_text(2000, nullable=True),
+                     consent_to_name={"type": ["boolean", "null"]}))},
         "/profiles/{profile_id}": {"get": _op("A freelancer's public profile and reviews (ids are unguessable)", {
-            **_ok("200", "OK"), **_errors(404)}, params=[{"name": "profile_id", "in": "path", "required": True,
-                                                          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,32}$"}}],
-            auth=False)},
+            **_ok("200", "OK")}, params=[_path("profile_id", PUBLIC_ID)], auth=False)},
     }
 
 
 def live_paths() -> dict[str, Any]:
-    snapshot = {"name": "snapshot_id", "in": "path", "required": True, "schema": ID}
-    session = {"name": "session_id", "in": "path", "required": True, "schema": ID}
     return {
-        "/jobs/{job_id}/live": {"get": _op("The live session now, if any", {**_ok("200", "OK"), **_errors(401, 404)},
-                                           params=[JOB_ID])},
+        "/jobs/{job_id}/live": {"get": _op("The live session now, if any", {**_ok("200", "OK")}, params=[JOB_ID])},
         "/jobs/{job_id}/diary": {"get": _op("The work diary: sessions by day, snapshots, totals", {
-            **_ok("200", "OK"), **_errors(401, 404)}, params=[JOB_ID])},
+            **_ok("200", "OK")}, params=[JOB_ID])},
         "/jobs/{job_id}/diary/settings": {"put": _op("Snapshot interval in seconds (0 = off; freelancer)", {
-            **_ok("200", "OK"), **_errors(400, 401, 403, 404, 422)}, params=[JOB_ID],
-            body=_obj(["snapshot_seconds"], snapshot_seconds=ID))},
+            **_ok("200", "OK"), **_errors(403, 429)}, params=[JOB_ID],
+            body=_in(["snapshot_seconds"], snapshot_seconds={"anyOf": [{"type": "integer", "const": 0},
+                                                                       {"type": "integer", "minimum": 5, "maximum": 3600}]}))},
         "/jobs/{job_id}/sessions/{session_id}/snapshots": {"post": {
-            "summary": "Upload a snapshot of the shared screen (publisher's page)", "parameters": [JOB_ID, session],
+            **_op("Upload a snapshot of the shared screen (publisher's page)", {
+                **_ok("201", "Stored"), **_errors(400, 403, 409, 413, 422, 429)}, params=[JOB_ID, _path("session_id", ID)]),
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
-                ["file"], file={"type": "string", "format": "binary"})}}},
-            "responses": {**_ok("201", "Stored"), **_errors(400, 401, 403, 404, 409, 413, 422)}}},
+                ["file"], file={"type": "string", "format": "binary"})}}}}},
         "/snapshots/{snapshot_id}": {"delete": _op("Delete a snapshot within the grace period (freelancer)", {
-            **_ok("200", "Deleted"), **_errors(401, 403, 404)}, params=[snapshot])},
+            **_ok("200", "Deleted"), **_errors(403, 409, 429)}, params=[_path("snapshot_id", ID)])},
     }

@@ -5,7 +5,10 @@ from typing import Any
 
 
 def notification_paths() -> dict[str, Any]:
-    from workspace.web.openapi import _errors, _obj, _ok, _op  # here, not at the top: openapi imports this module
+    from workspace.domain.notify_rules import KINDS, MODES, PROTECTED, mode_allowed
+    from workspace.services.notifications import PROTECTED_WORDING
+    from workspace.web.api_notifications import UNREAD_VALUES
+    from workspace.web.openapi import ID, _in, _obj, _ok, _op  # here, not at the top: openapi imports this module
 
     notification = _obj(
         ["id", "job", "seq", "kind", "title", "body", "url", "at", "read"],
@@ -31,26 +34,28 @@ def notification_paths() -> dict[str, Any]:
                                     notifications={"type": "array", "items": notification},
                                     unread={"type": "integer", "description": "all my unread notifications"},
                                     more={"type": "boolean", "description": "older ones exist: ask with before"})),
-            **_errors(401, 422)}, params=[
-            {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]},
-             "description": "1: only unread ones"},
-            {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1},
+            }, params=[
+            {"name": "unread", "in": "query", "schema": {"type": "string", "enum": list(UNREAD_VALUES)},
+             "description": "1 or true: only unread ones"},
+            {"name": "before", "in": "query", "schema": ID,
              "description": "older pages: notifications with id < before (the last id of the previous page)"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
         ])},
         "/notifications/read": {"post": _op("Mark some or all of my notifications read (other tabs hear the count)", {
-            **_ok("200", "OK", _obj(["marked", "unread"], marked={"type": "integer"}, unread={"type": "integer"})),
-            **_errors(400, 401, 413, 422)},
+            **_ok("200", "OK", _obj(["marked", "unread"], marked={"type": "integer"}, unread={"type": "integer"}))},
             body={"oneOf": [
-                _obj(["ids"], ids={"type": "array", "items": {"type": "integer", "minimum": 1},
-                                   "minItems": 1, "maxItems": 500}),
-                _obj(["all"], all={"type": "boolean", "const": True}),
+                _in(["ids"], ids={"type": "array", "items": ID, "minItems": 1, "maxItems": 500}),
+                _in(["all"], all={"type": "boolean", "const": True}),
             ]})},
         "/me/notification-settings": {
-            "get": _op("My email settings per kind of notification", {**_ok("200", "OK", settings), **_errors(401)}),
-            "put": _op("Change email modes per kind (protected kinds cannot be off: 422)", {
-                **_ok("200", "Saved", settings), **_errors(400, 401, 413, 422)},
-                body=_obj(["settings"], settings={"type": "object", "additionalProperties": mode,
-                                                  "description": "kind -> mode; kinds left out keep their mode"})),
+            "get": _op("My email settings per kind of notification", {**_ok("200", "OK", settings)}),
+            "put": _op("Change email modes per kind (protected kinds cannot be off)", {
+                **_ok("200", "Saved", settings)},
+                body=_in(["settings"], settings={
+                    "type": "object", "minProperties": 1, "additionalProperties": False,
+                    "properties": {kind: {"type": "string", "enum": [m for m in MODES if mode_allowed(kind, m)],
+                                          **({"x-message": PROTECTED_WORDING} if kind in PROTECTED else {})}
+                                   for kind in KINDS},
+                    "description": "kind -> mode; kinds left out keep their mode"})),
         },
     }
