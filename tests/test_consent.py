@@ -214,7 +214,7 @@ def test_a_pending_client_sees_how_to_join_on_the_agreement_page(client, api, pe
     page = client.get(f"/jobs/{job['id']}/agreement").get_data(as_text=True)
     assert "Accept version 1 and join as client" in page and "has not accepted yet" in page
     room = client.get(f"/jobs/{job['id']}/").get_data(as_text=True)
-    assert "accept the terms in force" in room and "not yet accepted the terms" in room
+    assert "accept the terms in force" in room and "not yet accepted and admitted" in room
 
 
 def _login(client: Any, who: dict[str, Any]) -> None:

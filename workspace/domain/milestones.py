@@ -56,3 +56,11 @@ def revision_label(used: int, included: int) -> str:
     if used <= included:
         return f"revision {used} of {included}"
     return f"revision {used} (beyond the {included} included)"
+
+
+def extra_work_to_price(state: str, decision: str | None, out_of_scope: bool, revision: int | None,
+                        included: int) -> bool:
+    """Whether the freelancer may price extra work: the latest request asked for changes beyond the
+    included revisions, or marked them out of scope, and the milestone is still waiting on them."""
+    return state == CHANGES_REQUESTED and decision == CHANGES_REQUESTED and (
+        bool(out_of_scope) or (revision or 0) > included)

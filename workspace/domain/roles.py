@@ -42,7 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 def role_label(role: str) -> str:
     """How a role reads to people."""
-    return "client (not yet accepted the terms)" if role == PENDING_CLIENT else role
+    return "client, joining (not yet accepted and admitted)" if role == PENDING_CLIENT else role
 
 
 def becomes_client(accepted_in_force: bool, clients: Iterable[int], admitted_by: Iterable[int]) -> bool:

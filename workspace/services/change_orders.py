@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workspace.domain.errors import Conflict, Invalid
-from workspace.domain.milestones import CHANGES_REQUESTED
+from workspace.domain.milestones import extra_work_to_price
 from workspace.extensions import db
 from workspace.models import Agreement, Submission, User
 from workspace.services.access import require
@@ -21,9 +21,8 @@ def propose_change_order(actor: User, milestone_id: Any, amount: Any, title: Any
     require(membership, "change_order.propose", "Only the freelancer prices extra work.")
     latest = db.session.scalar(select(Submission).where(Submission.milestone_id == milestone.id)
                                .order_by(Submission.number.desc()).limit(1))
-    beyond = latest is not None and latest.decision == CHANGES_REQUESTED and (
-        latest.out_of_scope or (latest.revision or 0) > milestone.revisions_included)
-    if latest is None or milestone.state != CHANGES_REQUESTED or not beyond:
+    if latest is None or not extra_work_to_price(milestone.state, latest.decision, latest.out_of_scope,
+                                                 latest.revision, milestone.revisions_included):
         raise Conflict("Extra work can be priced after a change request beyond the included revisions "
                        "or marked out of scope.")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:

@@ -12,7 +12,7 @@ from workspace.domain import agreement as terms_rules
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import DomainError
-from workspace.domain.milestones import CHANGES_REQUESTED, next_state
+from workspace.domain.milestones import extra_work_to_price, next_state
 from workspace.domain.money import PAYMENT_METHODS, exponent, format_money, to_major
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, can
 from workspace.models import (
@@ -269,9 +269,8 @@ def milestone_actions(m: dict[str, Any], role: str) -> list[str]:
             continue  # already asked; the other side agrees or not
         actions.append(action)
     s = m["submission"]
-    beyond = s is not None and s["decision"] == CHANGES_REQUESTED and (
-        s["out_of_scope"] or (s["revision"] or 0) > m["revisions_included"])
-    if m["state"] == CHANGES_REQUESTED and beyond and can(role, "change_order.propose"):
+    if s is not None and can(role, "change_order.propose") and extra_work_to_price(
+            m["state"], s["decision"], s["out_of_scope"], s["revision"], m["revisions_included"]):
         actions.append("price")
     return actions
 

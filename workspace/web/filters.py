@@ -8,6 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from workspace.domain.money import format_money, to_major
+from workspace.domain.roles import role_label
 from workspace.rendering import render_markdown
 
 
@@ -23,13 +24,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_role, "role")
 
 
-ROLE_LABELS = {"freelancer": "Freelancer", "client": "Client", "viewer": "Viewer",
-               "client_pending": "Client (not yet accepted the terms)"}
-
-
 def _role(value: Any) -> str:
-    """A role as people read it (a pending client is a client who has not accepted the terms in force)."""
-    return ROLE_LABELS.get(str(value), str(value).replace("_", " ").capitalize())
+    """A role as people read it (a pending client is a client who has not yet joined fully)."""
+    label = role_label(str(value)).replace("_", " ")
+    return label[:1].upper() + label[1:]
 
 
 def _money(amount: int | None, currency: str | None) -> str:

@@ -154,7 +154,23 @@ SCHEMAS: dict[str, Any] = {
     "Agreement": _obj(["version", "status", "terms", "terms_hash"], version={"type": "integer"},
                       status={"type": "string", "enum": ["proposed", "in_force", "superseded", "replaced"]},
                       terms=_ref("Terms"), terms_hash={"type": "string"}, total={"type": "integer"},
-                      upfront_due={"type": "integer"}, acceptances={"type": "array", "items": {"type": "object"}}),
+                      upfront_due={"type": "integer"}, acceptances={"type": "array", "items": {"type": "object"}},
+                      awaiting={"type": "array", "description": "whose consent this version still needs: for a "
+                                "proposal the freelancer or clients who have not accepted; in force, clients still "
+                                "joining (accepted?, admitted_by, waiting_for: full clients yet to admit them)",
+                                "items": _obj(["user", "role"], user=_obj(["id", "name"], id={"type": "integer"},
+                                                                          name={"type": "string"}),
+                                              role={"type": "string"}, accepted={"type": "boolean"},
+                                              admitted_by={"type": "array", "items": {"type": "object"}},
+                                              waiting_for={"type": "array", "items": {"type": "object"}},
+                                              actions={"type": "array", "items": {"type": "string",
+                                                                                  "enum": ["admit"]}})}),
+    "Paid": _obj(["amount", "currency", "confirmed", "display"], amount={"type": "integer"},
+                 currency={"type": ["string", "null"]}, display={"type": "string"},
+                 confirmed={"type": "boolean", "description": "the freelancer confirmed payments of this amount"}),
+    "Review": _obj(["id", "rating", "paid"], id={"type": "integer"}, rating={"type": "integer"},
+                   text={"type": "string"}, author={"type": ["string", "null"]}, job={"type": ["string", "null"]},
+                   created_at={"type": "string"}, paid=_ref("Paid")),
     "Milestone": _obj(["id", "title", "amount", "due", "state"], id={"type": "integer"},
                       title={"type": "string"}, amount={"type": "integer"},
                       due={"type": "string", "format": "date"}, state={"type": "string"}),
@@ -231,8 +247,12 @@ def openapi_document() -> dict[str, Any]:
             "/jobs/{job_id}/invites/{invite_id}/revoke": {"post": _op("Revoke an unused invitation", {
                 **_ok("200", "Revoked", _obj(["invite"], invite=_ref("Invite"))), **_errors(403, 409, 429)},
                 params=[JOB_ID, invite_id])},
-            "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK")}, params=[token],
-                                            auth=False)},
+            "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK", _obj(
+                ["invite"], invite=_obj(["role", "joins_as", "state"], role={"type": "string"}, state={"type": "string"},
+                                        joins_as={"type": "string", "enum": ["client", "client_pending", "viewer"],
+                                                  "description": "client_pending: terms are in force; the new client "
+                                                                 "follows along until they accept and are admitted"})))},
+                params=[token], auth=False)},
             "/invites/{token}/accept": {"post": _op("Join a job with an invitation", {
                 **_ok("200", "Joined", job), **_errors(409, 429)}, params=[token])},
             "/jobs/{job_id}/agreements": {
@@ -359,11 +379,13 @@ def money_paths() -> dict[str, Any]:
                                                         amount={"type": "integer"})})},
                 balances={"type": "object"}))}, params=[JOB_ID])},
         "/jobs/{job_id}/reviews": {"post": _op("Review the other side of a completed job", {
-            **_ok("201", "Posted"), **_errors(403, 409, 429)}, params=[JOB_ID],
+            **_ok("201", "Posted", _obj(["review"], review=_ref("Review"))), **_errors(403, 409, 429)}, params=[JOB_ID],
             body=_in(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5}, text=_text(2000, nullable=True),
                      consent_to_name={"type": ["boolean", "null"]}))},
         "/profiles/{profile_id}": {"get": _op("A freelancer's public profile and reviews (ids are unguessable)", {
-            **_ok("200", "OK")}, params=[_path("profile_id", PUBLIC_ID)], auth=False)},
+            **_ok("200", "OK", _obj(["user", "reviews", "count"], user=_obj(["name"], name={"type": "string"}),
+                                    reviews={"type": "array", "items": _ref("Review")}, count={"type": "integer"},
+                                    average={"type": ["number", "null"]}))}, params=[_path("profile_id", PUBLIC_ID)], auth=False)},
     }
 
 

@@ -5,7 +5,8 @@
 import { el, duration } from "./dom.js";
 import { shown } from "./money.js";
 
-const awaits = (agreement, me) => Boolean(agreement?.awaiting?.some((a) => a.user.id === me.id));
+// Terms wait for me unless I already accepted them (a joining client who accepted waits for admission).
+const awaits = (agreement, me) => Boolean(agreement?.awaiting?.some((a) => a.user.id === me.id && !a.accepted));
 
 // What `me` needs to do now in `job`, most urgent first. `go` says where the button leads:
 // {href} for another page, or {panel, milestone?, step?, payment?, target?} in this room.
@@ -18,6 +19,11 @@ export function nextSteps(job, me) {
   } else if (awaits(job.agreement, me)) {
     steps.push({ id: `join-${job.agreement.version}`, label: "Review and accept", go: { href: "agreement" },
       text: [el("strong", { text: "Accept the terms in force" }), " to post, approve and pay in this job."] });
+  }
+  for (const joining of job.agreement?.awaiting || []) {
+    if (!(joining.actions || []).includes("admit")) continue;
+    steps.push({ id: `admit-${joining.user.id}`, label: "Review who joins", go: { href: "agreement" },
+      text: [el("strong", { text: joining.user.name }), " wants to join as a client: admit them to let them approve and pay."] });
   }
   for (const m of job.milestones) {
     const may = new Set(m.actions || []);

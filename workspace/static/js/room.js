@@ -35,7 +35,7 @@ window.__room = { socket, reveal: (seq) => reveal(seq) };
 // State the functions below share (declared first, so no function reads state declared after it).
 const pending = new Map(); // composer: client_ref -> payload, until its event arrives
 // Events that change milestones, money, reviews or whom the terms await: the job is fetched again.
-const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$/;
+const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$|^member\.admitted$/;
 let targetShown = false; // a notification's event (?event=) was revealed
 let highlightTimer = null;
 
@@ -122,6 +122,7 @@ function applyToPage(event) {
     if (d.user.id === me.id) showStatus("error", { message: "You were removed from this job." });
   }
   if (event.type === "agreement.accepted" && event.seq > state.job.last_seq) markAccepted(event);
+  if (event.type === "member.admitted" && event.seq > state.job.last_seq) markAdmitted(event);
   if ((event.type === "agreement.in_force" || event.type === "agreement.proposed") && event.seq > state.job.last_seq) {
     $("terms-changed").hidden = false; // only news that arrived after this page was drawn
   }
@@ -140,6 +141,20 @@ function markAccepted(event) {
   }
   if (d.became_client && members.has(who)) members.set(who, { ...members.get(who), role: "client" });
   if (d.became_client && who === me.id) $("terms-changed").hidden = false; // reload to post, approve and pay
+}
+
+// A client's admission of someone joining: once it makes them a client they leave the waiting list;
+// the admitting client's own button goes (the others still see whose admission is missing).
+function markAdmitted(event) {
+  const d = event.data;
+  const item = document.querySelector(`.consent li[data-user="${d.user.id}"]`);
+  if (d.became_client) {
+    item?.remove();
+    if (members.has(d.user.id)) members.set(d.user.id, { ...members.get(d.user.id), role: "client" });
+    if (d.user.id === me.id) $("terms-changed").hidden = false; // reload to post, approve and pay
+  } else if (event.actor?.id === me.id) {
+    item?.querySelector("form")?.remove();
+  }
 }
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
