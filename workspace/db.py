@@ -123,6 +123,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class Serializer(Protocol):
+    """What `Transaction.record` stores of an event (its facts) and what it sends (the wire form)."""
+
+    def facts(self, type_: str, data: dict[str, Any]) -> dict[str, Any]: ...
+
+    def wire(self, job_public_id: str, seq: int, type_: str, at: str, actor: dict[str, Any] | None,
+             data: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class EventForm:
+    """The installed serializer. It lives with the services (`services/wire.py`, which knows how HTML and
+    URLs are derived) and installs itself on import; recording before that is a programming error."""
+
+    def __init__(self) -> None:
+        self._serializer: Serializer | None = None
+
+    def install(self, serializer: Serializer) -> None:
+        self._serializer = serializer
+
+    @property
+    def serializer(self) -> Serializer:
+        if self._serializer is None:
+            raise RuntimeError("no event serializer installed: import workspace.services.wire")
+        return self._serializer
+
+
+EVENT_FORM = EventForm()
+
 # Called with (transaction, job, wire) for every recorded event, inside its transaction: derived rows
 # (notifications, their emails) are written atomically with the event. Services register here.
 RECORD_HOOKS: list[Callable[["Transaction", Any, dict[str, Any]], None]] = []
@@ -137,12 +165,11 @@ class Transaction:
         self._last_hash: dict[int, str] = {}
         self._after: list[Callable[[], None]] = []
 
-    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None, *,
-               view: dict[str, Any] | None = None) -> dict[str, Any]:
+    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None) -> dict[str, Any]:
         """Append an event with the next gap-free seq for the job; return its wire form.
 
-        `data` is stored and chained (by its digest); `view`, when given, is the data sent on the wire
-        instead (the same facts plus what a reader derives from other rows, e.g. a reply's excerpt).
+        The facts of `data` are stored and chained (by their digest); the wire form, published after
+        commit, is built from them by the one serializer (`EVENT_FORM`), as it is when events are read.
         """
         from workspace.models import Event, Job  # models import db; avoid the cycle at import
 
@@ -156,6 +183,7 @@ class Transaction:
             ) or GENESIS_HASH
         at = utcnow()
         actor_id = actor.id if actor is not None else None
+        data = EVENT_FORM.serializer.facts(type_, data)
         content = data_digest(data)
         canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, content)
         digest = link(prev, canonical)
@@ -164,11 +192,8 @@ class Transaction:
             prev_hash=prev, hash=digest,
         ))
         self._last_hash[job.id] = digest
-        wire = {
-            "job": job.public_id, "seq": seq, "type": type_, "at": canonical["at"],
-            "actor": {"id": actor.id, "name": actor.name} if actor is not None else None,
-            "data": data if view is None else view,
-        }
+        wire = EVENT_FORM.serializer.wire(job.public_id, seq, type_, canonical["at"],
+                                          {"id": actor.id, "name": actor.name} if actor is not None else None, data)
         room = f"job:{job.public_id}"
         self._outbox.append(lambda p: p.publish(room, wire))
         for hook in RECORD_HOOKS:

@@ -13,6 +13,7 @@ from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.extensions import db
 from workspace.models import Attachment, Membership, User
 from workspace.services.access import load_member, require
+from workspace.services.wire import attachment_wire
 from workspace.tokens import public_id
 
 FILENAME_MAX = 200
@@ -21,12 +22,17 @@ UNSENT_MAX = 20
 UNSENT_TTL = timedelta(days=1)
 
 
-def attachment_view(a: Attachment) -> dict[str, Any]:
+def attachment_facts(a: Attachment) -> dict[str, Any]:
+    """A file as events store it: whether it has a thumbnail, not where it is served from."""
     return {
         "id": a.public_id, "name": a.filename, "type": a.content_type, "size": a.size,
-        "url": f"/files/{a.public_id}", "thumb_url": f"/files/{a.public_id}/thumb" if a.thumb_name else None,
-        "width": a.width, "height": a.height, "created_at": iso(a.created_at),
+        "thumb": bool(a.thumb_name), "width": a.width, "height": a.height, "created_at": iso(a.created_at),
     }
+
+
+def attachment_view(a: Attachment) -> dict[str, Any]:
+    """A file as sent (with its URLs), built by the same serializer as the events that carry it."""
+    return attachment_wire(attachment_facts(a))
 
 
 def _clean_name(filename: Any) -> str:

@@ -11,6 +11,7 @@ from workspace.domain.ids import is_seq
 from workspace.extensions import db
 from workspace.models import Event, Job, User
 from workspace.services.access import load_member
+from workspace.services.wire import event_wire, with_excerpts
 
 
 def parse_cursor(after: Any, limit: Any, page_max: int, name: str = "after") -> tuple[int, int]:
@@ -87,43 +88,10 @@ def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[st
 
 
 def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
-    """An event as sent; erased events carry what remains (their data was replaced when erased)."""
-    return {
-        "job": job.public_id, "seq": event.seq, "type": event.type, "at": iso(event.at),
-        "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None,
-        "data": event.data,
-    }
-
-
-EXCERPT_CHARS = 140
-
-
-def with_excerpts(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add each reply's excerpt of the message it answers, as that message is now (one query).
-
-    Excerpts are never stored: a deleted original gives none, an edited one its latest text.
-    """
-    from workspace.models import Message
-
-    def reply_of(w: dict[str, Any]) -> dict[str, Any] | None:
-        message = w["data"].get("message") if w["type"].startswith("message.") else None
-        reply_to = message.get("reply_to") if isinstance(message, dict) else None
-        return reply_to if isinstance(reply_to, dict) and isinstance(reply_to.get("id"), int) else None
-
-    wanted = {r["id"] for r in map(reply_of, wires) if r is not None}
-    if not wanted:
-        return wires
-    originals = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(wanted)))}
-    out = []
-    for w in wires:
-        reply_to = reply_of(w)
-        if reply_to is not None:
-            original = originals.get(reply_to["id"])
-            excerpt = "" if original is None or original.deleted_at else original.body[:EXCERPT_CHARS]
-            message = {**w["data"]["message"], "reply_to": {**reply_to, "excerpt": excerpt}}
-            w = {**w, "data": {**w["data"], "message": message}}
-        out.append(w)
-    return out
+    """A stored event as sent, by the one serializer (services/wire.py); erased events carry what remains
+    (their data was replaced when erased). Replies get their excerpt from `with_excerpts`."""
+    actor = {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None
+    return event_wire(job.public_id, event.seq, event.type, iso(event.at), actor, event.data)
 
 
 def verify_chain(job_id: int) -> int | None:

@@ -20,10 +20,10 @@ from workspace.domain.errors import Forbidden, Invalid, NotFound
 from workspace.domain.notify_text import describe
 from workspace.extensions import db
 from workspace.models import Attachment, Event, Job, Message, Notification, User
-from workspace.rendering import render_markdown
 from workspace.services.access import load_member, require
-from workspace.services.attachments import attachment_view, erase_message_files
-from workspace.services.events import EXCERPT_CHARS, wire, with_excerpts
+from workspace.services.attachments import attachment_facts, erase_message_files
+from workspace.services.events import wire
+from workspace.services.wire import facts, with_excerpts
 
 BODY_MAX = 10_000
 EDIT_WINDOW = timedelta(minutes=15)
@@ -59,44 +59,37 @@ def _ids(value: Any) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def message_view(session: Any, message: Message, author_name: str) -> dict[str, Any]:
-    """A message as everyone sees it (full entity, so one client-side apply() handles it)."""
+def message_facts(session: Any, message: Message, author_name: str) -> dict[str, Any]:
+    """A message as its events store it: the full entity (so one client-side apply() handles it) in facts
+    only; its HTML, file URLs and a reply's excerpt are added when sent or read (services/wire.py)."""
     deleted = message.deleted_at is not None
-    view: dict[str, Any] = {
+    out: dict[str, Any] = {
         "id": message.id, "author": {"id": message.author_id, "name": author_name},
-        "body": "" if deleted else message.body, "html": "" if deleted else render_markdown(message.body),
+        "body": "" if deleted else message.body,
         "created_at": iso(message.created_at), "client_ref": message.client_ref,
         "edited_at": iso(message.edited_at) if message.edited_at else None,
         "deleted": deleted, "reply_to": None, "attachments": [],
     }
     if message.reply_to_id is not None and not deleted:
-        row = session.execute(select(Message, User.name).join(User, User.id == Message.author_id)
+        row = session.execute(select(Message.id, Message.author_id, User.name).join(User, User.id == Message.author_id)
                               .where(Message.id == message.reply_to_id)).first()
         if row is not None:
-            original, name = row
-            view["reply_to"] = {"id": original.id, "author": {"id": original.author_id, "name": name},
-                                "excerpt": "" if original.deleted_at else original.body[:EXCERPT_CHARS]}
+            original_id, original_author, name = row
+            out["reply_to"] = {"id": original_id, "author": {"id": original_author, "name": name}}
     if not deleted:
         files = session.scalars(select(Attachment).where(Attachment.message_id == message.id).order_by(Attachment.id))
-        view["attachments"] = [attachment_view(a) for a in files]
-    return view
-
-
-def _facts(view: dict[str, Any]) -> dict[str, Any]:
-    """What is stored of a message view: everything but the reply's excerpt (built when reading)."""
-    if view["reply_to"] is None:
-        return {"message": view}
-    reply_to = {k: v for k, v in view["reply_to"].items() if k != "excerpt"}
-    return {"message": {**view, "reply_to": reply_to}}
+        out["attachments"] = [attachment_facts(a) for a in files]
+    return out
 
 
 def erased_view(message: dict[str, Any], *, deleted: bool) -> dict[str, Any]:
     """What remains of a stored message version once its content is erased: that it existed, who
     posted it and when (and, for a version replaced by an edit, the files the message still has)."""
     kept = {k: message.get(k) for k in ("id", "author", "created_at", "client_ref", "edited_at")}
-    return {**kept, "body": "", "html": "", "deleted": deleted, "erased": True,
-            "reply_to": None if deleted else message.get("reply_to"),
-            "attachments": [] if deleted else message.get("attachments") or []}
+    remains = {**kept, "body": "", "deleted": deleted, "erased": True,
+               "reply_to": None if deleted else message.get("reply_to"),
+               "attachments": [] if deleted else message.get("attachments") or []}
+    return facts(ev.MESSAGE_EDITED, {"message": remains})["message"]  # an older event's URLs go too
 
 
 def _erase_versions(tx: Transaction, job: Job, message: Message, *, deleted: bool) -> list[int]:
@@ -123,8 +116,7 @@ def _renotify(tx: Transaction, job: Job, seqs: list[int], body: str) -> None:
 
 
 def _record_message(tx: Transaction, job: Job, type_: str, message: Message, actor: User) -> dict[str, Any]:
-    view = message_view(tx.session, message, actor.name)
-    return tx.record(job, type_, _facts(view), actor, view={"message": view})
+    return tx.record(job, type_, {"message": message_facts(tx.session, message, actor.name)}, actor)
 
 
 def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, client_ref: Any = None,

@@ -10,7 +10,6 @@ from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Invalid
 from workspace.models import Milestone, ProgressUpdate, User
-from workspace.rendering import render_markdown
 from workspace.services.access import load_member, require
 
 NOTE_MAX = 2_000
@@ -51,7 +50,7 @@ def post_progress(actor: User, job_id: str, percent: Any, note: Any = "", milest
         tx.session.add(update)
         tx.session.flush()
         event = tx.record(job, ev.PROGRESS_POSTED, {"progress": {
-            "id": update.id, "percent": percent, "note": note, "html": render_markdown(note),
+            "id": update.id, "percent": percent, "note": note,
             "milestone": {"id": milestone.id, "title": milestone.title} if milestone else None,
             "created_at": iso(update.created_at),
         }}, actor)
