@@ -8,6 +8,8 @@ import { MoneyPanel } from "./money-panel.js";
 import { Live } from "./live.js";
 import { RoomLayout } from "./room-layout.js";
 import { CallToAction } from "./call-to-action.js";
+import { LoginWatch } from "./login-watch.js";
+import { Drafts } from "./drafts.js";
 
 const state = JSON.parse(document.getElementById("room-state").textContent);
 const job = state.job.id;
@@ -33,7 +35,10 @@ const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
 window.__room = { socket, reveal: (seq) => reveal(seq) };
 
 // State the functions below share (declared first, so no function reads state declared after it).
-const pending = new Map(); // composer: client_ref -> payload, until its event arrives
+// Composer: what was typed and what waits to be sent (client_ref -> payload, until its event
+// arrives) outlive the page: kept in localStorage per user and job, restored below.
+const drafts = new Drafts({ user: me.id, job });
+const pending = drafts.unsent();
 // Events that change milestones, money, reviews or whom the terms await: the job is fetched again.
 const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$|^member\.admitted$/;
 let targetShown = false; // a notification's event (?event=) was revealed
@@ -93,6 +98,7 @@ function onEvents(events) {
   }
   timeline.append(events);
   for (const event of events) applyToPage(event);
+  for (const node of $("timeline").querySelectorAll(":scope > .pending")) $("timeline").append(node); // unsent stay last
   if (stick) scrollToBottom(); else $("new-below").hidden = false;
   $("empty-room").hidden = timeline.lastSeq > 0 || $("timeline").children.length > 0;
   renderSeenBy();
@@ -104,7 +110,7 @@ function applyToPage(event) {
   const d = event.data || {};
   if (event.type === "message.posted" && d.message.client_ref) {
     document.querySelector(`.pending[data-client-ref="${CSS.escape(d.message.client_ref)}"]`)?.remove();
-    pending.delete(d.message.client_ref);
+    if (pending.delete(d.message.client_ref)) drafts.saveUnsent(pending);
   }
   if (event.type === "progress.posted") {
     state.progress.percent = d.progress.percent;
@@ -271,10 +277,26 @@ renderAway(state.away);
 
 // ---------------------------------------------------------------- connection status
 
+// A tab whose login ended says so (login-watch.js), with a link back to this room after logging in.
+const login = new LoginWatch({ socket, me, onChange: (change, detail) => {
+  if (change === "logged_out") showStatus("logged_out");
+  else if (change === "other_user") showStatus("error", { message: `${detail.name} is logged in now in this browser. Reload to continue as them; what you wrote here stays saved for ${me.name}.` });
+  else if (change === "refused") showStatus("error", detail);
+  else if (change === "back") showStatus("reconnecting");
+} });
 let wasDown = false;
 function showStatus(status, error) {
   const box = $("conn-status");
-  if (status === "reconnecting") {
+  if (login.loggedOut && ["reconnecting", "syncing"].includes(status)) return; // the reason stays in view
+  if (status === "logged_out") {
+    wasDown = true;
+    const back = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+    box.replaceChildren("You were logged out. ", el("a", { href: back, text: "Log in again" }),
+      pending.size || $("message-body")?.value ? " — what you wrote here is kept and sent once you are back." : "");
+    box.className = "conn-status bad";
+    box.hidden = false;
+    for (const ref of pending.keys()) pendingState(ref, "Not sent yet: log in again to send it.");
+  } else if (status === "reconnecting") {
     wasDown = true;
     box.textContent = "Reconnecting…";
     box.className = "conn-status warn";
@@ -409,35 +431,71 @@ function cancelReply() {
   $("reply-banner").hidden = true;
 }
 
+function pendingNode(ref) {
+  return document.querySelector(`.pending[data-client-ref="${CSS.escape(ref)}"]`);
+}
+
+function pendingState(ref, ...parts) {
+  pendingNode(ref)?.querySelector(".pending-state")?.replaceChildren(...parts);
+}
+
+// A message on its way: shown at the bottom until its event arrives (restored after a reload).
+function showPending(ref, payload) {
+  const files = payload.attachments?.length || 0;
+  $("timeline").append(el("li", { class: "event event-message mine pending", dataset: { clientRef: ref } },
+    el("div", { class: "message-head" }, el("strong", { text: "You" }), " ", el("span", { class: "pending-state muted small", text: "Sending…" })),
+    el("div", { class: "bubble" }, el("p", { text: payload.body || `${files} file(s)` }))));
+}
+
+function discardPending(ref) {
+  pending.delete(ref);
+  drafts.saveUnsent(pending);
+  pendingNode(ref)?.remove();
+}
+
 async function sendPending(ref) {
   const payload = pending.get(ref);
   if (!payload) return;
-  const node = document.querySelector(`.pending[data-client-ref="${CSS.escape(ref)}"]`);
-  node?.classList.remove("failed");
-  node?.querySelector(".pending-state")?.replaceChildren("Sending…");
+  pendingNode(ref)?.classList.remove("failed");
+  if (login.loggedOut) { pendingState(ref, "Not sent yet: log in again to send it."); return; }
+  if (!socket.connected) { pendingState(ref, "Waiting for the connection…"); return; } // sent on connect
+  pendingState(ref, "Sending…");
   let ack;
   try {
     ack = await socket.timeout(15000).emitWithAck("message", payload);
   } catch {
-    node?.querySelector(".pending-state")?.replaceChildren("Waiting for the connection…");
+    pendingState(ref, "Waiting for the connection…");
     return; // re-sent on reconnect; client_ref keeps it from posting twice
   }
   if (ack.ok) {
     log.apply([ack.event]);
     return;
   }
-  node?.classList.add("failed");
-  node?.querySelector(".pending-state")?.replaceChildren(
-    ack.error.message, " ", el("button", { class: "link", type: "button", text: "Retry", onclick: () => sendPending(ref) }));
+  if (ack.error?.code === "unauthorized") { // the login ended between the connection and this send
+    pendingState(ref, "Not sent yet: log in again to send it.");
+    login.check();
+    return;
+  }
+  pendingNode(ref)?.classList.add("failed");
+  pendingState(ref, ack.error.message, " ",
+    el("button", { class: "link", type: "button", text: "Retry", onclick: () => sendPending(ref) }), " ",
+    el("button", { class: "link", type: "button", text: "Discard", onclick: () => discardPending(ref) }));
 }
 socket.on("connect", () => { for (const ref of pending.keys()) sendPending(ref); });
+for (const [ref, payload] of pending) showPending(ref, payload); // left unsent by an earlier page
 
 if (composer) {
   const body = $("message-body");
   let lastTyping = 0;
-  body.addEventListener("input", () => {
+  const fit = () => {
     body.style.height = "auto";
     body.style.height = `${Math.min(body.scrollHeight, 200)}px`;
+  };
+  body.value = drafts.draft; // typed before a reload or a logout
+  if (body.value) fit();
+  body.addEventListener("input", () => {
+    drafts.draft = body.value;
+    fit();
     if (Date.now() - lastTyping > 2500 && body.value.trim()) {
       lastTyping = Date.now();
       socket.emit("typing", { job });
@@ -463,11 +521,11 @@ if (composer) {
     if (replyTo) payload.reply_to = replyTo.id;
     if (ids.length) payload.attachments = ids;
     pending.set(ref, payload);
-    $("timeline").append(el("li", { class: "event event-message mine pending", dataset: { clientRef: ref } },
-      el("div", { class: "message-head" }, el("strong", { text: "You" }), " ", el("span", { class: "pending-state muted small", text: "Sending…" })),
-      el("div", { class: "bubble" }, el("p", { text: text || `${ids.length} file(s)` }))));
+    drafts.saveUnsent(pending);
+    showPending(ref, payload);
     scrollToBottom();
     body.value = "";
+    drafts.draft = "";
     body.style.height = "auto";
     files = [];
     $("pending-files").replaceChildren();

