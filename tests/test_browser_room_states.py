@@ -115,3 +115,60 @@ def test_logging_in_again_in_another_tab_sends_what_waited(shared_server, contex
     room.locator(".event-message:not(.pending) .prose", has_text="Waiting for my login").wait_for()
     room.wait_for_function("() => document.body.dataset.connection === 'live'")
     assert room.locator("#conn-status").is_hidden()
+
+
+# ---------------------------------------------------------------- a completed job
+
+def one_milestone() -> dict:
+    due = (date.today() + timedelta(days=10)).isoformat()
+    return terms(upfront={"kind": "none"}, update_every_hours=24, milestones=[
+        {"title": "Everything", "amount": 50_000, "due": due, "criteria": [], "revisions": 1}])
+
+
+def deliver_and_pay(server, job, people, confirm=True):
+    fran, cleo = people["freelancer"], people["client"]
+    milestone = server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"][0]
+    server.api("POST", f"/milestones/{milestone['id']}/submit", fran, {"note": "All done"}, status=200)
+    server.api("POST", f"/milestones/{milestone['id']}/approve", cleo, {}, headers=key(), status=200)
+    payment = server.api("POST", f"/jobs/{job['id']}/payments", cleo,
+                         {"amount": 50_000, "method": "bank_transfer", "reference": "Final"},
+                         headers=key(), status=201).json()["payment"]
+    if confirm:
+        server.api("POST", f"/payments/{payment['id']}/confirm", fran, {}, headers=key(), status=200)
+    return payment
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_completed_job_reads_as_completed(shared_server, contexts, size):
+    job, people = active_job(shared_server, one_milestone())
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    shared_server.api("POST", f"/jobs/{job['id']}/progress", fran_api, {"percent": 40, "note": "Halfway"}, status=201)
+    payment = deliver_and_pay(shared_server, job, people, confirm=False)
+    fran = person(shared_server, contexts, size, fran_api)
+    open_room(fran, shared_server, job["id"])
+    assert fran.text_content("#percent") == "40%"
+    show_tab(fran, size, "Milestones & money")
+    assert fran.locator("#progress-form").is_visible()
+    # The last payment is confirmed while the room is open: it turns complete, live.
+    shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
+    fran.locator("#next-steps.cta-complete").wait_for()
+    cleo = person(shared_server, contexts, size, cleo_api)
+    open_room(cleo, shared_server, job["id"])
+    for page in (fran, cleo):
+        bar = page.locator("#next-steps")
+        bar.locator(".cta-item", has_text="The job is complete.").wait_for()
+        assert page.get_by_role("button", name="Leave a review").count() == 1  # the banner and the bar are one
+        assert page.text_content("#percent") == "100%"
+        assert page.text_content("#deadline") == "Completed"
+        assert page.text_content("#next-update") == ""
+        assert page.locator("#cadence-badge").is_hidden()
+        assert page.locator("#progress-form").count() == 0 or page.locator("#progress-form").is_hidden()
+        box = bar.bounding_box()
+        assert box["y"] < SIZES[size]["height"] / 2  # at the top
+    # Reviewed: the banner stays, without the button.
+    cleo.get_by_role("button", name="Leave a review").click()
+    cleo.locator(".review-card textarea").fill("Clear and on time.")
+    cleo.locator(".review-card").get_by_role("button", name="Post review").click()
+    cleo.locator("#next-steps", has_text="Thank you for your review").wait_for()
+    assert cleo.get_by_role("button", name="Leave a review").count() == 0
+    assert fran.get_by_role("button", name="Leave a review").count() == 1

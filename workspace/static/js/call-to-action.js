@@ -1,6 +1,7 @@
 // "Needs you now": the one bar at the top of the room that says what this person should do next
 // (review a submission, confirm or record a payment, accept terms, leave a review) with a button
-// that takes them there. Everything comes from the job view the server computed for this person:
+// that takes them there; once the job is complete it is the completion banner, with "Leave a review"
+// as its button until this person has left one. Everything comes from the job view the server computed for this person:
 // each milestone's and payment's `actions`, the balances' `actions`, who terms await, my review.
 import { el, duration } from "./dom.js";
 import { shown } from "./money.js";
@@ -57,6 +58,16 @@ export function nextSteps(job, me) {
   return steps;
 }
 
+// A completed job says so at the top, in this same bar (so the banner and the review step are one
+// row with one button): what is left to do there is the review, if this person has not left it.
+function completion(job, steps) {
+  const review = steps.find((s) => s.id === "review");
+  const text = [el("strong", { text: "The job is complete." }), " Every milestone is paid."];
+  if (review) text.push(" Say how it went.");
+  else if (job.my_review) text.push(" Thank you for your review.");
+  return { id: "completed", text, button: review, rest: steps.filter((s) => s !== review) };
+}
+
 export class CallToAction {
   constructor({ root, me, agreementUrl, go }) {
     this.root = root;
@@ -66,12 +77,18 @@ export class CallToAction {
   }
 
   // The most urgent step in full; any others as buttons on one line under it.
+  // A completed job: the completion banner first, the review its button.
   render(job) {
-    const [first, ...more] = nextSteps(job, this.me);
+    const steps = nextSteps(job, this.me);
+    const done = job.status === "completed" ? completion(job, steps) : null;
+    const first = done || steps[0];
+    const more = done ? done.rest : steps.slice(1);
     this.root.hidden = !first;
+    this.root.classList.toggle("cta-complete", Boolean(done));
     if (!first) { this.root.replaceChildren(); return; }
+    const button = done ? done.button : first;
     const rows = [el("p", { class: "cta-item", dataset: { step: first.id } },
-      el("span", { class: "cta-text" }, first.text), this.button(first, "button small primary"))];
+      el("span", { class: "cta-text" }, first.text), button ? this.button(button, "button small primary") : null)];
     if (more.length) {
       rows.push(el("p", { class: "cta-more small" }, el("span", { class: "muted", text: "Also: " }),
         more.flatMap((step, i) => [i ? " · " : "", this.button(step, "link", step.text)])));

@@ -174,6 +174,7 @@ const panel = new MoneyPanel({
     badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
     badge.className = `badge badge-${fresh.status}`;
     cta.render(fresh);
+    if (state.job.status !== fresh.status) { state.job.status = fresh.status; renderProgress(); }
   },
 });
 panel.render(state.full_job);
@@ -368,12 +369,23 @@ function renderTyping() {
 
 // ---------------------------------------------------------------- progress, cadence and deadline
 
+// A completed job reads as completed: 100%, no countdowns, no progress composer.
 function renderProgress() {
   const p = state.progress;
-  $("percent").textContent = `${p.percent}%`;
-  $("progress-bar").replaceChildren(bar(p.percent));
-  $("last-update").textContent = p.last_update_at ? `Last update ${relative(p.last_update_at)}` : "No progress update yet";
+  const completed = state.job.status === "completed";
+  const percent = completed ? 100 : p.percent;
+  $("percent").textContent = `${percent}%`;
+  $("progress-bar").replaceChildren(bar(percent));
+  $("last-update").textContent = completed ? "The job is complete." : p.last_update_at ? `Last update ${relative(p.last_update_at)}` : "No progress update yet";
   const due = $("next-update");
+  $("progress-form")?.toggleAttribute("hidden", completed);
+  if (completed) {
+    due.textContent = "";
+    $("cadence-badge").hidden = true;
+    $("deadline").textContent = "Completed";
+    $("deadline").className = "";
+    return;
+  }
   if (p.next_update_due) {
     const left = Date.parse(p.next_update_due) - Date.now();
     due.textContent = left >= 0 ? `Next update due in ${duration(left)}` : `Update overdue by ${duration(left)}`;
