@@ -172,3 +172,33 @@ def test_a_completed_job_reads_as_completed(shared_server, contexts, size):
     cleo.locator("#next-steps", has_text="Thank you for your review").wait_for()
     assert cleo.get_by_role("button", name="Leave a review").count() == 0
     assert fran.get_by_role("button", name="Leave a review").count() == 1
+
+
+# ---------------------------------------------------------------- an overdue milestone
+
+def move_due_date(server, milestone_id, due):
+    """Terms refuse due dates in the past, so the clock is turned by changing the row itself."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE milestones SET due = :due WHERE id = :id"), {"due": due.isoformat(), "id": milestone_id})
+    engine.dispose()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_overdue_milestone_is_flagged_in_the_room_and_on_the_dashboard(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    milestones = shared_server.api("GET", f"/jobs/{job['id']}", people["client"], status=200).json()["job"]["milestones"]
+    move_due_date(shared_server, milestones[0]["id"], date.today() - timedelta(days=3))
+    cleo = person(shared_server, contexts, size, people["client"])
+    card = cleo.locator(".job-card", has_text="Live job").first
+    assert card.locator(".overdue-pill").is_visible()
+    open_room(cleo, shared_server, job["id"])
+    show_tab(cleo, size, "Milestones & money")
+    late = cleo.locator(f'.ms[data-milestone-id="{milestones[0]["id"]}"]')
+    assert "ms-overdue" in late.get_attribute("class")
+    assert late.locator(".overdue-pill", has_text="Overdue").is_visible()
+    assert "3 days overdue" in late.text_content()
+    on_time = cleo.locator(f'.ms[data-milestone-id="{milestones[1]["id"]}"]')
+    assert on_time.locator(".overdue-pill").count() == 0

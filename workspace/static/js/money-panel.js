@@ -6,6 +6,7 @@
 import { api, upload } from "./http.js";
 import { el, duration, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
+import { daysOverdue, isOverdue } from "./overdue.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -93,12 +94,16 @@ export class MoneyPanel {
 
   milestone(m) {
     const s = m.submission;
-    const card = el("li", { class: `ms ms-${m.state}`, dataset: { milestoneId: m.id } },
+    const late = isOverdue(m);
+    const days = late ? daysOverdue(m) : 0;
+    const card = el("li", { class: `ms ms-${m.state}${late ? " ms-overdue" : ""}`, dataset: { milestoneId: m.id } },
       el("div", { class: "ms-head" },
         el("strong", { class: "ms-title", text: m.title }),
+        late ? el("span", { class: "pill overdue-pill", text: "Overdue" }) : null,
         el("span", { class: `state state-${m.state}`, text: STATE_LABELS[m.state] || m.state })),
       el("div", { class: "ms-meta muted small" },
         el("span", { class: "money", text: shown(m) }), ` · due ${new Date(m.due + "T00:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short" })}`,
+        late ? el("span", { class: "overdue", text: ` (${days} day${days === 1 ? "" : "s"} overdue)` }) : null,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
     if (m.state === "submitted" && s) {
       const left = Date.parse(m.review_due_at) - Date.now();
