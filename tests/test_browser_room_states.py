@@ -202,3 +202,73 @@ def test_an_overdue_milestone_is_flagged_in_the_room_and_on_the_dashboard(shared
     assert "3 days overdue" in late.text_content()
     on_time = cleo.locator(f'.ms[data-milestone-id="{milestones[1]["id"]}"]')
     assert on_time.locator(".overdue-pill").count() == 0
+
+
+# ---------------------------------------------------------------- staying at the bottom, typing
+
+NEAR_BOTTOM = "() => { const s = document.getElementById('timeline-scroll'); return s.scrollHeight - s.scrollTop - s.clientHeight < 80; }"
+
+
+def tall_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (200, 320), (40, 90, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def post_image(server, job, who, text):
+    import requests
+
+    r = requests.post(f"{server.url}/api/v1/jobs/{job['id']}/attachments", headers={"Authorization": f"Bearer {who['token']}"},
+                      files={"file": ("sketch.png", tall_png(), "image/png")}, timeout=15)
+    assert r.status_code == 201, r.text
+    server.api("POST", f"/jobs/{job['id']}/messages", who, {"body": text, "attachments": [r.json()["attachment"]["id"]]},
+               status=201)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_reader_at_the_bottom_stays_there_and_one_scrolled_up_is_offered_new_messages(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    for n in range(25):
+        shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": f"Earlier message {n}"}, status=201)
+    fran = person(shared_server, contexts, size, people["freelancer"])
+    open_room(fran, shared_server, job["id"])
+    fran.locator(".prose", has_text="Earlier message 24").wait_for()
+    assert fran.evaluate(NEAR_BOTTOM)
+    # An image arrives: once it has loaded (and grown the timeline), the reader is still at the bottom.
+    post_image(shared_server, job, people["client"], "Here is the sketch")
+    image = fran.locator(".event-message", has_text="Here is the sketch").locator("img.thumb")
+    image.wait_for()
+    fran.wait_for_function("(img) => img.complete && img.naturalHeight > 0", arg=image.element_handle())
+    fran.wait_for_function(NEAR_BOTTOM)
+    assert fran.locator("#new-below").is_hidden()
+    long_text = "A long message. " * 120
+    shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": long_text + "The end."}, status=201)
+    fran.locator(".prose", has_text="The end.").wait_for()
+    fran.wait_for_function(NEAR_BOTTOM)
+    # Scrolled up: the place is kept and "New messages ↓" takes the reader down.
+    fran.evaluate("() => { document.getElementById('timeline-scroll').scrollTop = 0; }")
+    shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "While you read back"}, status=201)
+    button = fran.get_by_role("button", name="New messages ↓")
+    button.wait_for()
+    assert fran.evaluate("() => document.getElementById('timeline-scroll').scrollTop") < 5
+    button.click()
+    fran.wait_for_function(NEAR_BOTTOM)
+    assert button.is_hidden()
+    assert fran.locator(".prose", has_text="While you read back").is_visible()
+
+
+def test_the_typing_indicator_clears_when_that_message_arrives(shared_server, contexts):
+    job, people = active_job(shared_server)
+    fran = person(shared_server, contexts, "laptop", people["freelancer"])
+    cleo = person(shared_server, contexts, "phone", people["client"])
+    open_room(fran, shared_server, job["id"])
+    open_room(cleo, shared_server, job["id"])
+    cleo.locator("#message-body").press_sequentially("On my way")
+    fran.locator("#typing", has_text="Client is typing…").wait_for()
+    cleo.press("#message-body", "Enter")
+    fran.locator(".event-message .prose", has_text="On my way").wait_for()
+    assert fran.text_content("#typing") == ""  # at once, not after the indicator's 5 s

@@ -42,6 +42,7 @@ const pending = drafts.unsent();
 // Events that change milestones, money, reviews or whom the terms await: the job is fetched again.
 const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$|^member\.admitted$/;
 let targetShown = false; // a notification's event (?event=) was revealed
+const typists = new Map(); // who is typing: user id -> {name, timer}; their message clears them
 let highlightTimer = null;
 
 const live = new Live({
@@ -76,6 +77,11 @@ scroller.addEventListener("scroll", () => {
   chatPlace.atBottom = nearBottom();
   chatPlace.top = scroller.scrollTop;
 });
+// Content that grows after it was drawn (an image loading, a long message, an edit) keeps a reader
+// who was at the bottom at the bottom; one who had scrolled up stays where they were.
+new ResizeObserver(() => {
+  if (scroller.clientHeight && chatPlace.atBottom && !nearBottom()) scrollToBottom();
+}).observe($("timeline"));
 const layout = new RoomLayout({
   tablist: $("room-tabs"), grid: $("room-grid"),
   onShown: (panel) => {
@@ -85,7 +91,7 @@ const layout = new RoomLayout({
 });
 
 function onEvents(events) {
-  const stick = nearBottom() || events.some((e) => e.actor?.id === me.id);
+  const stick = (scroller.clientHeight ? nearBottom() : chatPlace.atBottom) || events.some((e) => e.actor?.id === me.id);
   if (!dividerShown) {
     const firstUnread = events.find((e) => e.seq > myRead && e.actor?.id !== me.id);
     if (firstUnread && myRead > 0) {
@@ -108,6 +114,11 @@ function onEvents(events) {
 // What an event changes outside the timeline (header, sidebar).
 function applyToPage(event) {
   const d = event.data || {};
+  if (event.type === "message.posted" && typists.has(d.message.author.id)) {
+    clearTimeout(typists.get(d.message.author.id).timer); // they sent what they were typing
+    typists.delete(d.message.author.id);
+    renderTyping();
+  }
   if (event.type === "message.posted" && d.message.client_ref) {
     document.querySelector(`.pending[data-client-ref="${CSS.escape(d.message.client_ref)}"]`)?.remove();
     if (pending.delete(d.message.client_ref)) drafts.saveUnsent(pending);
@@ -355,7 +366,6 @@ socket.on("presence", (p) => {
   $("here-count").textContent = String(p.watching.length);
 });
 
-const typists = new Map();
 socket.on("typing", (t) => {
   if (t.job !== job || t.user.id === me.id) return;
   clearTimeout(typists.get(t.user.id)?.timer);
