@@ -272,3 +272,46 @@ def test_the_typing_indicator_clears_when_that_message_arrives(shared_server, co
     cleo.press("#message-body", "Enter")
     fran.locator(".event-message .prose", has_text="On my way").wait_for()
     assert fran.text_content("#typing") == ""  # at once, not after the indicator's 5 s
+
+
+# ---------------------------------------------------------------- live: paused, ended after seconds
+
+def go_live(page, size):
+    show_tab(page, size, "Live")
+    page.fill("#golive-form input[name=title]", "Logo concepts")
+    page.click("#golive-form button[type=submit]")
+    page.locator("#live-status", has_text="You are live").wait_for()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_badge_says_paused_and_an_ended_session_says_how_long_in_seconds(shared_server, contexts, size):
+    import re
+
+    job, people = active_job(shared_server)
+    fran = person(shared_server, contexts, size, people["freelancer"])
+    cleo = person(shared_server, contexts, size, people["client"])
+    open_room(fran, shared_server, job["id"])
+    open_room(cleo, shared_server, job["id"])
+    go_live(fran, size)
+    badge = cleo.locator("#live-badge")
+    badge.locator(".live-word", has_text="LIVE").wait_for()
+    fran.click("#live-pause")
+    badge.locator(".live-word", has_text="Paused").wait_for()
+    assert "paused" in badge.get_attribute("class")
+    assert fran.locator("#live-badge .live-word").text_content() == "Paused"
+    # A reload while paused draws the same badge.
+    cleo.reload()
+    cleo.wait_for_function("() => document.body.dataset.connection === 'live'")
+    assert cleo.locator("#live-badge .live-word").text_content() == "Paused"
+    fran.click("#live-pause")
+    cleo.locator("#live-badge .live-word", has_text="LIVE").wait_for()
+    fran.click("#live-stop")
+    show_tab(cleo, size, "Live")
+    overlay = cleo.locator("#stage-overlay", has_text="Session ended after")
+    overlay.wait_for()
+    assert re.fullmatch(r"Session ended after \d+ s", overlay.text_content()), overlay.text_content()
+    show_tab(cleo, size, "Chat")
+    line = cleo.locator(".event-live", has_text="The live session ended after")
+    line.wait_for()
+    assert re.search(r"ended after \d+ s\.", line.text_content()), line.text_content()
+    assert " 0 min" not in line.text_content()

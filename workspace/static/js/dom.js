@@ -28,8 +28,11 @@ export function relative(iso, now = Date.now()) {
   return Math.abs(seconds) < 45 ? "just now" : rtf.format(seconds, "second");
 }
 
+// "27 s", "4 min", "3 h 10 min", "5 days": never "0 min" for something that lasted seconds.
 export function duration(ms) {
-  const minutes = Math.round(Math.abs(ms) / 60000);
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;

@@ -2,7 +2,7 @@
 // over its own RTCPeerConnection; Socket.IO `signal` carries offers, answers and ICE candidates, and
 // the server relays them only between the live publisher and members in this room.
 import { upload } from "./http.js";
-import { el } from "./dom.js";
+import { duration, el } from "./dom.js";
 
 const HEARTBEAT_MS = 15000;
 const FIRST_SNAPSHOT_MS = 3000;
@@ -260,7 +260,7 @@ export class Live {
     if (state === "live" || state === "idle") overlay.hidden = true;
     else { overlay.hidden = false; overlay.textContent = labels[state]; }
     if (state === "ended" && this.ended?.duration_seconds != null) {
-      overlay.textContent = `Session ended after ${Math.round(this.ended.duration_seconds / 60)} min`;
+      overlay.textContent = `Session ended after ${duration(this.ended.duration_seconds * 1000)}`;
     }
     this.video.classList.toggle("hidden-video", state !== "live");
     this.render();
@@ -295,11 +295,17 @@ export class Live {
     this.renderBadge();
   }
 
+  // The header's badge: LIVE and the time since it started, or Paused while paused.
   renderBadge() {
     const badge = this.$("live-badge");
     if (!badge) return;
     badge.hidden = !this.session;
-    if (this.session) badge.querySelector(".live-elapsed").textContent = elapsed(this.session.started_at);
+    if (!this.session) return;
+    const paused = Boolean(this.session.paused);
+    badge.classList.toggle("paused", paused);
+    const word = badge.querySelector(".live-word");
+    if (word) word.textContent = paused ? "Paused" : "LIVE";
+    badge.querySelector(".live-elapsed").textContent = paused ? "" : elapsed(this.session.started_at);
   }
 
   showError(message) {

@@ -1,5 +1,5 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
-import { el, timeEl } from "./dom.js";
+import { duration, el, timeEl } from "./dom.js";
 import { shown } from "./money.js";
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
@@ -115,10 +115,8 @@ export class Timeline {
         return this.system(event, [d.reason === "disconnected" ? "The live session paused (the freelancer's page disconnected)." : "The freelancer paused sharing."], "live");
       case "session.resumed":
         return this.system(event, ["The freelancer resumed sharing."], "live");
-      case "session.ended": {
-        const minutes = Math.round((d.duration_seconds || 0) / 60);
-        return this.system(event, [`The live session ended after ${minutes} min`, d.reason === "no_heartbeat" ? " (connection lost)." : "."], "live");
-      }
+      case "session.ended":
+        return this.system(event, [`The live session ended after ${duration((d.duration_seconds || 0) * 1000)}`, d.reason === "no_heartbeat" ? " (connection lost)." : "."], "live");
       case "snapshot.taken":
         return null; // the diary shows them; the room would drown in them
       case "snapshot.deleted":
