@@ -315,3 +315,24 @@ def test_the_badge_says_paused_and_an_ended_session_says_how_long_in_seconds(sha
     line.wait_for()
     assert re.search(r"ended after \d+ s\.", line.text_content()), line.text_content()
     assert " 0 min" not in line.text_content()
+
+
+# ---------------------------------------------------------------- the go-live list follows milestones
+
+def test_the_go_live_list_follows_milestone_state(shared_server, contexts):
+    job, people = active_job(shared_server)
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    fran = person(shared_server, contexts, "laptop", fran_api)
+    open_room(fran, shared_server, job["id"])
+    options = "#golive-form select[name=milestone] option"
+    assert fran.locator(options).all_text_contents() == ["No milestone", "Concepts", "Final artwork"]
+    first = shared_server.api("GET", f"/jobs/{job['id']}", fran_api, status=200).json()["job"]["milestones"][0]
+    shared_server.api("POST", f"/milestones/{first['id']}/submit", fran_api, {"note": "Concepts"}, status=200)
+    shared_server.api("POST", f"/milestones/{first['id']}/approve", cleo_api, {}, headers=key(), status=200)
+    payment = shared_server.api("POST", f"/jobs/{job['id']}/payments", cleo_api,
+                                {"amount": 50_000, "method": "bank_transfer", "reference": "M1"},
+                                headers=key(), status=201).json()["payment"]
+    shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
+    fran.locator(f'.ms[data-milestone-id="{first["id"]}"] .state', has_text="Paid").wait_for()
+    fran.wait_for_function(f"() => [...document.querySelectorAll('{options}')].map(o => o.textContent).join('|') === 'No milestone|Final artwork'")
+    assert fran.locator("#golive-form select[name=milestone]").evaluate("s => s.selectedOptions[0].textContent") == "Final artwork"

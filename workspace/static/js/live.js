@@ -5,6 +5,7 @@ import { upload } from "./http.js";
 import { duration, el } from "./dom.js";
 
 const HEARTBEAT_MS = 15000;
+const OPEN_MILESTONE = new Set(["planned", "submitted", "changes_requested"]); // what a session can be about
 const FIRST_SNAPSHOT_MS = 3000;
 
 export function elapsed(sinceIso, now = Date.now()) {
@@ -75,6 +76,25 @@ export class Live {
   // Called when the room (re)joined: a watcher asks for the screen whenever someone is live.
   joined() {
     if (this.session && !this.publishing) this.watch();
+  }
+
+  // The go-live form offers the milestones still open, as the job is now (a paid one is not offered);
+  // the choice made stays chosen while it is still offered.
+  offerMilestones(milestones) {
+    const form = this.$("golive-form");
+    if (!form) return;
+    const open = milestones.filter((m) => OPEN_MILESTONE.has(m.state));
+    let select = form.querySelector("select[name=milestone]");
+    if (!select && !open.length) return;
+    if (!select) {
+      select = el("select", { name: "milestone", "aria-label": "Milestone" });
+      form.querySelector("input[name=title]").after(select);
+    }
+    const chosen = select.value;
+    const keep = open.some((m) => String(m.id) === chosen) || (chosen === "" && select.options.length > 0);
+    select.replaceChildren(el("option", { value: "", text: "No milestone" }),
+      ...open.map((m) => el("option", { value: String(m.id), text: m.title })));
+    select.value = keep ? chosen : (open[0] ? String(open[0].id) : "");
   }
 
   // ------------------------------------------------------------ watcher

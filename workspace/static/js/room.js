@@ -185,6 +185,7 @@ const panel = new MoneyPanel({
     badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
     badge.className = `badge badge-${fresh.status}`;
     cta.render(fresh);
+    live.offerMilestones(fresh.milestones);
     if (state.job.status !== fresh.status) { state.job.status = fresh.status; renderProgress(); }
   },
 });
