@@ -336,3 +336,58 @@ def test_the_go_live_list_follows_milestone_state(shared_server, contexts):
     fran.locator(f'.ms[data-milestone-id="{first["id"]}"] .state', has_text="Paid").wait_for()
     fran.wait_for_function(f"() => [...document.querySelectorAll('{options}')].map(o => o.textContent).join('|') === 'No milestone|Final artwork'")
     assert fran.locator("#golive-form select[name=milestone]").evaluate("s => s.selectedOptions[0].textContent") == "Final artwork"
+
+
+# ---------------------------------------------------------------- wording
+
+def test_wording_tells_each_person_the_truth(shared_server, contexts):
+    server = shared_server
+    job, people = active_job(server, terms(upfront={"kind": "portion", "amount": 10_000}, milestones=[
+        {"title": "Everything", "amount": 50_000, "due": (date.today() + timedelta(days=10)).isoformat(),
+         "criteria": [], "revisions": 1}]))
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    # A revoked invitation's page does not say when the link expires.
+    invite = server.api("POST", f"/jobs/{job['id']}/invites", fran_api, {"role": "viewer"}, status=201).json()["invite"]
+    server.api("POST", f"/jobs/{job['id']}/invites/{invite['id']}/revoke", fran_api, status=200)
+    anonymous = contexts(viewport=SIZES["phone"]).new_page()
+    anonymous.goto(f"{server.url}/invite/{invite['token']}")
+    assert "was revoked" in anonymous.text_content("main")
+    assert "expires" not in anonymous.text_content("main")
+    # The up-front amount raised by new terms is stated as the new total.
+    raised = terms(upfront={"kind": "portion", "amount": 25_000}, milestones=[
+        {"title": "Everything", "amount": 50_000, "due": (date.today() + timedelta(days=10)).isoformat(),
+         "criteria": [], "revisions": 1}])
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", fran_api, raised, status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/2/accept", cleo_api, {"terms_hash": proposed["terms_hash"]}, status=200)
+    # A payment sent and not yet confirmed: the freelancer is not told to wait for the freelancer.
+    server.api("POST", f"/jobs/{job['id']}/payments", cleo_api, {"amount": 25_000, "method": "bank_transfer", "reference": "Up"},
+               headers=key(), status=201)
+    # A reply quotes the rendered text, not Markdown.
+    server.api("POST", f"/jobs/{job['id']}/messages", cleo_api, {"body": "Use the **blue** one, see [the board](https://example.com/board)"},
+               status=201)
+    fran = person(server, contexts, "laptop", fran_api)
+    open_room(fran, server, job["id"])
+    fran.locator(".event-money", has_text="The amount due up front is now 250.00 EUR in total (150.00 EUR more)").wait_for()
+    fran.locator("#balance-panel", has_text="waiting for you to confirm").wait_for()
+    assert "waiting for the freelancer" not in fran.text_content("body")
+    original = fran.locator(".event-message", has_text="Use the blue one")
+    original.get_by_role("button", name="Reply").click()
+    send(fran, "Blue it is")
+    quote = fran.locator(".event-message:not(.pending)", has_text="Blue it is").locator(".reply-quote")
+    quote.wait_for()
+    assert quote.text_content() == "Client: Use the blue one, see the board"
+    cleo = person(server, contexts, "phone", cleo_api)
+    open_room(cleo, server, job["id"])
+    cleo.locator(".event-message", has_text="Blue it is").locator(".reply-quote", has_text="Use the blue one, see the board").wait_for()
+    assert "**" not in cleo.locator(".reply-quote").first.text_content()
+
+
+def test_an_empty_review_shows_no_empty_quotes(shared_server, contexts):
+    job, people = active_job(shared_server, one_milestone())
+    deliver_and_pay(shared_server, job, people)
+    shared_server.api("POST", f"/jobs/{job['id']}/reviews", people["client"], {"rating": 4, "text": ""}, status=201)
+    cleo = person(shared_server, contexts, "laptop", people["client"])
+    open_room(cleo, shared_server, job["id"])
+    review = cleo.locator("#review-panel")
+    review.locator("p", has_text="You left 4 ★").wait_for()
+    assert review.text_content().strip() == "You left 4 ★."

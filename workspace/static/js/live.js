@@ -275,7 +275,7 @@ export class Live {
     this.stage = state;
     const overlay = this.$("stage-overlay");
     const labels = {
-      connecting: "Connecting…", paused: "The freelancer paused sharing", ended: "Session ended", idle: "",
+      connecting: "Connecting…", paused: this.role === "freelancer" ? "You paused sharing" : "The freelancer paused sharing", ended: "Session ended", idle: "",
     };
     if (state === "live" || state === "idle") overlay.hidden = true;
     else { overlay.hidden = false; overlay.textContent = labels[state]; }

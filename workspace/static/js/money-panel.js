@@ -115,7 +115,9 @@ export class MoneyPanel {
       card.append(el("p", { class: "small ok-text", text: m.auto_approved ? "Approved automatically when the review window ran out." : "Approved." }));
     }
     if (m.cancel_requested_by && m.state !== "cancelled") {
-      card.append(el("p", { class: "small warn-text", text: `The ${m.cancel_requested_by} asked to cancel this milestone.` }));
+      const mine = m.cancel_requested_by === this.job.role;
+      const other = m.cancel_requested_by === "client" ? "freelancer" : "client";
+      card.append(el("p", { class: "small warn-text", text: mine ? `You asked to cancel this milestone; the ${other} has not agreed yet.` : `The ${m.cancel_requested_by} asked to cancel this milestone.` }));
     }
     card.append(this.actions(m));
     return card;
@@ -284,7 +286,11 @@ export class MoneyPanel {
     const parts = [el("dl", { class: "figures" },
       figure(owedLabel, "owed", b.owed ? "owed" : ""), figure("Paid", "paid"), figure("Credit", "credit"),
       figure("Agreed total", "agreed"), figure("Up front", "upfront_requested"), figure("Approved", "approved"))];
-    if (b.pending) parts.push(el("p", { class: "small muted", text: `${shown(b, "pending")} sent, waiting for the freelancer to confirm.` }));
+    if (b.pending) {
+      parts.push(el("p", { class: "small muted", text: job.role === "freelancer"
+        ? `${shown(b, "pending")} sent to you, waiting for you to confirm it arrived.`
+        : `${shown(b, "pending")} sent, waiting for the freelancer to confirm.` }));
+    }
     if ((b.actions || []).includes("pay")) parts.push(this.paymentForm(b));
     if (job.payments.length) parts.push(el("h3", { text: "Payments" }), el("ul", { class: "payments" }, job.payments.slice().reverse().map((p) => this.payment(p))));
     parts.push(el("p", { class: "small" }, el("a", { href: `/api/v1/jobs/${this.jobId}/statement.pdf`, text: "Download statement (PDF)" })));
@@ -362,7 +368,8 @@ export class MoneyPanel {
     if (this.job.status !== "completed" || this.job.role === "viewer") { section.hidden = true; return; }
     section.hidden = false;
     if (this.job.my_review) {
-      root.replaceChildren(el("p", { class: "small", text: `You left ${this.job.my_review.rating} ★: “${this.job.my_review.text}”` }));
+      const { rating, text } = this.job.my_review;
+      root.replaceChildren(el("p", { class: "small", text: text?.trim() ? `You left ${rating} ★: “${text.trim()}”` : `You left ${rating} ★.` }));
       return;
     }
     const error = el("p", { class: "field-error", hidden: true });

@@ -1,6 +1,7 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
 import { duration, el, timeEl } from "./dom.js";
 import { shown } from "./money.js";
+import { clip, htmlText, markdownText } from "./plain-text.js";
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
 
@@ -75,8 +76,14 @@ export class Timeline {
           d.became_client === true ? " and is now a client." : d.became_client === false ? "; they become a client once every client admits them." : "."], "agreement");
       case "agreement.in_force":
         return this.system(event, [`Version ${d.agreement.version} of the agreement is now in force.`], "agreement");
-      case "upfront.requested":
+      case "upfront.requested": {
+        // The event carries what was added; when terms raised an earlier amount, say the new total.
+        const total = d.balances?.upfront_requested;
+        if (typeof total === "number" && total > d.amount) {
+          return this.system(event, [`The amount due up front is now ${shown({ ...d, amount: total, display: null })} in total (${shown(d)} more), as agreed.`], "money");
+        }
         return this.system(event, [`${shown(d)} is due up front, as agreed.`], "money");
+      }
       case "milestone.submitted":
         return this.system(event, [el("strong", { text: who }), ` submitted “${d.milestone.title}” for review.`], "milestone");
       case "milestone.approved":
@@ -111,10 +118,14 @@ export class Timeline {
         return this.system(event, [el("strong", { text: who }), ` left a ${d.review.rating}-star review.`], "agreement");
       case "session.started":
         return this.system(event, [el("strong", { text: who }), " went live", d.session.title ? `: ${d.session.title}` : "", "."], "live");
-      case "session.paused":
-        return this.system(event, [d.reason === "disconnected" ? "The live session paused (the freelancer's page disconnected)." : "The freelancer paused sharing."], "live");
+      case "session.paused": {
+        const mine = this.me.role === "freelancer";
+        return this.system(event, [d.reason === "disconnected"
+          ? `The live session paused (${mine ? "your" : "the freelancer's"} page disconnected).`
+          : `${mine ? "You" : "The freelancer"} paused sharing.`], "live");
+      }
       case "session.resumed":
-        return this.system(event, ["The freelancer resumed sharing."], "live");
+        return this.system(event, [`${this.me.role === "freelancer" ? "You" : "The freelancer"} resumed sharing.`], "live");
       case "session.ended":
         return this.system(event, [`The live session ended after ${duration((d.duration_seconds || 0) * 1000)}`, d.reason === "no_heartbeat" ? " (connection lost)." : "."], "live");
       case "snapshot.taken":
@@ -178,7 +189,7 @@ export class Timeline {
     const bubble = el("div", { class: "bubble" });
     if (message.reply_to) {
       bubble.append(el("blockquote", { class: "reply-quote" },
-        el("strong", { text: message.reply_to.author.name }), ": ", message.reply_to.excerpt || "(deleted)"));
+        el("strong", { text: message.reply_to.author.name }), ": ", this.quote(message.reply_to)));
     }
     if (message.deleted) {
       bubble.append(el("p", { class: "deleted", text: "Message deleted" }));
@@ -200,6 +211,14 @@ export class Timeline {
       if (mine && this.onDelete) actions.append(el("button", { class: "link", type: "button", text: "Delete", onclick: () => this.onDelete(message) }));
       node.append(actions);
     }
+  }
+
+  // A reply's quote as people read the original: its rendered text when it is on the page.
+  quote(replyTo) {
+    if (!replyTo.excerpt) return "(deleted)";
+    const original = this.messages.get(replyTo.id);
+    if (original?.html && !original.deleted && !original.erased) return clip(htmlText(original.html));
+    return clip(markdownText(replyTo.excerpt));
   }
 
   files(attachments) {
