@@ -391,3 +391,68 @@ def test_an_empty_review_shows_no_empty_quotes(shared_server, contexts):
     review = cleo.locator("#review-panel")
     review.locator("p", has_text="You left 4 ★").wait_for()
     assert review.text_content().strip() == "You left 4 ★."
+
+
+# ---------------------------------------------------------------- links, the limit, file icons
+
+def test_bare_addresses_become_links_and_nothing_else_does(shared_server, contexts):
+    job, people = active_job(shared_server)
+    body = ("Look at https://example.com/board?v=2, and www.example.org. "
+            "Not `https://code.example/x` nor javascript:alert(1) (see https://en.wikipedia.org/wiki/Logo_(design)).")
+    shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": body}, status=201)
+    fran = person(shared_server, contexts, "phone", people["freelancer"])
+    open_room(fran, shared_server, job["id"])
+    prose = fran.locator(".event-message .prose", has_text="Look at")
+    prose.wait_for()
+    links = prose.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.href, a.target, a.rel])")
+    assert links == [
+        ["https://example.com/board?v=2", "https://example.com/board?v=2", "_blank", "noopener noreferrer nofollow"],
+        ["www.example.org", "https://www.example.org/", "_blank", "noopener noreferrer nofollow"],
+        ["https://en.wikipedia.org/wiki/Logo_(design)", "https://en.wikipedia.org/wiki/Logo_(design)", "_blank",
+         "noopener noreferrer nofollow"],
+    ]
+    assert prose.locator("code a").count() == 0
+    assert "javascript:alert(1)" in prose.text_content()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_message_over_the_limit_shows_a_counter_and_an_error_and_is_not_cut(shared_server, contexts, size):
+    job, people = active_job(shared_server)
+    cleo = person(shared_server, contexts, size, people["client"])
+    open_room(cleo, shared_server, job["id"])
+    text = "x" * 10_250
+    cleo.locator("#message-body").fill(text)  # as a paste: one input
+    counter = cleo.locator("#composer-count")
+    counter.wait_for()
+    assert counter.text_content() == "10,250 / 10,000"
+    assert "over" in counter.get_attribute("class")
+    error = cleo.locator("#composer-error")
+    assert error.is_visible() and "limited to 10,000 characters; this one has 10,250" in error.text_content()
+    assert len(cleo.input_value("#message-body")) == 10_250  # nothing was cut off
+    cleo.press("#message-body", "Enter")
+    assert cleo.locator(".pending").count() == 0
+    assert error.is_visible()
+    cleo.locator("#message-body").fill("x" * 9_500)
+    error.wait_for(state="hidden")
+    assert counter.text_content() == "9,500 / 10,000" and "over" not in counter.get_attribute("class")
+    cleo.locator("#message-body").fill("Short again")
+    counter.wait_for(state="hidden")
+
+
+def test_a_file_has_a_drawn_icon_not_a_missing_glyph(shared_server, contexts):
+    import requests
+
+    job, people = active_job(shared_server)
+    r = requests.post(f"{shared_server.url}/api/v1/jobs/{job['id']}/attachments",
+                      headers={"Authorization": f"Bearer {people['client']['token']}"},
+                      files={"file": ("brief.txt", b"The brief, in words.", "text/plain")}, timeout=15)
+    assert r.status_code == 201, r.text
+    shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"],
+                      {"body": "The brief", "attachments": [r.json()["attachment"]["id"]]}, status=201)
+    fran = person(shared_server, contexts, "laptop", people["freelancer"])
+    open_room(fran, shared_server, job["id"])
+    link = fran.locator(".file-link", has_text="brief.txt")
+    link.wait_for()
+    assert link.locator("svg.file-icon").count() == 1
+    assert link.evaluate("a => getComputedStyle(a, '::before').content") in ("none", "normal")
+    assert "⎘" not in link.text_content()

@@ -4,7 +4,7 @@
 // The server decides: amounts arrive formatted (`display`), the buttons come from each view's
 // `actions` for this person, and typed amounts are read with the currency exponent it sent.
 import { api, upload } from "./http.js";
-import { el, duration, timeEl } from "./dom.js";
+import { el, duration, fileIcon, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue } from "./overdue.js";
 
@@ -134,7 +134,7 @@ export class MoneyPanel {
     if (s.attachments.length) {
       box.append(el("ul", { class: "files" }, s.attachments.map((a) => el("li", {},
         a.thumb_url ? el("a", { href: a.url, target: "_blank", rel: "noopener" }, el("img", { class: "thumb", src: a.thumb_url, alt: a.name }))
-          : el("a", { class: "file-link", href: a.url, text: a.name })))));
+          : el("a", { class: "file-link", href: a.url }, fileIcon(), " ", a.name)))));
     }
     if (s.decision === "changes_requested") {
       const label = s.out_of_scope ? "marked out of scope" : `revision ${s.revision} of ${m.revisions_included}`;

@@ -10,6 +10,7 @@ import { RoomLayout } from "./room-layout.js";
 import { CallToAction } from "./call-to-action.js";
 import { LoginWatch } from "./login-watch.js";
 import { Drafts } from "./drafts.js";
+import { CharLimit } from "./char-limit.js";
 
 const state = JSON.parse(document.getElementById("room-state").textContent);
 const job = state.job.id;
@@ -43,6 +44,7 @@ const pending = drafts.unsent();
 const MONEY_EVENTS = /^(milestone|payment|upfront|job|review)\.|^agreement\.(in_force|proposed|accepted)$|^member\.admitted$/;
 let targetShown = false; // a notification's event (?event=) was revealed
 const typists = new Map(); // who is typing: user id -> {name, timer}; their message clears them
+const MESSAGE_LIMIT = 10000; // characters, as the server checks
 let highlightTimer = null;
 
 const live = new Live({
@@ -516,6 +518,7 @@ if (composer) {
   };
   body.value = drafts.draft; // typed before a reload or a logout
   if (body.value) fit();
+  const limit = new CharLimit({ field: body, counter: $("composer-count"), error: $("composer-error"), limit: MESSAGE_LIMIT });
   body.addEventListener("input", () => {
     drafts.draft = body.value;
     fit();
@@ -538,7 +541,7 @@ if (composer) {
     if (files.some((f) => !f.done && !f.error)) { showComposerError("Wait for the files to finish uploading."); return; }
     const ids = files.filter((f) => f.id).map((f) => f.id);
     if (!text && !ids.length) return;
-    if (text.length > 10000) { showComposerError(`Messages are limited to 10,000 characters (${text.length.toLocaleString()} now).`); return; }
+    if (limit.over) { showComposerError(limit.message()); body.focus(); return; }
     const ref = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
     const payload = { job, body: text, client_ref: ref };
     if (replyTo) payload.reply_to = replyTo.id;
@@ -549,6 +552,7 @@ if (composer) {
     scrollToBottom();
     body.value = "";
     drafts.draft = "";
+    limit.render();
     body.style.height = "auto";
     files = [];
     $("pending-files").replaceChildren();

@@ -1,5 +1,6 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
-import { duration, el, timeEl } from "./dom.js";
+import { duration, el, fileIcon, timeEl } from "./dom.js";
+import { linkify } from "./linkify.js";
 import { shown } from "./money.js";
 import { clip, htmlText, markdownText } from "./plain-text.js";
 
@@ -225,7 +226,7 @@ export class Timeline {
     return el("ul", { class: "files" }, attachments.map((a) => el("li", {},
       a.thumb_url
         ? el("a", { href: a.url, target: "_blank", rel: "noopener" }, el("img", { src: a.thumb_url, alt: a.name, class: "thumb", loading: "lazy" }))
-        : el("a", { href: a.url, class: "file-link" }, a.name, el("span", { class: "muted small", text: ` ${size(a.size)}` })))));
+        : el("a", { href: a.url, class: "file-link" }, fileIcon(), " ", a.name, el("span", { class: "muted small", text: ` ${size(a.size)}` })))));
   }
 
   lastMessage() {
@@ -248,7 +249,7 @@ function html(tag, className, sanitized) {
   const node = document.createElement(tag);
   node.className = className;
   node.innerHTML = sanitized;
-  return node;
+  return linkify(node); // bare addresses become links (the server leaves them as text)
 }
 
 function size(bytes) {
