@@ -149,7 +149,14 @@ export class MoneyPanel {
   actions(m) {
     const box = el("div", { class: "ms-actions" });
     const form = this.open.get(m.id);
-    const toggle = (name) => () => { this.open.set(m.id, form === name ? null : name); this.renderMilestones(); };
+    // Opening a step puts the focus on its first control; closing it, back on the action (the list is
+    // drawn again, so the focused button would otherwise be lost to the page).
+    const toggle = (name) => (e) => {
+      const opening = form !== name;
+      this.open.set(m.id, opening ? name : null);
+      this.renderMilestones();
+      this.focusStep(m.id, opening ? null : e.currentTarget.textContent);
+    };
     const error = el("p", { class: "field-error", hidden: true });
     const may = new Set(m.actions || []); // computed by the server for this person
     if (may.has("submit")) {
@@ -172,6 +179,22 @@ export class MoneyPanel {
     if (form === "price") panel.append(this.priceForm(m, error));
     if (form === "cancel") panel.append(this.cancelStep(m, error));
     return el("div", {}, box, panel, error);
+  }
+
+  // After a redraw: the focus on the open step's first control, or on the action named `action`.
+  focusStep(milestoneId, action = null) {
+    const card = this.milestonesRoot.querySelector(`.ms[data-milestone-id="${milestoneId}"]`);
+    const target = action
+      ? [...(card?.querySelectorAll(".ms-actions button") || [])].find((b) => b.textContent === action)
+      : card?.querySelector(".ms-form input, .ms-form textarea, .ms-form select, .ms-form button");
+    target?.focus();
+  }
+
+  // A step's Back: the step closes and the focus returns to the action that opened it.
+  back(m, action) {
+    this.open.delete(m.id);
+    this.renderMilestones();
+    this.focusStep(m.id, action);
   }
 
   submitForm(m, error) {
@@ -216,7 +239,7 @@ export class MoneyPanel {
       el("p", { class: "small" }, `Approving “${m.title}” releases ${shown(m)}`,
         cost.from_deposits ? `; ${shown(cost, "from_deposits")} is covered by the up-front amount, so ${shown(cost, "payable")} becomes payable now.` : " and it becomes payable now."),
       el("div", { class: "actions" }, confirm,
-        el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
+        el("button", { class: "button small", type: "button", text: "Back", onclick: () => this.back(m, "Approve & release payment") })));
   }
 
   changesForm(m, error) {
@@ -267,7 +290,7 @@ export class MoneyPanel {
     });
     return el("div", { class: "confirm-step" },
       el("p", { class: "small", text: agreeing ? `Cancel “${m.title}”? Nothing will be owed for it.` : `Cancelling needs both sides. The other side will be asked to agree.` }),
-      el("div", { class: "actions" }, go, el("button", { class: "button small", type: "button", text: "Back", onclick: () => { this.open.delete(m.id); this.renderMilestones(); } })));
+      el("div", { class: "actions" }, go, el("button", { class: "button small", type: "button", text: "Back", onclick: () => this.back(m, agreeing ? "Agree to cancel" : "Ask to cancel") })));
   }
 
   // ------------------------------------------------------------ balance and payments
