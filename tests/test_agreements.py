@@ -169,3 +169,41 @@ def test_agreement_events_are_recorded_in_order(api, people, job):
     assert in_force["data"]["job_status"] == "active" and len(in_force["data"]["milestones"]) == 2
     upfront = api.events(f, job["id"])["events"][-1]
     assert upfront["data"]["amount"] == 10000 and upfront["data"]["balances"]["owed"] == 10000
+
+
+def test_a_milestone_due_in_the_past_is_refused_with_a_field_error(api, people, job):
+    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    late = terms()
+    late["milestones"][1]["due"] = yesterday.isoformat()
+    response = api.call("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], late)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"milestones.1.due": "A milestone cannot be due in the past."}
+    on_time = terms()
+    on_time["milestones"][0]["due"] = today.isoformat()  # due today is not in the past
+    assert api.propose(people["freelancer"], job["id"], on_time)["status"] == "proposed"
+
+
+def test_terms_proposed_mid_job_keep_the_past_dates_of_milestones_they_do_not_move():
+    import pytest
+
+    from workspace.domain.agreement import validate_terms
+    from workspace.domain.errors import Invalid
+
+    signed_on, today = date(2026, 1, 1), date(2026, 2, 1)
+    in_force = validate_terms({**terms(), "deadline": "2026-03-01", "milestones": [
+        {"title": "Concepts", "amount": 30000, "due": "2026-01-10"},
+        {"title": "Final", "amount": 20000, "due": "2026-03-01"}]}, signed_on)
+    changed = {**in_force, "milestones": [*in_force["milestones"],
+                                          {"title": "Extra", "amount": 5000, "due": "2026-03-01"}]}
+    assert validate_terms(changed, today, in_force)["milestones"][0]["due"] == "2026-01-10"
+    with pytest.raises(Invalid) as refused:  # no terms in force to keep the date from
+        validate_terms(changed, today)
+    assert refused.value.fields == {"milestones.0.due": "A milestone cannot be due in the past."}
+    moved = {**changed, "milestones": [{**changed["milestones"][0], "due": "2026-01-20"}, *changed["milestones"][1:]]}
+    with pytest.raises(Invalid) as refused:  # another past date is still the past
+        validate_terms(moved, today, in_force)
+    assert set(refused.value.fields) == {"milestones.0.due"}
+    swapped = {**changed, "milestones": [changed["milestones"][1], changed["milestones"][0]]}
+    with pytest.raises(Invalid) as refused:  # a kept date belongs to its position
+        validate_terms(swapped, today, in_force)
+    assert set(refused.value.fields) == {"milestones.1.due"}

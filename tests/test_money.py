@@ -313,6 +313,24 @@ def test_submission_with_files(api, people, active):
     assert done["milestone"]["submission"]["attachments"][0]["id"] == attachment["id"]
 
 
+def test_a_submission_needs_a_note_or_a_file(api, people, active):
+    from tests.test_room_services import _png, upload
+
+    state, (m1, m2) = active
+    f = people["freelancer"]
+    for body in ({}, {"note": ""}, {"note": "   \n"}, {"note": None, "attachments": None}, {"attachments": []}):
+        refused = api.call("POST", f"/milestones/{m1}/submit", f, body)
+        assert refused.status_code == 422, body
+        assert refused.get_json()["error"]["fields"] == {
+            "note": "Add a note or a file so the client knows what to review."}
+    assert api.ok("GET", f"/jobs/{state['id']}", f)["job"]["milestones"][0]["state"] == "planned"
+    assert api.ok("POST", f"/milestones/{m1}/submit", f, {"note": "Two concepts"})["milestone"]["state"] == "submitted"
+    shot = upload(api, f, {"id": state["id"]}, _png()).get_json()["attachment"]
+    done = api.ok("POST", f"/milestones/{m2}/submit", f, {"attachments": [shot["id"]]})["milestone"]
+    assert done["state"] == "submitted" and done["submission"]["note"] == ""
+    assert done["submission"]["attachments"][0]["url"] == f"/files/{shot['id']}"
+
+
 def test_public_profile_page(client, api, people, active):
     state, (m1, m2) = active
     f, c = people["freelancer"], people["client"]

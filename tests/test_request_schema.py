@@ -36,7 +36,10 @@ def test_a_message_needs_text_or_a_file(api, people, job):
 def test_optional_fields_may_be_null(api, people, job):
     state, = [activate(api, people, job)]
     m1 = state["milestones"][0]["id"]
-    api.ok("POST", f"/milestones/{m1}/submit", people["freelancer"], {"note": None})
+    from tests.test_room_services import _png, upload
+
+    shot = upload(api, people["freelancer"], {"id": state["id"]}, _png()).get_json()["attachment"]
+    api.ok("POST", f"/milestones/{m1}/submit", people["freelancer"], {"note": None, "attachments": [shot["id"]]})
     changes = api.call("POST", f"/milestones/{m1}/request-changes", people["client"],
                        {"reason": "Bigger logo", "out_of_scope": None, "criteria": None})
     assert changes.status_code == 200, changes.get_json()

@@ -37,8 +37,13 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) else None
 
 
-def validate_terms(raw: Any, today: date) -> dict[str, Any]:
-    """Return normalized terms, or raise Invalid naming every bad field."""
+def validate_terms(raw: Any, today: date, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return normalized terms, or raise Invalid naming every bad field.
+
+    Neither the deadline nor a milestone may be due in the past, except a milestone that keeps the due
+    date it has in `current` (the terms in force, by position): new terms proposed mid-job carry the
+    milestones already delivered with the dates they had.
+    """
     if not isinstance(raw, dict):
         raise Invalid("The terms must be an object.")
     errors: dict[str, str] = {}
@@ -61,7 +66,8 @@ def validate_terms(raw: Any, today: date) -> dict[str, Any]:
         errors["currency"] = "Choose a currency by its ISO 4217 code, e.g. EUR or USD."
         currency = None
 
-    milestones = _validate_milestones(raw.get("milestones"), deadline, errors)
+    kept = [m.get("due") for m in (current or {}).get("milestones", []) if isinstance(m, dict)]
+    milestones = _validate_milestones(raw.get("milestones"), deadline, errors, today, kept)
     total = sum(m["amount"] for m in milestones)
     if milestones and total > MAX_AMOUNT:
         errors["milestones"] = "The total is too large."
@@ -93,7 +99,8 @@ def validate_terms(raw: Any, today: date) -> dict[str, Any]:
     }
 
 
-def _validate_milestones(raw: Any, deadline: date | None, errors: dict[str, str]) -> list[dict[str, Any]]:
+def _validate_milestones(raw: Any, deadline: date | None, errors: dict[str, str], today: date,
+                         kept: list[Any]) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
         errors["milestones"] = "Plan at least one milestone."
         return []
@@ -119,6 +126,8 @@ def _validate_milestones(raw: Any, deadline: date | None, errors: dict[str, str]
         due = _date(item.get("due"))
         if due is None:
             errors[f"{key}.due"] = "Give the due date as a date (YYYY-MM-DD)."
+        elif due < today and not (i < len(kept) and kept[i] == due.isoformat()):
+            errors[f"{key}.due"] = "A milestone cannot be due in the past."
         elif deadline is not None and due > deadline:
             errors[f"{key}.due"] = "A milestone cannot be due after the deadline."
         criteria = _validate_criteria(item.get("criteria", []), key, errors)

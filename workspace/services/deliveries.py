@@ -49,6 +49,9 @@ def submit_milestone(actor: User, milestone_id: Any, note: Any = "", attachments
     if attachments is not None and (not isinstance(attachments, list)
                                     or not all(isinstance(a, str) and len(a) <= 32 for a in attachments)):
         raise Invalid("attachments is a list of attachment ids.", fields={"attachments": "Invalid."})
+    if not text and not attachments:
+        raise Invalid("Add a note or a file so the client knows what to review.",
+                      fields={"note": "Add a note or a file so the client knows what to review."})
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
         new_state = next_state(milestone.state, "submit", membership.role)
