@@ -456,3 +456,37 @@ def test_a_file_has_a_drawn_icon_not_a_missing_glyph(shared_server, contexts):
     assert link.locator("svg.file-icon").count() == 1
     assert link.evaluate("a => getComputedStyle(a, '::before').content") in ("none", "normal")
     assert "⎘" not in link.text_content()
+
+
+# ---------------------------------------------------------------- the agreement's diff
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_agreement_diff_marks_words_and_fields(shared_server, contexts, size):
+    today = date.today()
+    first = terms(scope="Design a logo.\n\n- Two concepts in black and white\n- One refinement", upfront={"kind": "none"},
+                  milestones=[{"title": "Concepts", "amount": 50_000, "due": (today + timedelta(days=10)).isoformat(),
+                               "criteria": [], "revisions": 1},
+                              {"title": "Final", "amount": 70_000, "due": (today + timedelta(days=20)).isoformat(),
+                               "criteria": [], "revisions": 1}])
+    job, people = active_job(shared_server, first)
+    second = {**first, "scope": "Design a logo.\n\n- Three concepts in black and white\n- One refinement",
+              "milestones": [{**first["milestones"][0], "due": (today + timedelta(days=14)).isoformat()}, first["milestones"][1]]}
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], second, status=201)
+    page = person(shared_server, contexts, size, people["client"])
+    page.goto(f"{shared_server.url}/jobs/{job['id']}/agreement")
+    diff = page.locator(".scope-diff")
+    diff.locator("ins").first.wait_for()
+    assert diff.locator("del").all_text_contents() == ["Two"]
+    assert diff.locator("ins").all_text_contents() == ["Three"]
+    # One line per line: no blank line between them (the old <pre> doubled every line break).
+    heights = diff.locator(":scope > div").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+    line = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.scope-diff')).lineHeight) || 20")
+    assert all(h < line * 1.6 for h in heights if h), (heights, line)
+    # The moved due date is its own row; unchanged fields are not repeated.
+    moved = page.locator("table.diff tr.changed[data-field='due date']")
+    assert moved.count() == 1
+    assert "Milestone 1" in moved.locator("th").text_content()
+    assert moved.locator("td.before").text_content() != moved.locator("td.after").text_content()
+    assert page.locator("table.diff tr[data-field='amount'], table.diff tr[data-field='title']").count() == 0
+    assert page.locator("table.diff tr.ms-diff", has_text="Milestone 2").locator("td.after").text_content() == "unchanged"
+    assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth")
