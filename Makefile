@@ -7,7 +7,7 @@ PORT   ?= 5000
 PYTEST_WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev browser migrate seed bench clean
+.PHONY: run serve reload test install install-dev browser nginx migrate seed bench clean
 
 run: install migrate seed
 	$(PY) wsgi.py
@@ -41,7 +41,23 @@ browser:
 	  else echo "Chromium is missing: install the Debian package 'chromium' (as root)."; fi; \
 	fi
 
-test: install-dev browser
+# The production layout: WORKERS eventlet workers (default: the cores) behind nginx on $(SERVE_PORT).
+SERVE_PORT ?= 8000
+serve: install migrate nginx
+	PORT=$(SERVE_PORT) $(PY) deploy/serve.py
+
+# Restart the workers of a running `make serve` one at a time (no room goes dark).
+reload:
+	kill -HUP $$(cat instance/serve/serve.pid)
+
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get install -y -q nginx >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q nginx)); \
+	  else echo "nginx is missing: install the Debian package 'nginx' (as root)."; fi; \
+	fi
+
+test: install-dev browser nginx
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
