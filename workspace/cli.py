@@ -1,9 +1,11 @@
 """Commands: `flask migrate` (Alembic upgrade), `flask seed-demo` (a demo job, safe to re-run),
-`flask tasks run-once [--now ISO-8601]` (one round of scheduled work) and `flask mail-inbound`
-(the SMTP listener that turns replies to notification emails into room messages)."""
+`flask tasks run-once [--now ISO-8601]` (one round of scheduled work), `flask mail-inbound`
+(the SMTP listener that turns replies to notification emails into room messages), and
+`flask backup FILE` / `flask restore FILE` (the database; a restore verifies every job's chain)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -58,3 +60,34 @@ def init_app(app: Flask) -> None:
         from workspace.mail.inbound import serve
 
         serve(app, host, port)
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(file: Path) -> None:
+        """Copy the database into FILE while the app keeps serving."""
+        from workspace.backup import BackupError, backup
+
+        try:
+            backup(app.config["DATABASE_URL"], file)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backed up to {file}.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Replace the current database without asking.")
+    def restore_command(file: Path, yes: bool) -> None:
+        """Replace the database with FILE's copy (stop the app first), then verify every job's chain."""
+        from workspace.backup import BackupError, restore, verify_all
+
+        if not yes:
+            click.confirm("This replaces the current database. Go on?", abort=True)
+        try:
+            restore(app.config["DATABASE_URL"], file)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        broken = {job: seq for job, seq in verify_all(app).items() if seq is not None}
+        if broken:
+            raise click.ClickException("Restored, but these chains do not verify (job: first bad seq): "
+                                       + ", ".join(f"{job}: {seq}" for job, seq in broken.items()))
+        click.echo(f"Restored from {file}; every job's chain verifies.")
