@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspace import metrics
 from workspace.extensions import socketio
 from workspace.realtime.control import CONTROL_EVENT
 
@@ -12,6 +13,7 @@ class SocketPublisher:
 
     def publish(self, room: str, wire: dict[str, Any]) -> None:
         socketio.emit("event", wire, to=room)
+        metrics.event_published(wire)
 
     def disconnect(self, room: str) -> None:
         socketio.emit(CONTROL_EVENT, {"action": "disconnect"}, to=room)

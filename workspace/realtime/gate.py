@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from flask import current_app, session
 
+from workspace import metrics
 from workspace.domain.errors import DomainError, Invalid, Unauthorized
 from workspace.extensions import db
 from workspace.models import User
@@ -66,6 +67,7 @@ def check_payload(payload: Any, spec: dict[str, tuple[type, bool]]) -> dict[str,
 
 
 def error_ack(exc: DomainError) -> dict[str, Any]:
+    metrics.refused(exc.code)
     return {"ok": False, "error": exc.as_dict()}
 
 
@@ -88,6 +90,7 @@ def action(name: str, spec: dict[str, tuple[type, bool]], permission: str | None
                 return error_ack(exc)
             except Exception:  # noqa: BLE001 - a socket action never crashes the connection
                 log.exception("socket action %s failed", name)
+                metrics.refused("internal")
                 db.session.rollback()
                 return {"ok": False, "error": {"code": "internal", "message": "Something went wrong; nothing was changed."}}
         HANDLERS.append((name, run))

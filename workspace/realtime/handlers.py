@@ -9,6 +9,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
+from workspace import metrics
 from workspace.domain.errors import Conflict, Forbidden, Invalid, RateLimited
 from workspace.extensions import db, socketio
 from workspace.models import Membership, User
@@ -46,11 +47,13 @@ def on_connect(auth: Any = None) -> bool:
     session["socket_user_id"] = user.id
     join_room(f"user:{user.id}")
     ensure_ticker(current_app._get_current_object())
+    metrics.SOCKETS.inc()
     return True
 
 
 @on("disconnect")
 def on_disconnect(*_args: Any) -> None:
+    metrics.SOCKETS.dec()
     user_sockets.remove(request.sid)
     signal_budget.forget(request.sid)
     for job in local_rooms.drop_socket(request.sid):

@@ -1,11 +1,12 @@
 """Probes for a process supervisor or load balancer: /healthz says the process answers; /readyz says
-it can do its work (the database answers and, when configured, the message queue). No login, no
+it can do its work (the database answers and, when configured, the message queue); /metrics is the
+Prometheus exposition (workspace/metrics.py), for scrapers on this machine only. No login, no
 cookies, no rate limit: they are polled."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import text
 
 from workspace.extensions import db
@@ -16,6 +17,21 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> Any:
     return jsonify({"ok": True})
+
+
+@bp.get("/metrics")
+def metrics_text() -> Any:
+    """Only from this machine (directly, or through the local nginx, which passes the client's
+    address on): worker figures are for the operator, not the public."""
+    if request.remote_addr not in LOOPBACK:
+        abort(404)
+    from workspace import metrics
+
+    body, content_type = metrics.render()
+    return Response(body, content_type=content_type)
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
 
 
 @bp.get("/readyz")
