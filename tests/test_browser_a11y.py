@@ -320,3 +320,66 @@ def test_the_room_works_from_the_keyboard_with_a_visible_focus(shared_server, co
     assert_accessible(page, "room-approve-step", size)
     assert_keyboard_complete(page, "room (approve step)", size)
 
+
+@pytest.mark.parametrize("size", SIZES)
+def test_opening_a_milestone_step_from_the_keyboard_keeps_the_focus_in_it(shared_server, contexts, world, size):
+    """Enter on a milestone action opens its step with the focus on the step's first control (not
+    lost to the page as the milestone list is drawn again); Back returns it to the action."""
+    page = open_busy_room(shared_server, contexts, size, world["people"]["client"], world["job"]["id"])
+    if size == "phone":
+        page.get_by_role("tab", name=TABS["work"]).click()
+    focused = "() => { const e = document.activeElement; return {inStep: Boolean(e.closest('.ms-form')), text: e.textContent.trim(), html: e.outerHTML.slice(0, 120)}; }"
+    for action in ("Approve & release payment", "Request changes"):
+        button = page.locator("#milestones-panel .ms-actions button", has_text=action)
+        button.focus()
+        page.keyboard.press("Enter")
+        page.locator("#milestones-panel .ms-form:not(:empty)").wait_for()
+        assert page.evaluate(focused)["inStep"], (action, page.evaluate(focused))
+        # Pressing the action again closes its step; the focus stays on the action.
+        button.focus()
+        page.keyboard.press("Enter")
+        page.locator("#milestones-panel .ms-form:not(:empty)").wait_for(state="detached")
+        assert page.evaluate(focused)["text"] == action, (action, page.evaluate(focused))
+
+
+
+def test_a_live_update_leaves_the_keyboard_focus_where_it_was(shared_server, contexts):
+    """The other side acts while a client's keyboard focus is on a milestone's action, the call to
+    action or the money card: the region is drawn again with the news, and the focus stays on the
+    same control (not lost to the page)."""
+    job, people = job_with_people(shared_server)
+    fran, cleo = people["freelancer"], people["client"]
+    proposed = shared_server.api("POST", f"/jobs/{job['id']}/agreements", fran, terms(), status=201).json()["agreement"]
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", cleo, {"terms_hash": proposed["terms_hash"]},
+                      status=200)
+    milestones = shared_server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"]
+    shared_server.api("POST", f"/milestones/{milestones[0]['id']}/submit", fran, {"note": "Two concepts"}, status=200)
+    page = contexts(viewport=SIZES["laptop"]).new_page()
+    log_in(page, shared_server, cleo)
+    open_room(page, shared_server, job["id"])
+    payments: list[Any] = []
+
+    def refreshed(response: Any) -> bool:
+        return response.url.endswith(f"/api/v1/jobs/{job['id']}") and response.request.method == "GET"
+
+    def news() -> None:
+        """A payment recorded by the client elsewhere, or the freelancer confirming the last one."""
+        with page.expect_response(refreshed):
+            if len(payments) % 2 == 0:
+                payments.append(shared_server.api(
+                    "POST", f"/jobs/{job['id']}/payments", cleo,
+                    {"amount": 5000, "method": "bank_transfer", "reference": f"Part {len(payments)}"},
+                    headers=key(), status=201).json()["payment"]["id"])
+            else:
+                shared_server.api("POST", f"/payments/{payments[-1]}/confirm", fran, {}, headers=key(), status=200)
+                payments.append(None)
+        page.wait_for_timeout(100)  # the redraw follows the response
+
+    where = "() => { const e = document.activeElement; return [e.closest('[id]')?.id, e.textContent.trim()]; }"
+    for region, control in (("milestones-panel", page.locator("#milestones-panel .ms-actions button", has_text="Request changes")),
+                            ("next-steps", page.locator("#next-steps button", has_text="Review the submission")),
+                            ("balance-panel", page.get_by_role("link", name="Download statement (PDF)"))):
+        control.focus()
+        name = page.evaluate(where)[1]
+        news()
+        assert page.evaluate(where) == [region, name], region
