@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
 
 from sqlalchemy import DateTime, Engine, create_engine, event, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -222,6 +222,13 @@ class Transaction:
                 send(publisher)
         for action in self._after:
             action()
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (a failover, a restart, a killed
+    backend, a locked SQLite file): the caller may retry; nothing was committed."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from typing import Any, Callable
 from flask import current_app, session
 
 from workspace import metrics
-from workspace.domain.errors import DomainError, Invalid, Unauthorized
+from workspace.db import database_unavailable
+from workspace.domain.errors import Busy, DomainError, Invalid, Unauthorized
 from workspace.extensions import db
 from workspace.models import User
 from workspace.services import accounts
@@ -88,10 +89,14 @@ def action(name: str, spec: dict[str, tuple[type, bool]], permission: str | None
                 return {"ok": True, **result}
             except DomainError as exc:
                 return error_ack(exc)
-            except Exception:  # noqa: BLE001 - a socket action never crashes the connection
+            except Exception as exc:  # noqa: BLE001 - a socket action never crashes the connection
+                db.session.rollback()
+                if database_unavailable(exc):
+                    db.session.remove()
+                    return error_ack(Busy("The database is not answering right now; nothing was changed. "
+                                          "Try again in a moment."))
                 log.exception("socket action %s failed", name)
                 metrics.refused("internal")
-                db.session.rollback()
                 return {"ok": False, "error": {"code": "internal", "message": "Something went wrong; nothing was changed."}}
         HANDLERS.append((name, run))
         return run

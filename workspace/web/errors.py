@@ -8,10 +8,13 @@ from flask import Flask, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from workspace.db import database_unavailable
 from workspace.domain.errors import Busy, DomainError, RateLimited
+from workspace.extensions import db
 from workspace.web.http import is_api
 
 log = logging.getLogger(__name__)
+UNAVAILABLE = "The database is not answering right now; nothing was changed. Try again in a moment."
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -59,5 +62,10 @@ def _http_error(exc: HTTPException) -> Any:
 
 
 def _unexpected(exc: Exception) -> Any:
+    if database_unavailable(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        db.session.remove()  # the next request starts on a fresh connection
+        return respond(503, {"code": "busy", "message": UNAVAILABLE}, {"Retry-After": "2"})
     log.exception("unhandled error")
     return respond(500, {"code": "internal", "message": "Something went wrong on our side. Nothing was changed."})
