@@ -7,6 +7,7 @@ import { api, upload } from "./http.js";
 import { el, duration, fileIcon, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue } from "./overdue.js";
+import { keepFocus } from "./keep-focus.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -16,8 +17,9 @@ const METHODS = [["bank_transfer", "Bank transfer"], ["paypal", "PayPal"], ["wis
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 export class MoneyPanel {
-  constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job, onRender = () => {} }) {
+  constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job, onRender = () => {}, alsoRedrawn = [] }) {
     this.onRender = onRender; // the room's own parts that follow the job (its status badge)
+    this.alsoRedrawn = alsoRedrawn; // regions onRender draws again (the call to action), for the focus
     this.milestonesRoot = milestonesRoot;
     this.balanceRoot = balanceRoot;
     this.reviewRoot = reviewRoot;
@@ -46,10 +48,13 @@ export class MoneyPanel {
     learn(job.balances);
     learn(job.agreement);
     learn(job.pending_agreement);
-    this.renderMilestones();
-    this.renderBalance();
-    this.renderReview();
-    this.onRender(job);
+    // News redraws these regions: a keyboard user's focus stays on the control it was on.
+    keepFocus([this.milestonesRoot, this.balanceRoot, this.reviewRoot, ...this.alsoRedrawn], () => {
+      this.renderMilestones();
+      this.renderBalance();
+      this.renderReview();
+      this.onRender(job);
+    });
   }
 
   placeholder() { return this.exponent ? `0.${"0".repeat(this.exponent)}` : "0"; }

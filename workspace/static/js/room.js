@@ -182,6 +182,7 @@ const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when money events arrive.
 const panel = new MoneyPanel({
   milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
+  alsoRedrawn: [$("next-steps")],
   onRender: (fresh) => {
     const badge = document.querySelector(".job-head .badge");
     badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
