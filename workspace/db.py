@@ -1,6 +1,7 @@
 """Engine, sessions and the unit of work: commit, then publish the room events it recorded."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
@@ -13,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 from workspace.domain.chain import GENESIS_HASH, canonical_event, data_digest, link
 from workspace.domain.errors import Busy
 
+log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
@@ -217,9 +219,16 @@ class Transaction:
         self._outbox.append(lambda p: p.signal(room, event, data))
 
     def flush_outbox(self, publisher: Publisher | None) -> None:
+        """After commit: what was written stays written whatever happens here. A publish that fails
+        (the message queue restarting) is logged and skipped; clients recover the events through the
+        resume path (heads and joins read the database), so the request still succeeds."""
         if publisher is not None:
             for send in self._outbox:
-                send(publisher)
+                try:
+                    send(publisher)
+                except Exception as exc:  # noqa: BLE001 - the commit stands; live delivery is best effort
+                    log.warning("publish after commit failed (%s); clients will resume from the log",
+                                exc.__class__.__name__)
         for action in self._after:
             action()
 

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Any
 
+from workspace.shared_state import shared_or_local
+
 # Give a slot back only if the window's key still exists (a new window must never go below zero).
 _RELEASE = """
 if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
@@ -40,7 +42,11 @@ class RateLimiter:
         """Hits so far in the current window."""
         bucket = int(time.time()) // window
         if self._redis is not None:
-            return int(self._redis.get(f"{self._prefix}:{key}:{bucket}") or 0)
+            return shared_or_local(lambda: int(self._redis.get(f"{self._prefix}:{key}:{bucket}") or 0),
+                                   lambda: self._local_count(key, bucket), "rate limits")
+        return self._local_count(key, bucket)
+
+    def _local_count(self, key: str, bucket: int) -> int:
         with self._lock:
             stored = self._counts.get(key)
             return stored[1] if stored and stored[0] == bucket else 0
@@ -50,11 +56,17 @@ class RateLimiter:
         never see the same count, so "hit first, then decide" admits at most `limit` of them)."""
         bucket = int(time.time()) // window
         if self._redis is not None:
-            name = f"{self._prefix}:{key}:{bucket}"
-            pipe = self._redis.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, window + 1)
-            return int(pipe.execute()[0])
+            return shared_or_local(lambda: self._shared_hit(f"{self._prefix}:{key}:{bucket}", window),
+                                   lambda: self._local_hit(key, bucket), "rate limits")
+        return self._local_hit(key, bucket)
+
+    def _shared_hit(self, name: str, window: int) -> int:
+        pipe = self._redis.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, window + 1)
+        return int(pipe.execute()[0])
+
+    def _local_hit(self, key: str, bucket: int) -> int:
         with self._lock:
             stored = self._counts.get(key)
             count = stored[1] + 1 if stored and stored[0] == bucket else 1
@@ -67,8 +79,12 @@ class RateLimiter:
         """Give back one hit of the current window (a slot taken for an attempt that succeeded)."""
         bucket = int(time.time()) // window
         if self._redis is not None:
-            self._release(keys=[f"{self._prefix}:{key}:{bucket}"])
+            shared_or_local(lambda: self._release(keys=[f"{self._prefix}:{key}:{bucket}"]),
+                            lambda: self._local_release(key, bucket), "rate limits")
             return
+        self._local_release(key, bucket)
+
+    def _local_release(self, key: str, bucket: int) -> None:
         with self._lock:
             stored = self._counts.get(key)
             if stored and stored[0] == bucket and stored[1] > 0:
@@ -78,9 +94,16 @@ class RateLimiter:
         """Forget every counter whose key starts with `prefix` (e.g. an account's login failures once
         its owner proved who they are by a reset email); returns how many were dropped."""
         if self._redis is not None:
-            pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{self._prefix}:{prefix}") + "*"
-            names = list(self._redis.scan_iter(match=pattern, count=500))
-            return int(self._redis.delete(*names)) if names else 0
+            return shared_or_local(lambda: self._shared_clear(prefix), lambda: self._local_clear(prefix),
+                                   "rate limits")
+        return self._local_clear(prefix)
+
+    def _shared_clear(self, prefix: str) -> int:
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{self._prefix}:{prefix}") + "*"
+        names = list(self._redis.scan_iter(match=pattern, count=500))
+        return int(self._redis.delete(*names)) if names else 0
+
+    def _local_clear(self, prefix: str) -> int:
         with self._lock:
             doomed = [k for k in self._counts if k.startswith(prefix)]
             for k in doomed:

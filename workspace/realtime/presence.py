@@ -1,7 +1,8 @@
 """Who is in a room right now (ephemeral): per-socket entries, several tabs of one person count once.
 
 In memory for one process; in Redis (a hash per job, entries refreshed by each worker's ticker and
-dropped when stale) when workers share a message queue.
+dropped when stale) when workers share a message queue, with this worker's own entries kept in
+memory too, which a room falls back to while Redis is away.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 import threading
 import time
 from typing import Any
+
+from workspace.shared_state import shared_or_local
 
 STALE_AFTER = 30.0  # seconds without a refresh from the socket's worker
 
@@ -33,12 +36,14 @@ class Presence:
 
     def add(self, job: str, sid: str, member: dict[str, Any]) -> None:
         now = time.time()
-        if self._redis is not None:
-            self._redis.hset(f"{self._prefix}:{job}", sid, json.dumps({"m": member, "t": now}))
-            self._redis.expire(f"{self._prefix}:{job}", int(STALE_AFTER * 4))
-            return
-        with self._lock:
+        with self._lock:  # this worker's own copy: what a room shows while Redis is away
             self._local.setdefault(job, {})[sid] = (member, now)
+        if self._redis is not None:
+            shared_or_local(lambda: self._shared_add(job, sid, member, now), lambda: None, "presence")
+
+    def _shared_add(self, job: str, sid: str, member: dict[str, Any], now: float) -> None:
+        self._redis.hset(f"{self._prefix}:{job}", sid, json.dumps({"m": member, "t": now}))
+        self._redis.expire(f"{self._prefix}:{job}", int(STALE_AFTER * 4))
 
     def refresh(self, job: str, sids: dict[str, dict[str, Any]]) -> None:
         """Re-stamp the entries of sockets this worker still holds in the room."""
@@ -46,17 +51,23 @@ class Presence:
             self.add(job, sid, member)
 
     def remove(self, job: str, sid: str) -> bool:
-        if self._redis is not None:
-            return bool(self._redis.hdel(f"{self._prefix}:{job}", sid))
         with self._lock:
-            return self._local.get(job, {}).pop(sid, None) is not None
+            local = self._local.get(job, {}).pop(sid, None) is not None
+        if self._redis is not None:
+            return shared_or_local(lambda: bool(self._redis.hdel(f"{self._prefix}:{job}", sid)), lambda: local,
+                                   "presence")
+        return local
 
     def sids(self, job: str) -> set[str]:
         """Sockets (on any worker) that joined the job's room and are fresh: who may be signalled."""
         cutoff = time.time() - STALE_AFTER
         if self._redis is not None:
-            return {sid.decode() for sid, value in self._redis.hgetall(f"{self._prefix}:{job}").items()
-                    if json.loads(value)["t"] >= cutoff}
+            return shared_or_local(lambda: {sid.decode() for sid, value in self._redis.hgetall(
+                f"{self._prefix}:{job}").items() if json.loads(value)["t"] >= cutoff},
+                lambda: self._local_sids(job, cutoff), "presence")
+        return self._local_sids(job, cutoff)
+
+    def _local_sids(self, job: str, cutoff: float) -> set[str]:
         with self._lock:
             return {sid for sid, (_m, t) in self._local.get(job, {}).items() if t >= cutoff}
 
@@ -64,21 +75,29 @@ class Presence:
         """Unique people in the room, freshest entries only."""
         cutoff = time.time() - STALE_AFTER
         if self._redis is not None:
-            raw = self._redis.hgetall(f"{self._prefix}:{job}")
-            entries = []
-            for sid, value in raw.items():
-                item = json.loads(value)
-                if item["t"] < cutoff:
-                    self._redis.hdel(f"{self._prefix}:{job}", sid)
-                else:
-                    entries.append(item["m"])
+            entries = shared_or_local(lambda: self._shared_entries(job, cutoff),
+                                      lambda: self._local_entries(job, cutoff), "presence")
         else:
-            with self._lock:
-                entries = [m for m, t in self._local.get(job, {}).values() if t >= cutoff]
+            entries = self._local_entries(job, cutoff)
         people: dict[int, dict[str, Any]] = {}
         for member in entries:
             people.setdefault(member["id"], member)
         return sorted(people.values(), key=lambda m: (m["role"] != "freelancer", m["name"]))
+
+
+    def _shared_entries(self, job: str, cutoff: float) -> list[dict[str, Any]]:
+        entries = []
+        for sid, value in self._redis.hgetall(f"{self._prefix}:{job}").items():
+            item = json.loads(value)
+            if item["t"] < cutoff:
+                self._redis.hdel(f"{self._prefix}:{job}", sid)
+            else:
+                entries.append(item["m"])
+        return entries
+
+    def _local_entries(self, job: str, cutoff: float) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m, t in self._local.get(job, {}).values() if t >= cutoff]
 
 
 presence = Presence()
