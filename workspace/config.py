@@ -1,6 +1,7 @@
 """Configuration: defaults (the embedded setup) <- instance file <- environment <- test_config."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -87,6 +88,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "REDIS_URL": str,
     "REDIS_NAMESPACE": str,
     "SECRET_KEY": str,
+    "SIGNING_KEY": str,
     "SOCKETIO_ASYNC_MODE": str,
     "CORS_ALLOWED_ORIGINS": lambda v: [o.strip() for o in v.split(",") if o.strip()],
     "SESSION_COOKIE_SECURE": lambda v: v.lower() in ("1", "true", "yes"),
@@ -146,13 +148,16 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if not app.config.get("SIGNING_KEY"):  # Ed25519 seed for signed checkpoints (32 bytes, base64url)
+        app.config["SIGNING_KEY"] = _instance_secret(
+            Path(app.instance_path) / "signing_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
 
-def _instance_secret(path: Path) -> str:
-    """Read the instance's secret key, creating it once (never a constant in the code)."""
+def _instance_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
+    """Read an instance secret, creating it once (never a constant in the code)."""
     if path.exists():
         return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
+    key = make()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process wrote it first

@@ -318,6 +318,19 @@ def openapi_document() -> dict[str, Any]:
                     **_errors(400, 403, 413, 422, 429)}, params=[JOB_ID]),
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
                     ["file"], file={"type": "string", "format": "binary"})}}}}},
+            "/keys": {"get": _op("The public key that signs checkpoints (Ed25519, raw 32 bytes, base64url)", {
+                **_ok("200", "OK", _obj(["keys"], keys={"type": "array", "items": _obj(
+                    ["key_id", "alg", "public_key"], key_id={"type": "string"},
+                    alg={"type": "string", "const": "Ed25519"}, public_key={"type": "string"})}))}, auth=False)},
+            "/jobs/{job_id}/checkpoint": {"get": _op(
+                "The job's chain head signed now: verify `signature` over the canonical JSON of `checkpoint` "
+                "(sorted keys, no spaces) with the key named by `key_id`", {
+                    **_ok("200", "OK", _obj(
+                        ["checkpoint", "signature", "key_id", "alg"], signature={"type": "string"},
+                        key_id={"type": "string"}, alg={"type": "string", "const": "Ed25519"},
+                        checkpoint=_obj(["job", "seq", "hash", "at"], job={"type": "string"}, seq={"type": "integer"},
+                                        hash={"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                        at={"type": "string", "format": "date-time"})))}, params=[JOB_ID])},
             **money_paths(),
             **live_paths(),
             **account_paths(),
