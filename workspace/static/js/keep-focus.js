@@ -2,6 +2,7 @@
 // notes which control inside those regions had the focus (its kind, text or label, and the
 // milestone, payment or step it belongs to), draws, and puts the focus on the same control again.
 const HOLDERS = ["milestoneId", "paymentId", "step"];
+const same = (a, b) => a.tag === b.tag && a.name === b.name && a.text === b.text && a.holder === b.holder;
 
 export function keepFocus(roots, draw) {
   const active = document.activeElement;
@@ -22,5 +23,3 @@ function describe(node) {
     holder: holder ? HOLDERS.map((k) => holder.dataset[k] ?? "").join("|") : "",
   };
 }
-
-const same = (a, b) => a.tag === b.tag && a.name === b.name && a.text === b.text && a.holder === b.holder;

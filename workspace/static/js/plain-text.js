@@ -1,5 +1,6 @@
 // Plain text to quote a message by (a reply's excerpt): its rendered HTML read as text when the
 // message is on the page, else its Markdown with the markup taken out. Always used as text, never HTML.
+const squash = (text) => text.replace(/\s+/g, " ").trim();
 
 export function htmlText(sanitized) {
   const template = document.createElement("template"); // inert: nothing in it loads or runs
@@ -24,5 +25,3 @@ export function markdownText(markdown) {
 export function clip(text, max = 200) {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
-
-const squash = (text) => text.replace(/\s+/g, " ").trim();
