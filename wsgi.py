@@ -26,3 +26,5 @@ if __name__ == "__main__":
 
     serve(app, host, port, max_size=int(os.environ.get("MAX_CONNECTIONS", "10000")),
           log_output=os.environ.get("ACCESS_LOG", "") == "1")
+    print("Stopped.", flush=True)
+    os._exit(0)  # background loops and thread pools end with the process, not before it

@@ -49,4 +49,35 @@ def serve(app: Any, host: str, port: int, *, max_size: int, log_output: bool) ->
 
     listener = eventlet.listen((host, port), backlog=1024)  # a reconnect wave must not queue at 50
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    install_graceful_stop()
     eventlet.wsgi.server(listener, app, log_output=log_output, max_size=max_size)
+
+
+def install_graceful_stop() -> None:
+    """SIGTERM stops the worker gently: every socket is told to go (its client reconnects to another
+    worker and resumes from its last event), the accept loop ends (no new connections), and the
+    server waits for the requests in flight before `serve` returns and the process exits."""
+    import logging
+    import signal
+
+    import eventlet
+    import greenlet
+    from eventlet import hubs
+
+    draining = threading.Event()
+    server_loop = greenlet.getcurrent()  # the greenlet about to run the accept loop
+
+    def drain() -> None:
+        from workspace.extensions import socketio
+
+        logging.getLogger(__name__).warning("SIGTERM: draining (sockets told to reconnect elsewhere)")
+        socketio.server.eio.disconnect()
+        # The accept loop ends on SystemExit and then waits for every request in flight.
+        hubs.get_hub().schedule_call_global(0, server_loop.throw, SystemExit)
+
+    def on_term(*_args: Any) -> None:
+        if not draining.is_set():
+            draining.set()
+            eventlet.spawn_n(drain)
+
+    signal.signal(signal.SIGTERM, on_term)
