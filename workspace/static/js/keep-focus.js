@@ -1,25 +1,48 @@
-// Redrawing a region (replaceChildren) drops the keyboard focus to the page. keepFocus(roots, draw)
-// notes which control inside those regions had the focus (its kind, text or label, and the
-// milestone, payment or step it belongs to), draws, and puts the focus on the same control again.
+// Redrawing a region (replaceChildren) drops the keyboard focus to the page and what was typed in
+// its forms. keepFocus(roots, draw) notes which control had the focus and every field the person
+// changed (by kind, label, and the milestone, payment or step it belongs to), draws, then puts the
+// typed values back and the focus on the same control again. Fields the person never touched take
+// what the new drawing says (the server's latest).
 const HOLDERS = ["milestoneId", "paymentId", "step"];
 const same = (a, b) => a.tag === b.tag && a.name === b.name && a.text === b.text && a.holder === b.holder;
 
+// A field the person changed is marked, so a redraw knows whose value to keep.
+document.addEventListener("input", (e) => { if (e.target?.dataset) e.target.dataset.typed = "1"; }, true);
+document.addEventListener("change", (e) => { if (e.target?.dataset) e.target.dataset.typed = "1"; }, true);
+
+const FIELDS = "input, textarea, select";
+const valueOf = (node) => (node.type === "checkbox" || node.type === "radio" ? node.checked : node.value);
+
 export function keepFocus(roots, draw) {
+  const regions = roots.filter(Boolean);
+  const typed = regions.flatMap((r) => [...r.querySelectorAll(FIELDS)])
+    .filter((node) => node.dataset.typed).map((node) => [describe(node), valueOf(node)]);
   const active = document.activeElement;
-  const root = roots.find((r) => r && active && r !== active && r.contains(active));
-  if (!root) { draw(); return; }
-  const was = describe(active);
+  const root = regions.find((r) => active && r !== active && r.contains(active));
+  const was = root ? describe(active) : null;
   draw();
-  const again = [...root.querySelectorAll(was.tag)].find((node) => same(describe(node), was));
-  again?.focus({ preventScroll: true });
+  const drawn = regions.flatMap((r) => [...r.querySelectorAll(FIELDS)]);
+  for (const [field, value] of typed) {
+    const node = drawn.find((n) => same(describe(n), field));
+    if (!node) continue;
+    if (node.type === "checkbox" || node.type === "radio") node.checked = value; else node.value = value;
+    node.dataset.typed = "1";
+  }
+  if (was) [...root.querySelectorAll(was.tag)].find((node) => same(describe(node), was))?.focus({ preventScroll: true });
 }
 
 function describe(node) {
   const holder = node.closest("[data-milestone-id], [data-payment-id], [data-step]");
   return {
     tag: node.tagName.toLowerCase(),
-    name: node.getAttribute("name") || node.getAttribute("aria-label") || "",
+    name: (node.getAttribute("name") || node.getAttribute("aria-label") || "")
+      + (node.type === "checkbox" || node.type === "radio" ? `=${node.value}` : ""),
     text: ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName) ? "" : node.textContent.trim(),
     holder: holder ? HOLDERS.map((k) => holder.dataset[k] ?? "").join("|") : "",
   };
+}
+
+// After a form was sent, what was typed in it is done with: the next drawing starts fresh.
+export function forgetTyped(node) {
+  node?.closest("form, .confirm-step")?.querySelectorAll("[data-typed]").forEach((n) => { delete n.dataset.typed; });
 }

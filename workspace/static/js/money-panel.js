@@ -7,7 +7,7 @@ import { api, upload } from "./http.js";
 import { el, duration, fileIcon, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue } from "./overdue.js";
-import { keepFocus } from "./keep-focus.js";
+import { forgetTyped, keepFocus } from "./keep-focus.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -76,6 +76,7 @@ export class MoneyPanel {
       return null;
     }
     if (action) this.keys.delete(action);
+    forgetTyped(button);
     return result;
   }
 
