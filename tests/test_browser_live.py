@@ -1,6 +1,8 @@
 """In Chromium: the freelancer shares their screen; watchers arriving before and after see it move."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser_support import log_in, open_room
@@ -55,7 +57,12 @@ def test_go_live_watch_and_stop(live_server, contexts):
     fran.click("#live-pause")
     early.wait_for_function("() => document.getElementById('stage-overlay').hidden")
 
-    fran.wait_for_timeout(3500)  # the first snapshot is taken 3 s after going live
+    # The first snapshot is taken 3 s after going live: wait for it to be recorded, not for a clock.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(
+            e["type"] == "snapshot.taken" for e in live_server.api(
+                "GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]):
+        time.sleep(0.2)
     fran.click("#live-stop")
     for page in (early, late):
         page.locator("#stage-overlay", has_text="Session ended").wait_for()
