@@ -119,6 +119,8 @@ def test_watcher_reconnect_and_publisher_reload_keep_one_clean_session(room):
     assert ended["ended_reason"] == "stopped" and ended["duration_seconds"] >= 1
     total = (iso(ended["ended_at"]) - iso(started["started_at"])).total_seconds()
     assert abs(total - ended["duration_seconds"]) < 1
+    # The stop's ack can come before the broadcast reaches another socket: wait for it.
+    assert again.wait_for(lambda: any(e["type"] == "session.ended" for e in again.events))
     events = [e["type"] for e in again.events if e["type"].startswith("session.")]
     assert events == ["session.started", "session.paused", "session.resumed", "session.ended"]
     assert reloaded.call("live_stop", {"job": job["id"]})["error"]["code"] == "not_live"

@@ -49,12 +49,12 @@ def submit_milestone(actor: User, milestone_id: Any, note: Any = "", attachments
     if attachments is not None and (not isinstance(attachments, list)
                                     or not all(isinstance(a, str) and len(a) <= 32 for a in attachments)):
         raise Invalid("attachments is a list of attachment ids.", fields={"attachments": "Invalid."})
-    if not text and not attachments:
-        raise Invalid("Add a note or a file so the client knows what to review.",
-                      fields={"note": "Add a note or a file so the client knows what to review."})
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
         new_state = next_state(milestone.state, "submit", membership.role)
+        if not text and not attachments:  # after who-may-submit: outsiders get 404, others 403 or 409
+            raise Invalid("Add a note or a file so the client knows what to review.",
+                          fields={"note": "Add a note or a file so the client knows what to review."})
         agreement = tx.session.scalar(select(Agreement).where(Agreement.job_id == job.id,
                                                               Agreement.status == "in_force"))
         if agreement is None:  # pragma: no cover - milestones exist only under terms in force
