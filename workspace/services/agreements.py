@@ -31,9 +31,8 @@ def _today() -> date:
 
 
 def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any]:
-    """A new immutable version; proposing counts as the proposer's acceptance."""
-    terms = validate_terms(raw_terms, _today())
-    digest = terms_hash(terms)
+    """A new immutable version; proposing counts as the proposer's acceptance. A milestone carried
+    over from the terms in force may keep its due date even once that date has passed."""
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "agreement.propose", "Accept the terms in force first; then you can propose changes."
@@ -42,6 +41,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
             select(Agreement).where(Agreement.job_id == job.id, Agreement.status.in_(("in_force", "proposed")))
         ).all()
         in_force = next((v for v in current if v.status == "in_force"), None)
+        terms = validate_terms(raw_terms, _today(), in_force.terms if in_force else None)
+        digest = terms_hash(terms)
         if in_force is not None and in_force.terms["currency"] != terms["currency"]:
             raise Invalid("The currency cannot change once terms are in force.",
                           fields={"currency": f"Stays {in_force.terms['currency']}."})
