@@ -123,9 +123,18 @@ def test_edit_reply_and_delete_in_the_page(two_in_a_room):
     fran.locator(".event-message", has_text="second thought").get_by_role("button", name="Reply").click()
     send(fran, "agreed")
     cleo.locator(".reply-quote", has_text="second thought").wait_for()
+    # Editing the original again shows in the open room's quote of it, as a fresh load would.
+    cleo.locator(".event-message.mine .prose", has_text="second thought").wait_for()
+    cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="second thought")) \
+        .get_by_role("button", name="Edit").click()
+    cleo.fill(".edit-area", "third thought")
+    cleo.get_by_role("button", name="Save").click()
+    fran.locator(".reply-quote", has_text="third thought").wait_for()
     cleo.on("dialog", lambda d: d.accept())
-    cleo.locator(".event-message.mine", has_text="second thought").get_by_role("button", name="Delete").click()
+    cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="third thought")) \
+        .get_by_role("button", name="Delete").click()
     fran.locator(".deleted", has_text="Message deleted").wait_for()
+    fran.locator(".reply-quote", has_text="(deleted)").wait_for()
 
 
 def test_room_fits_a_phone(live_server, contexts):

@@ -170,14 +170,14 @@ export class Timeline {
   update(message) {
     const node = this.list.querySelector(`[data-message-id="${message.id}"]`);
     if (node) this.fill(node, message);
-    if (!message.deleted) return;
-    // A deleted message is erased from the replies that quoted it too (the server sends no excerpt).
+    // The replies that quote it follow: an edit shows in their quotes (read from the original as it is
+    // now), a delete erases them (the server sends no excerpt any more).
     for (const [id, reply] of this.messages) {
       if (reply.reply_to?.id !== message.id || !reply.reply_to.excerpt) continue;
-      const erased = { ...reply, reply_to: { ...reply.reply_to, excerpt: "" } };
-      this.messages.set(id, erased);
+      const now = message.deleted ? { ...reply, reply_to: { ...reply.reply_to, excerpt: "" } } : reply;
+      this.messages.set(id, now);
       const replyNode = this.list.querySelector(`[data-message-id="${id}"]`);
-      if (replyNode) this.fill(replyNode, erased);
+      if (replyNode) this.fill(replyNode, now);
     }
   }
 
