@@ -37,3 +37,29 @@ def test_a_change_request_being_typed_survives_a_redraw(shared_server, contexts)
     assert reason.input_value() == "Bolder colours, please"
     assert card.locator('input[type="checkbox"]').first.is_checked()
     assert page.evaluate("() => document.activeElement.tagName") == "TEXTAREA"
+
+
+def test_a_selection_survives_a_redraw_so_typing_replaces_it(shared_server, contexts):
+    """Select the amount, a live update redraws the money card, then type: the typing replaces the
+    selection (it once appended: '100000250' — found as a CI flake of the JPY money test)."""
+    server = shared_server
+    job, people = job_with_people(server)
+    f, c = people["freelancer"], people["client"]
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", f, terms(upfront={"kind": "none"}),
+                          status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", c, {"terms_hash": proposed["terms_hash"]}, status=200)
+    first, second = server.api("GET", f"/jobs/{job['id']}", f).json()["job"]["milestones"][:2]
+    server.api("POST", f"/milestones/{first['id']}/submit", f, {"note": "Concepts"}, status=200)
+    server.api("POST", f"/milestones/{first['id']}/approve", c, {}, headers={"Idempotency-Key": "approve-1"}, status=200)
+
+    page = contexts().new_page()
+    log_in(page, server, c)
+    open_room(page, server, job["id"])
+    amount = page.locator(".pay-form input").first
+    amount.wait_for()
+    amount.focus()
+    page.evaluate("() => document.activeElement.select()")
+    server.api("POST", f"/milestones/{second['id']}/submit", f, {"note": "Next"}, status=200)  # a money event
+    page.locator(f'.ms[data-milestone-id="{second["id"]}"]').get_by_text("In review").wait_for()
+    page.keyboard.type("250")
+    assert page.locator(".pay-form input").first.input_value() == "250"

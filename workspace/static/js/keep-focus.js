@@ -20,6 +20,7 @@ export function keepFocus(roots, draw) {
   const active = document.activeElement;
   const root = regions.find((r) => active && r !== active && r.contains(active));
   const was = root ? describe(active) : null;
+  const caret = root ? selectionOf(active) : null;
   draw();
   const drawn = regions.flatMap((r) => [...r.querySelectorAll(FIELDS)]);
   for (const [field, value] of typed) {
@@ -28,7 +29,22 @@ export function keepFocus(roots, draw) {
     if (node.type === "checkbox" || node.type === "radio") node.checked = value; else node.value = value;
     node.dataset.typed = "1";
   }
-  if (was) [...root.querySelectorAll(was.tag)].find((node) => same(describe(node), was))?.focus({ preventScroll: true });
+  if (!was) return;
+  const again = [...root.querySelectorAll(was.tag)].find((node) => same(describe(node), was));
+  again?.focus({ preventScroll: true });
+  // The caret or selection comes back too: a redraw between selecting and typing must not turn
+  // "replace this" into "append to this".
+  if (again && caret) {
+    try { again.setSelectionRange(...caret); } catch { /* a field kind without a caret */ }
+  }
+}
+
+function selectionOf(node) {
+  try {
+    return typeof node.selectionStart === "number" ? [node.selectionStart, node.selectionEnd, node.selectionDirection] : null;
+  } catch {
+    return null; // inputs such as checkboxes have no selection
+  }
 }
 
 function describe(node) {
