@@ -15,3 +15,13 @@ def log_in(page: Any, server: Any, who: dict[str, Any]) -> None:
 def open_room(page: Any, server: Any, job_id: str) -> None:
     page.goto(f"{server.url}/jobs/{job_id}/")
     page.wait_for_function("() => document.body.dataset.connection === 'live'")
+
+
+SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def person(server: Any, contexts: Any, size: str, who: dict[str, Any]) -> Any:
+    """A page at one of SIZES, logged in as `who`."""
+    page = contexts(viewport=SIZES[size]).new_page()
+    log_in(page, server, who)
+    return page

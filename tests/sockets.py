@@ -76,3 +76,13 @@ def job_with_people(server: Any) -> tuple[dict[str, Any], dict[str, dict[str, An
                             status=201).json()["invite"]
         server.api("POST", f"/invites/{invite['token']}/accept", people[role], status=200)
     return job, people
+
+
+def job_in_force(server: Any, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """job_with_people, with `body` proposed by the freelancer and accepted by the client."""
+    job, people = job_with_people(server)
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body,
+                          status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
+               {"terms_hash": proposed["terms_hash"]}, status=200)
+    return job, people

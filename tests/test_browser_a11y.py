@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import log_in, open_room
+from tests.browser_support import SIZES, log_in, open_room
 from tests.conftest import ARTIFACTS
 from tests.sockets import job_with_people
 from tests.support import terms
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")

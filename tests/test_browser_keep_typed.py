@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import log_in, open_room
-from tests.sockets import job_with_people
+from tests.sockets import job_in_force
 from tests.support import terms
 
 pytestmark = pytest.mark.browser
@@ -14,10 +14,8 @@ pytestmark = pytest.mark.browser
 
 def test_a_change_request_being_typed_survives_a_redraw(shared_server, contexts):
     server = shared_server
-    job, people = job_with_people(server)
+    job, people = job_in_force(server, terms())
     f, c = people["freelancer"], people["client"]
-    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", f, terms(), status=201).json()["agreement"]
-    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", c, {"terms_hash": proposed["terms_hash"]}, status=200)
     first, second = server.api("GET", f"/jobs/{job['id']}", f).json()["job"]["milestones"][:2]
     server.api("POST", f"/milestones/{first['id']}/submit", f, {"note": "Concepts"}, status=200)
 
@@ -43,11 +41,8 @@ def test_a_selection_survives_a_redraw_so_typing_replaces_it(shared_server, cont
     """Select the amount, a live update redraws the money card, then type: the typing replaces the
     selection (it once appended: '100000250' — found as a CI flake of the JPY money test)."""
     server = shared_server
-    job, people = job_with_people(server)
+    job, people = job_in_force(server, terms(upfront={"kind": "none"}))
     f, c = people["freelancer"], people["client"]
-    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", f, terms(upfront={"kind": "none"}),
-                          status=201).json()["agreement"]
-    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", c, {"terms_hash": proposed["terms_hash"]}, status=200)
     first, second = server.api("GET", f"/jobs/{job['id']}", f).json()["job"]["milestones"][:2]
     server.api("POST", f"/milestones/{first['id']}/submit", f, {"note": "Concepts"}, status=200)
     server.api("POST", f"/milestones/{first['id']}/approve", c, {}, headers={"Idempotency-Key": "approve-1"}, status=200)

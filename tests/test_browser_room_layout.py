@@ -11,14 +11,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser_support import log_in, open_room
+from tests.browser_support import SIZES, log_in, open_room, person
 from tests.conftest import ARTIFACTS
-from tests.sockets import job_with_people
+from tests.sockets import job_in_force
 from tests.support import terms
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 SHOT_SUFFIX = os.environ.get("LAYOUT_SHOT_SUFFIX", "")
 
 
@@ -38,12 +37,7 @@ def big_terms() -> dict:
 
 
 def active_job(server, body=None):
-    job, people = job_with_people(server)
-    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body or big_terms(),
-                          status=201).json()["agreement"]
-    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
-               {"terms_hash": proposed["terms_hash"]}, status=200)
-    return job, people
+    return job_in_force(server, body or big_terms())
 
 
 def busy_job(server):
@@ -62,12 +56,6 @@ def busy_job(server):
         server.api("POST", f"/jobs/{job['id']}/messages", fran if n % 2 else cleo,
                    {"body": f"Message {n}: how about the **blue** one? " + "words " * (n % 7)}, status=201)
     return job, people
-
-
-def person(server, contexts, size, who):
-    page = contexts(viewport=SIZES[size]).new_page()
-    log_in(page, server, who)
-    return page
 
 
 def shot(page, name, size):

@@ -11,13 +11,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser_support import log_in, open_room
-from tests.sockets import job_with_people
+from tests.browser_support import SIZES, log_in, open_room, person
+from tests.sockets import job_in_force
 from tests.support import terms
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 def key() -> dict[str, str]:
@@ -35,18 +34,7 @@ def two_milestones(first_due: date | None = None) -> dict:
 
 
 def active_job(server, body=None):
-    job, people = job_with_people(server)
-    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], body or two_milestones(),
-                          status=201).json()["agreement"]
-    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
-               {"terms_hash": proposed["terms_hash"]}, status=200)
-    return job, people
-
-
-def person(server, contexts, size, who):
-    page = contexts(viewport=SIZES[size]).new_page()
-    log_in(page, server, who)
-    return page
+    return job_in_force(server, body or two_milestones())
 
 
 def show_tab(page, size, name):

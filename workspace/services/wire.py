@@ -83,12 +83,18 @@ _FACTS = {"message": _text_facts, "progress": _text_facts, "milestone": _milesto
 
 def facts(type_: str, data: dict[str, Any]) -> dict[str, Any]:
     """What the log stores of an event's data: the same entities with their presentation left out."""
+    return _each_entity(data, _FACTS)
+
+
+def _each_entity(data: dict[str, Any], by_kind: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each entity it carries (message, milestone, ..., and a list of milestones) passed
+    through its kind's function: one walk for storing (facts) and for sending (present)."""
     out = dict(data)
-    for key, strip in _FACTS.items():
+    for key, apply in by_kind.items():
         if isinstance(out.get(key), dict):
-            out[key] = strip(out[key])
+            out[key] = apply(out[key])
     if isinstance(out.get("milestones"), list):
-        out["milestones"] = [_milestone_facts(m) if isinstance(m, dict) else m for m in out["milestones"]]
+        out["milestones"] = [by_kind["milestone"](m) if isinstance(m, dict) else m for m in out["milestones"]]
     return out
 
 
@@ -162,13 +168,7 @@ _WIRE = {"message": _message_wire, "progress": _noted_wire, "milestone": _milest
 
 def present(type_: str, data: dict[str, Any]) -> dict[str, Any]:
     """An event's data as sent: its facts plus what is derived from them for showing (HTML, URLs)."""
-    out = dict(data)
-    for key, build in _WIRE.items():
-        if isinstance(out.get(key), dict):
-            out[key] = build(out[key])
-    if isinstance(out.get("milestones"), list):
-        out["milestones"] = [_milestone_wire(m) if isinstance(m, dict) else m for m in out["milestones"]]
-    return out
+    return _each_entity(data, _WIRE)
 
 
 def event_wire(job_public_id: str, seq: int, type_: str, at: str, actor: dict[str, Any] | None,

@@ -60,10 +60,20 @@ def _queue() -> str:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return "not used"
-    import redis
-
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        _client(url).ping()
         return "ok"
     except Exception as exc:  # noqa: BLE001
         return f"unavailable ({exc.__class__.__name__})"
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(url: str) -> Any:
+    """One Redis client per URL for the probe (a poll every few seconds must not open a connection each)."""
+    if url not in _CLIENTS:
+        import redis
+
+        _CLIENTS[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    return _CLIENTS[url]

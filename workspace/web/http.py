@@ -49,8 +49,8 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("The request body is not valid JSON.", code="bad_json")
     if not isinstance(body, dict):
         raise Invalid("The request body must be a JSON object.")
+    check_json(body)  # first: it bounds the depth that whole_numbers then walks
     body = whole_numbers(body)
-    check_json(body)
     check_request_body(body)  # the OpenAPI document's schema for this operation
     return body
 
