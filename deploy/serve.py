@@ -70,6 +70,10 @@ def render(run_dir: Path, host: str, port: int, worker_ports: list[int]) -> Path
     return conf
 
 
+class WorkerFailed(Exception):
+    """A worker did not start: at start-up the layout gives up; during a reload the old one stays."""
+
+
 class Worker:
     """One `python wsgi.py` on its own port."""
 
@@ -84,10 +88,11 @@ class Worker:
                                         stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Return once /readyz answers 200; WorkerFailed if the worker exits or never gets there."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                sys.exit(f"worker {self.index} exited: see {self.log_dir}/worker-{self.index}.log")
+                raise WorkerFailed(f"worker {self.index} exited: see {self.log_dir}/worker-{self.index}.log")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
                     if r.status == 200:
@@ -95,7 +100,7 @@ class Worker:
             except OSError:
                 pass
             time.sleep(0.2)
-        sys.exit(f"worker {self.index} did not become ready: see {self.log_dir}/worker-{self.index}.log")
+        raise WorkerFailed(f"worker {self.index} did not become ready: see {self.log_dir}/worker-{self.index}.log")
 
     def stop(self, timeout: float = 20) -> None:
         if self.process and self.process.poll() is None:
@@ -114,7 +119,12 @@ def replace(old: Worker, workers: list[Worker], nginx: str, run_dir: Path, host:
     reconnect through nginx and resume from their last event."""
     new = Worker(old.index, free_port(), old.env, old.log_dir)
     new.start()
-    new.wait_ready()
+    try:
+        new.wait_ready()
+    except WorkerFailed as failed:
+        new.stop()
+        print(f"{failed}; keeping the running worker {old.index}", flush=True)
+        return old
     ports = [new.port if w is old else w.port for w in workers]
     conf = render(run_dir, host, port, ports)
     subprocess.run([nginx, "-c", str(conf), "-p", str(run_dir), "-s", "reload"], check=True)
@@ -136,8 +146,13 @@ def main() -> None:
     workers = [Worker(i, free_port(), env, run_dir) for i in range(count)]
     for w in workers:
         w.start()
-    for w in workers:
-        w.wait_ready()
+    try:
+        for w in workers:
+            w.wait_ready()
+    except WorkerFailed as failed:
+        for w in workers:
+            w.stop()
+        sys.exit(str(failed))
     conf = render(run_dir, host, port, [w.port for w in workers])
     proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(run_dir)])
     (run_dir / "serve.pid").write_text(str(os.getpid()))
@@ -155,9 +170,12 @@ def main() -> None:
             break
         if state["reload"]:
             state["reload"] = False
-            for i, old in enumerate(list(workers)):
+            kept = 0
+            for i, old in enumerate(list(workers)):  # in place: each step's nginx config sees the last
                 workers[i] = replace(old, workers, nginx, run_dir, host, port)
-            print("Workers restarted one by one.", flush=True)
+                kept += workers[i] is old
+            print("Workers restarted one by one." if not kept else f"Reload: {kept} worker(s) kept (see above).",
+                  flush=True)
         for w in workers:
             if w.process is not None and w.process.poll() is not None and not state["stop"]:
                 print(f"worker {w.index} died ({w.process.returncode}); starting it again", flush=True)
