@@ -1,12 +1,46 @@
-"""User text to safe HTML: Markdown with raw HTML off, then an allow-list sanitizer."""
+"""User text to safe HTML: Markdown with raw HTML off, bare web addresses linked, then an allow-list sanitizer."""
 from __future__ import annotations
 
+from typing import Any
+
 import nh3
+from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
-    ["table", "strikethrough"]
+
+class _WebAddresses(LinkifyIt):  # type: ignore[misc]
+    """Bare addresses become links when they name their scheme (http, https) or start with `www.`:
+    a word such as `readme.md` or `notes.py` stays a word (`.md` and `.py` are country domains)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set({"fuzzy_email": False})
+
+    @staticmethod
+    def _web(m: Any) -> Any:
+        """The match if it is a web address (a `www.` one is opened over https), else None."""
+        if m.schema in ("http:", "https:"):
+            return m
+        if m.schema == "" and m.raw.lower().startswith("www."):
+            m.url = "https://" + m.raw
+            return m
+        return None
+
+    def match(self, text: str) -> list[Any] | None:
+        return [m for m in super().match(text) or [] if self._web(m)] or None
+
+    def match_at_start(self, text: str) -> Any:
+        found = super().match_at_start(text)
+        return self._web(found) if found is not None else None
+
+    def test(self, text: str) -> bool:
+        return super().test(text) and self.match(text) is not None
+
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
+    ["table", "strikethrough", "linkify"]
 )
+_md.linkify = _WebAddresses()
 
 _TAGS = {
     "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a",
@@ -16,7 +50,7 @@ _ATTRS = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"alig
 
 
 def render_markdown(text: str) -> str:
-    """Markdown -> sanitized HTML; links open safely (noopener noreferrer, new tab)."""
+    """Markdown -> sanitized HTML; links (written or bare) open safely (noopener noreferrer, new tab)."""
     html = _md.render(text or "")
     return nh3.clean(
         html,

@@ -1,6 +1,5 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
 import { duration, el, fileIcon, timeEl } from "./dom.js";
-import { linkify } from "./linkify.js";
 import { shown } from "./money.js";
 import { clip, htmlText, markdownText } from "./plain-text.js";
 
@@ -248,8 +247,8 @@ function html(tag, className, sanitized) {
   // Message and note HTML is rendered and sanitized on the server (Markdown, no raw HTML, nh3).
   const node = document.createElement(tag);
   node.className = className;
-  node.innerHTML = sanitized;
-  return linkify(node); // bare addresses become links (the server leaves them as text)
+  node.innerHTML = sanitized; // bare addresses arrive as links already (rendering.py)
+  return node;
 }
 
 function size(bytes) {
