@@ -146,9 +146,9 @@ assert set(DATA) == ev.ALL, "every event type has a schema"
 
 
 def wire_schema(type_: str) -> dict[str, Any]:
-    """The whole event as sent over HTTP and Socket.IO."""
+    """The whole event as sent over HTTP and Socket.IO, with its place in the hash chain."""
     return closed(job=STR, seq={"type": "integer", "minimum": 1}, type=one_of(type_), at=TIME, actor=maybe(USER),
-                  data=DATA[type_])
+                  data=DATA[type_], data_digest=HASH, prev_hash=HASH, hash=HASH)
 
 
 def check_event(event: dict[str, Any]) -> None:

@@ -155,6 +155,8 @@ class Room:
         for e in events:
             check_event(e)
             assert e["job"] == self.job_id
+            assert recomputed_hash(e) == e["hash"], e["type"]
+        assert [e["prev_hash"] for e in events[1:]] == [e["hash"] for e in events[:-1]]
         read = self.api.events(self.me, self.job_id, after=before["last_seq"])["events"]
         assert read == events  # one serializer: what was sent is what is read
         applied = copy.deepcopy(before)
@@ -308,6 +310,67 @@ def test_every_action_emits_events_that_fit_their_schema_and_bring_clients_to_th
     assert {e.type for e in rows} >= {"message.posted", "milestone.submitted", "payment.confirmed"}
     assert {e.seq: presentation_in(e.data) for e in rows if presentation_in(e.data)} == {}
     _assert_chain_verifies(room.app, job)
+
+
+# ---------------------------------------------------------------- what a member can check
+
+def recomputed_hash(event: dict[str, Any]) -> str:
+    """An event's hash from what a member received alone, by the function that made it (domain/chain.py)."""
+    from workspace.domain.chain import canonical_event, link
+
+    actor = event["actor"]["id"] if event["actor"] else None
+    return link(event["prev_hash"], canonical_event(event["job"], event["seq"], event["type"], event["at"], actor,
+                                                   event["data_digest"]))
+
+
+def assert_member_verifies(events: list[dict[str, Any]]) -> None:
+    """Every hash recomputes and every prev_hash names the hash before it, from 64 zeros at seq 1."""
+    from workspace.domain.chain import GENESIS_HASH
+
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    previous = GENESIS_HASH
+    for e in events:
+        assert e["prev_hash"] == previous, e["seq"]
+        assert recomputed_hash(e) == e["hash"], e["seq"]
+        previous = e["hash"]
+
+
+def test_a_member_recomputes_every_hash_over_http_and_sockets_across_a_deleted_message(room):
+    from workspace.extensions import socketio
+
+    api, people, job = room.api, room.people, room.job_id
+    f, c, v = people["freelancer"], people["client"], people["viewer"]
+    api.ok("POST", f"/jobs/{job}/messages", c, {"body": "First"}, status=201)
+    gone = api.ok("POST", f"/jobs/{job}/messages", f, {"body": "My IBAN, sent by mistake",
+                                                        "attachments": [upload(room, f)["id"]]}, status=201)["event"]
+    api.ok("POST", f"/jobs/{job}/messages", c, {"body": "Got it", "reply_to": gone["data"]["message"]["id"]},
+           status=201)
+    api.ok("DELETE", f"/jobs/{job}/messages/{gone['data']['message']['id']}", f)
+    api.ok("POST", f"/jobs/{job}/messages", c, {"body": "After the delete"}, status=201)
+    live = room.received()
+    assert [e["type"] for e in live][-2:] == ["message.deleted", "message.posted"]
+
+    read = api.events(v, job)["events"]  # a viewer: any member can check
+    assert_member_verifies(read)
+    erased = next(e for e in read if e["seq"] == gone["seq"])
+    assert erased["data"]["message"]["body"] == "" and erased["data_digest"] == gone["data_digest"]
+    assert erased["hash"] == gone["hash"]  # what was sent live before the delete still links
+    by_seq = {e["seq"]: e for e in read}
+    for e in live:  # the live broadcasts link into the same chain
+        assert (e["prev_hash"], e["hash"]) == (by_seq[e["seq"]]["prev_hash"], by_seq[e["seq"]]["hash"])
+        assert recomputed_hash(e) == e["hash"]
+
+    paged = [*api.events(v, job, after=0, limit=2)["events"], *api.events(v, job, after=2, limit=500)["events"]]
+    assert paged == read  # pages link across their edges
+    older = api.ok("GET", f"/jobs/{job}/events?before={len(read)}&limit=3", v)["events"]
+    assert older == read[-4:-1]
+
+    viewer_socket = socketio.test_client(room.app, auth={"token": v["token"]})
+    try:
+        ack = viewer_socket.emit("join", {"job": job, "after": 0}, callback=True)
+        assert ack["ok"] and ack["events"] == read  # the join page carries the same chain
+    finally:
+        viewer_socket.disconnect()
 
 
 def _pay(api: ApiActions, who: dict[str, Any], job_id: str, amount: int) -> Any:

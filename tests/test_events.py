@@ -26,7 +26,7 @@ def test_events_page_by_cursor(api, people, job):
 
 def test_event_shape(api, people, job):
     first = api.events(people["viewer"], job["id"])["events"][0]
-    assert set(first) == {"job", "seq", "type", "at", "actor", "data"}
+    assert set(first) == {"job", "seq", "type", "at", "actor", "data", "data_digest", "prev_hash", "hash"}
     assert first["job"] == job["id"] and first["type"] == "job.created" and first["at"].endswith("Z")
     assert first["actor"] == {"id": people["freelancer"]["id"], "name": "Freelancer"}
 

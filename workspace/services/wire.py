@@ -173,20 +173,54 @@ def present(type_: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def event_wire(job_public_id: str, seq: int, type_: str, at: str, actor: dict[str, Any] | None,
                data: dict[str, Any]) -> dict[str, Any]:
-    """The wire form, HTTP and Socket.IO alike: {job, seq, type, at, actor: {id, name} | null, data}."""
+    """The wire form, HTTP and Socket.IO alike: {job, seq, type, at, actor: {id, name} | null, data}, to
+    which `with_excerpts` adds the event's place in the chain (`data_digest`, `prev_hash`, `hash`)."""
     return {"job": job_public_id, "seq": seq, "type": type_, "at": at, "actor": actor, "data": present(type_, data)}
 
 
 def serialize(rows: Iterable[tuple[str, int, str, str, dict[str, Any] | None, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Stored events (job, seq, type, at, actor, data) as sent, with each reply's excerpt (one query)."""
+    """Stored events (job, seq, type, at, actor, data) as sent: with their chain fields and each reply's
+    excerpt (a query each per page)."""
     return with_excerpts([event_wire(*row) for row in rows])
 
 
+CHAIN_KEYS = ("data_digest", "prev_hash", "hash")
+
+
+def with_chain(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each event's chain fields as stored (one query per page): a member recomputes `hash` from
+    {job, seq, type, at, actor.id, data_digest} and `prev_hash` (domain/chain.py) and checks the links.
+
+    The digest is of the stored facts, not of this wire form (which adds HTML and URLs, and whose erased
+    content is gone), so it travels beside the data. When an event is being recorded its row is still
+    pending in the transaction; the query's autoflush writes it first, so it is found the same way.
+    """
+    from workspace.models import Event, Job
+
+    by_job: dict[str, list[int]] = {}
+    for w in wires:
+        by_job.setdefault(w["job"], []).append(w["seq"])
+    stored: dict[tuple[str, int], tuple[str, str, str]] = {}
+    for job, seqs in by_job.items():
+        rows = db.session.execute(
+            select(Event.seq, Event.data_digest, Event.prev_hash, Event.hash).join(Job, Job.id == Event.job_id)
+            .where(Job.public_id == job, Event.seq.between(min(seqs), max(seqs)))
+        ).all()
+        stored.update({(job, seq): (digest, prev, hash_) for seq, digest, prev, hash_ in rows})
+    out = []
+    for w in wires:
+        chain = stored.get((w["job"], w["seq"]))
+        out.append({**w, **dict(zip(CHAIN_KEYS, chain))} if chain else w)
+    return out
+
+
 def with_excerpts(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add each reply's excerpt of the message it answers, as that message is now (one query).
+    """Finish a page of wire events with what other rows hold: each event's chain fields (`with_chain`)
+    and each reply's excerpt of the message it answers, as that message is now (a query each).
 
     Excerpts are never stored: a deleted original gives none, an edited one its latest text.
     """
+    wires = with_chain(wires)
     from workspace.models import Message
 
     def reply_of(w: dict[str, Any]) -> dict[str, Any] | None:

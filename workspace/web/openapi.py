@@ -184,9 +184,18 @@ SCHEMAS: dict[str, Any] = {
         pending_agreement={"oneOf": [_ref("Agreement"), {"type": "null"}]},
         milestones={"type": "array", "items": _ref("Milestone")},
     ),
-    "Event": _obj(["job", "seq", "type", "at", "data"], job={"type": "string"}, seq={"type": "integer"},
-                  type={"type": "string"}, at={"type": "string", "format": "date-time"},
-                  actor={"type": ["object", "null"]}, data={"type": "object"}),
+    "Event": {**_obj(["job", "seq", "type", "at", "data", "data_digest", "prev_hash", "hash"],
+                     job={"type": "string"}, seq={"type": "integer"},
+                     type={"type": "string"}, at={"type": "string", "format": "date-time"},
+                     actor={"type": ["object", "null"]}, data={"type": "object"},
+                     data_digest={"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                     prev_hash={"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                     hash={"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+              "description": "A room event. `hash` = sha256(prev_hash + canonical JSON of {job, seq, type, at, "
+                             "actor_id, data_digest}) (sorted keys, no spaces, UTF-8; actor_id is actor.id or "
+                             "null); `prev_hash` is the previous event's hash (64 zeros for seq 1); `data_digest` "
+                             "is the sha256 of the canonical JSON of the data as stored (facts, before HTML and "
+                             "URLs are added), kept when the content is erased."},
     "Attachment": _obj(["id", "name", "type", "size", "url"], id={"type": "string"}, name={"type": "string"},
                        type={"type": "string"}, size={"type": "integer"}, url={"type": "string"},
                        thumb_url={"type": ["string", "null"]}),
