@@ -37,6 +37,9 @@ def serve(app: Any, host: str, port: int, *, max_size: int, log_output: bool) ->
     written right after another small frame (e.g. `join` answers after `presence`) waits ~40 ms for
     the peer's delayed ACK (Nagle's algorithm).
     """
+    from workspace.realtime import send_queue
+
+    send_queue.install(app.config)  # a socket that stops reading is closed, not buffered for without end
     if not eventlet_active():
         from workspace.extensions import socketio
 
