@@ -1,7 +1,8 @@
 """Commands: `flask migrate` (Alembic upgrade), `flask seed-demo` (a demo job, safe to re-run),
 `flask tasks run-once [--now ISO-8601]` (one round of scheduled work), `flask mail-inbound`
 (the SMTP listener that turns replies to notification emails into room messages), and
-`flask backup FILE` / `flask restore FILE` (the database; a restore verifies every job's chain)."""
+`flask backup FILE` / `flask restore FILE` (the database; a restore verifies every job's chain), and
+`flask dossier verify FILE` (a job's dossier zip, with this code's verifier, not the one inside the zip)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -91,3 +92,20 @@ def init_app(app: Flask) -> None:
             raise click.ClickException("Restored, but these chains do not verify (job: first bad seq): "
                                        + ", ".join(f"{job}: {seq}" for job, seq in broken.items()))
         click.echo(f"Restored from {file}; every job's chain verifies.")
+
+    @app.cli.group("dossier")
+    def dossier_group() -> None:
+        """Job dossiers (GET /jobs/<job>/dossier.zip)."""
+
+    @dossier_group.command("verify")
+    @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+    @click.option("--key", default=None, help="The instance's public key (base64url, as GET /api/v1/keys lists it).")
+    @click.option("--checkpoint", "earlier", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                  help="An earlier signed checkpoint (JSON) the history must extend; repeatable.")
+    def dossier_verify_command(file: Path, key: str | None, earlier: tuple[Path, ...]) -> None:
+        """Check a dossier zip: the manifest's signature, every file's sha256, the hash chain and the checkpoint."""
+        from workspace.dossier_verify import verify_zip
+
+        failures = verify_zip(file, key=key, earlier=list(earlier), say=click.echo)
+        if failures:
+            raise click.exceptions.Exit(1)

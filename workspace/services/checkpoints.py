@@ -17,7 +17,7 @@ from sqlalchemy import select
 from workspace.db import iso
 from workspace.domain.chain import GENESIS_HASH, canonical_json
 from workspace.extensions import db
-from workspace.models import Event, User
+from workspace.models import Event, Job, User
 from workspace.services.access import load_member
 
 ALGORITHM = "Ed25519"
@@ -51,11 +51,27 @@ def public_keys() -> dict[str, Any]:
 def latest_checkpoint(actor: User, job_id: str, now: datetime | None = None) -> dict[str, Any]:
     """The job's current head, signed now. Members only (the job's existence is not disclosed)."""
     job, _membership = load_member(db.session(), actor, job_id)
-    head = db.session.scalar(select(Event.hash).where(Event.job_id == job.id, Event.seq == job.last_seq))
-    body = {"job": job.public_id, "seq": job.last_seq, "hash": head or GENESIS_HASH,
+    return sign_head(job, job.last_seq, now)
+
+
+def sign_head(job: Job, seq: int, now: datetime | None = None) -> dict[str, Any]:
+    """A signed checkpoint of the job's chain at `seq` (its head when `seq` is the job's last_seq)."""
+    head = db.session.scalar(select(Event.hash).where(Event.job_id == job.id, Event.seq == seq)) if seq else None
+    body = {"job": job.public_id, "seq": seq, "hash": head or GENESIS_HASH,
             "at": iso(now or datetime.now(timezone.utc))}
     signature = _private_key().sign(canonical_json(body).encode())
     return {"checkpoint": body, "signature": _b64(signature), "key_id": key_id(_public_raw()), "alg": ALGORITHM}
+
+
+def sign_statement(body: dict[str, Any]) -> dict[str, Any]:
+    """The instance's signature of any statement (e.g. a dossier's manifest digest): {signed, signature, ...}."""
+    signature = _private_key().sign(canonical_json(body).encode())
+    return {"signed": body, "signature": _b64(signature), "key_id": key_id(_public_raw()), "alg": ALGORITHM}
+
+
+def public_key() -> str:
+    """The signing key's public half, base64url (what GET /api/v1/keys lists)."""
+    return _b64(_public_raw())
 
 
 def verify(checkpoint: dict[str, Any], signature: str, public_key: str) -> bool:

@@ -340,6 +340,13 @@ def openapi_document() -> dict[str, Any]:
                         checkpoint=_obj(["job", "seq", "hash", "at"], job={"type": "string"}, seq={"type": "integer"},
                                         hash={"type": "string", "pattern": "^[0-9a-f]{64}$"},
                                         at={"type": "string", "format": "date-time"})))}, params=[JOB_ID])},
+            "/jobs/{job_id}/dossier.zip": {"get": _op(
+                "The job's record as a zip, streamed: agreements, the event log with hashes, the ledger, receipts, "
+                "files, the signed checkpoint, index.html, manifest.json (sha256 of every file, signed in "
+                "signature.json) and verify.py (run `python3 -I verify.py` in the unzipped folder)", {
+                    "200": {"description": "A zip", "content": {"application/zip": {
+                        "schema": {"type": "string", "format": "binary"}}}},
+                    **_errors(429)}, params=[JOB_ID])},
             **money_paths(),
             **live_paths(),
             **account_paths(),
