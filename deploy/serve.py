@@ -8,8 +8,12 @@
 - nginx's configuration is rendered from deploy/nginx.conf.template into the run directory: sticky
   by client address, WebSocket upgrade, /static served by nginx with cache headers; the workers
   trust one proxy (PROXY_COUNT=1).
-- SIGTERM/SIGINT stop nginx, then each worker; SIGHUP (`make reload`) replaces the workers one at a
+- SIGTERM/SIGINT stop nginx, then the workers (all at once, each draining gently); a stop that
+  arrives during a reload ends the reload first. SIGHUP (`make reload`) replaces the workers one at a
   time (see `replace`), so no request meets a worker on its way out and the others keep serving.
+- nginx and the workers die with this process (Linux's parent-death signal): a supervisor killed
+  with SIGKILL (the OOM killer, a test's last resort) leaves no worker running on without it, still
+  holding its port and its database connections.
 Scheduled work needs nothing here: every worker runs the loop and a database lease lets one act.
 """
 from __future__ import annotations
@@ -24,9 +28,20 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when serve.py dies, however it dies (Linux prctl)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stopping the children stays serve.py's job
+        pass
 
 
 def free_port() -> int:
@@ -85,12 +100,15 @@ class Worker:
         log = open(self.log_dir / f"worker-{self.index}.log", "ab")
         env = {**self.env, "PORT": str(self.port), "HOST": "127.0.0.1", "PROXY_COUNT": "1"}
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Return once /readyz answers 200; WorkerFailed if the worker exits or never gets there."""
+    def wait_ready(self, timeout: float = 60, stopping: Callable[[], bool] = lambda: False) -> None:
+        """Return once /readyz answers 200; WorkerFailed if the worker exits or never gets there, or
+        if serve.py is asked to stop meanwhile."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if stopping():
+                raise WorkerFailed(f"worker {self.index}: stopping before it was ready")
             if self.process is not None and self.process.poll() is not None:
                 raise WorkerFailed(f"worker {self.index} exited: see {self.log_dir}/worker-{self.index}.log")
             try:
@@ -103,8 +121,15 @@ class Worker:
         raise WorkerFailed(f"worker {self.index} did not become ready: see {self.log_dir}/worker-{self.index}.log")
 
     def stop(self, timeout: float = 20) -> None:
+        self.signal_stop()
+        self.wait_stopped(timeout)
+
+    def signal_stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
+
+    def wait_stopped(self, timeout: float = 20) -> None:
+        if self.process and self.process.poll() is None:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -112,15 +137,19 @@ class Worker:
                 self.process.wait(5)
 
 
-def replace(old: Worker, workers: list[Worker], nginx: str, run_dir: Path, host: str, port: int) -> Worker:
+def replace(old: Worker, workers: list[Worker], nginx: str, run_dir: Path, host: str, port: int,
+            stopping: Callable[[], bool] = lambda: False) -> Worker:
     """A rolling restart's step, so that no request meets a worker on its way out: start the new
     worker on a new port, point nginx at it (a graceful reload: requests already passed on finish),
     give in-flight requests a moment, then stop the old one; its sockets close, and their clients
-    reconnect through nginx and resume from their last event."""
+    reconnect through nginx and resume from their last event. A stop asked for meanwhile keeps the
+    old worker (serve.py is about to stop them all)."""
+    if stopping():
+        return old
     new = Worker(old.index, free_port(), old.env, old.log_dir)
     new.start()
     try:
-        new.wait_ready()
+        new.wait_ready(stopping=stopping)
     except WorkerFailed as failed:
         new.stop()
         print(f"{failed}; keeping the running worker {old.index}", flush=True)
@@ -154,7 +183,7 @@ def main() -> None:
             w.stop()
         sys.exit(str(failed))
     conf = render(run_dir, host, port, [w.port for w in workers])
-    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(run_dir)])
+    proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(run_dir)], preexec_fn=_die_with_parent)
     (run_dir / "serve.pid").write_text(str(os.getpid()))
     print(f"Serving on http://{host}:{port} ({count} worker{'s' if count > 1 else ''} behind nginx; "
           f"logs in {run_dir})", flush=True)
@@ -172,19 +201,27 @@ def main() -> None:
             state["reload"] = False
             kept = 0
             for i, old in enumerate(list(workers)):  # in place: each step's nginx config sees the last
-                workers[i] = replace(old, workers, nginx, run_dir, host, port)
+                workers[i] = replace(old, workers, nginx, run_dir, host, port, stopping=lambda: state["stop"])
                 kept += workers[i] is old
-            print("Workers restarted one by one." if not kept else f"Reload: {kept} worker(s) kept (see above).",
-                  flush=True)
+            if state["stop"]:
+                print("Reload cut short: stopping.", flush=True)
+            else:
+                print("Workers restarted one by one." if not kept else f"Reload: {kept} worker(s) kept (see above).",
+                      flush=True)
         for w in workers:
             if w.process is not None and w.process.poll() is not None and not state["stop"]:
                 print(f"worker {w.index} died ({w.process.returncode}); starting it again", flush=True)
                 w.start()
     if proxy.poll() is None:
         proxy.terminate()
-        proxy.wait(10)
+        try:
+            proxy.wait(10)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+    for w in workers:  # all at once: each drains on its own, the stop takes the longest one, not the sum
+        w.signal_stop()
     for w in workers:
-        w.stop()
+        w.wait_stopped()
     (run_dir / "serve.pid").unlink(missing_ok=True)
 
 

@@ -42,15 +42,19 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
         require_service(False, f"PostgreSQL at {PG_ADMIN_URL} ({exc.__class__.__name__})")
-    name = f"ws_test_{uuid.uuid4().hex[:10]}"
+    # Named after the xdist worker and process that owns it, so a database left behind (or one that a
+    # leftover server still uses) says whose it was; the random part keeps runs apart.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"ws_test_{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     yield url
     with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        # Only this session's database. FORCE (PostgreSQL 13+) ends its connections inside the DROP, so a
+        # server process still reconnecting cannot make the DROP fail between terminate and drop.
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

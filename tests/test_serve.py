@@ -34,8 +34,9 @@ class Layout(LiveServer):
 
     def start(self) -> "Layout":
         self._log = open(self.log_path, "ab")
+        # Its own process group, so that `stop` can take the whole layout down if serve.py does not.
         self.process = subprocess.Popen([sys.executable, "deploy/serve.py"], cwd=ROOT, env=self.env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -44,6 +45,40 @@ class Layout(LiveServer):
                 return self
             time.sleep(0.2)
         raise RuntimeError(f"serve.py did not start: {self.log()}")
+
+    def stop(self) -> None:
+        """SIGTERM, and the time serve.py needs to drain (nginx, then every worker at once); only then
+        SIGKILL, to the whole group. LiveServer's 10 s were shorter than a stop during a reload: serve.py
+        was killed alone, its workers lived on, and when this session dropped its database they logged
+        "database ws_test_... does not exist" into this test's worker logs (the CI flake)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if hasattr(self, "_log"):
+            self._log.close()
+
+    def children(self) -> list[int]:
+        """serve.py's own processes: the workers and nginx's master."""
+        assert self.process is not None
+        return [int(c) for task in Path(f"/proc/{self.process.pid}/task").iterdir()
+                for c in (task / "children").read_text().split()]
+
+    def orphans(self) -> list[int]:
+        """Processes of this layout's group still running (none once `stop` has returned)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and self.process is not None:
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[2]) == self.process.pid and fields[0] != "Z":  # pgrp
+                    found.append(int(entry.name))
+        return found
 
     def worker_ports(self) -> list[int]:
         conf = (self.instance / "run" / "nginx.conf").read_text()
@@ -62,8 +97,16 @@ def layout(postgres_url, redis_url, tmp_path):
     _truncate_postgres(postgres_url)
     server = Layout(postgres_url, tmp_path, workers=2, redis_url=redis_url).start()
     yield server
+    stop_layout(server)
+
+
+def stop_layout(server: Layout) -> None:
+    """Stop it, and fail if any of its processes outlived serve.py (after killing them)."""
     server.stop()
-    assert not server.alive()
+    left = server.orphans()
+    if left:
+        os.killpg(server.process.pid, signal.SIGKILL)
+    assert not server.alive() and left == [], left
 
 
 def test_two_workers_behind_nginx_serve_one_room(layout):
@@ -149,6 +192,40 @@ def test_sqlite_serves_one_worker_and_says_so(sqlite_template, tmp_path):
         assert requests.get(server.url + "/healthz", timeout=5).json() == {"ok": True}
     finally:
         server.stop()
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_stop_during_a_rolling_restart_leaves_nothing_running(layout):
+    """The CI flake's mechanism: a stop that came mid-reload took serve.py longer than its caller waited."""
+    before = layout.children()
+    assert len(before) == 3 and all(running(p) for p in before)  # two workers and nginx
+    os.kill(layout.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while len(layout.children()) < 4 and time.monotonic() < deadline:  # the first replacement is starting
+        time.sleep(0.1)
+    assert len(layout.children()) == 4, layout.log()
+    started = time.monotonic()
+    layout.process.terminate()
+    layout.process.wait(30)
+    assert time.monotonic() - started < 15, layout.log()
+    assert "Reload cut short: stopping." in layout.log()
+    assert not any(running(p) for p in before) and layout.orphans() == []
+
+
+def test_serve_killed_outright_takes_its_workers_and_nginx_along(layout):
+    children = layout.children()
+    assert len(children) == 3 and all(running(p) for p in children)  # the control: they run
+    os.kill(layout.process.pid, signal.SIGKILL)  # no handler runs: only the parent-death signal is left
+    deadline = time.monotonic() + 20
+    while any(running(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(running(p) for p in children)
 
 
 class Direct:

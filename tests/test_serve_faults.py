@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.sockets import Watcher, job_with_people
-from tests.test_serve import Direct, Layout, nginx_exists
+from tests.test_serve import Direct, Layout, nginx_exists, stop_layout
 
 pytestmark = pytest.mark.realtime
 
@@ -31,8 +31,7 @@ def layout(postgres_url, redis_url, tmp_path):
     _truncate_postgres(postgres_url)
     server = Layout(postgres_url, tmp_path, workers=2, redis_url=redis_url).start()
     yield server
-    server.stop()
-    assert not server.alive()
+    stop_layout(server)
 
 
 def workers_by_port(layout: Layout) -> dict[int, int]:
@@ -53,7 +52,7 @@ def workers_by_port(layout: Layout) -> dict[int, int]:
 
 def sockets_on(port: int) -> int:
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    return int(float(re.search(r"^workspace_sockets_connected (\S+)$", text, re.M).group(1)))
+    return int(float(re.search(r"^workspace_sockets_connected (\S+)$", text, re.MULTILINE).group(1)))
 
 
 def gone(pid: int) -> bool:
