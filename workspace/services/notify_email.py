@@ -15,6 +15,7 @@ from workspace.domain.roles import can
 from workspace.extensions import db
 from workspace.mail import outbox
 from workspace.models import Job, Membership, Notification, User
+from workspace.services.checkpoints import sign_head
 from workspace.services.notifications import settings_for
 
 
@@ -93,12 +94,15 @@ def _compose(user_id: int, job_id: int, now: datetime) -> int:
             raise _Raced()
         items = [{"title": n.title, "body": n.body, "url": n.url} for n in send]
         role = membership.role if membership else None
+        # An anchor outside the server: money emails and digests carry the job's signed head, so a
+        # history rewritten later contradicts mail already in both sides' inboxes (issue 11).
+        anchor = sign_head(job, job.last_seq) if digest or any(n.kind == "money" for n in send) else None
         row = outbox.enqueue(
             tx, to=user.email, template="notifications", purpose="digest" if digest else "notifications",
             user_id=user.id, verified=user.email_verified_at is not None,
             reply_job=job.public_id if can(role, "message.post") else None,
             context={"items": items, "job_title": job.title, "digest": digest,
-                     "reply_enabled": can(role, "message.post")},
+                     "reply_enabled": can(role, "message.post"), "anchor": anchor},
             now=now)
         tx.session.execute(update(Notification).where(Notification.id.in_(ids)).values(email_id=row.id))
     return 1
