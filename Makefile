@@ -63,5 +63,11 @@ test: install-dev browser nginx
 bench: install-dev
 	$(PY) bench/run.py
 
+# Many rooms of three on K=1 and K=2 workers (make serve's layout) and K=1 on SQLite: capacity at p99 250 ms.
+# Needs PostgreSQL (TEST_POSTGRES_URL, a database is made and dropped), redis-server, nginx, Node 20.
+.PHONY: bench-rooms
+bench-rooms: install-dev nginx
+	$(PY) bench/rooms.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/artifacts
