@@ -42,7 +42,9 @@ def seeded(api, people, job) -> dict[str, Any]:
     """A job with terms in force, a message with a file, a deleted message (with its file), an edited
     message, a message with markup in it, and a confirmed payment."""
     f, c = people["freelancer"], people["client"]
-    activate(api, people, job)
+    milestone = activate(api, people, job)["milestones"][0]["id"]
+    drawing = _upload(api, f, job["id"], b"\x89PNG not really, but bytes" * 10, "concepts.png")
+    api.ok("POST", f"/milestones/{milestone}/submit", f, {"note": "Two concepts", "attachments": [drawing["id"]]})
     kept = _upload(api, f, job["id"], b"%PDF-1.4 the logo sketch\n" * 100, "sketch (v1).pdf")
     _post(api, f, job["id"], "Here is the sketch", attachments=[kept["id"]])
     secret = _upload(api, c, job["id"], b"IBAN DE89 3704 0044 0532 0130 00", "iban.txt")
@@ -54,7 +56,8 @@ def seeded(api, people, job) -> dict[str, Any]:
     payment = pay(api, c, job["id"], 10000)
     assert payment.status_code == 201, payment.get_json()
     assert confirm(api, f, payment.get_json()["payment"]["id"]).status_code == 200
-    return {"job": job["id"], "kept": kept, "secret": secret, "payment": payment.get_json()["payment"]}
+    return {"job": job["id"], "kept": kept, "secret": secret, "drawing": drawing,
+            "payment": payment.get_json()["payment"]}
 
 
 def download(api, who, job_id: str) -> bytes:
@@ -87,8 +90,11 @@ def test_a_members_dossier_verifies_with_a_bare_python(api, people, seeded, tmp_
             "job.json", "ledger.json", "ledger.csv", "agreements/v1.md", "agreements/v1.pdf", "statement.pdf",
             f"receipts/receipt-{seeded['job']}-{seeded['payment']['id']}.pdf"} <= names
     files = sorted(n for n in names if n.startswith("files/"))
-    assert files == [f"files/{seeded['kept']['id']}-sketch _v1_.pdf"]  # the deleted message's file is not there
-    assert (folder / files[0]).read_bytes() == b"%PDF-1.4 the logo sketch\n" * 100
+    # A message's file and a submission's; the deleted message's file is not there.
+    assert files == sorted([f"files/{seeded['kept']['id']}-sketch _v1_.pdf",
+                            f"files/{seeded['drawing']['id']}-concepts.png"])
+    sketch = f"files/{seeded['kept']['id']}-sketch _v1_.pdf"
+    assert (folder / sketch).read_bytes() == b"%PDF-1.4 the logo sketch\n" * 100
     assert (folder / "verify.py").read_bytes() == (Path(__file__).parent.parent / "workspace"
                                                    / "dossier_verify.py").read_bytes()
 
@@ -99,7 +105,7 @@ def test_a_members_dossier_verifies_with_a_bare_python(api, people, seeded, tmp_
     assert "ok    manifest.json  signed by the key" in result.stdout
     assert re.search(r"ok    events\.jsonl  \d+ events chain from seq 1 .* \(2 erased on purpose", result.stdout)
     assert "ok    checkpoint.json  events.jsonl extends the signed head" in result.stdout
-    assert f"ok    {files[0]}  sha256" in result.stdout
+    assert f"ok    {sketch}  sha256" in result.stdout
 
     # The record itself: erased content is gone, hashes are the server's, the agreement and ledger are there.
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
@@ -337,3 +343,38 @@ def test_the_build_streams_an_attachment_by_chunks(app, api, people, job, tmp_pa
     folder = unzip(target.read_bytes(), tmp_path / "out")
     assert (folder / f"files/{small['id']}-big.bin").stat().st_size == size
     assert run_verifier(folder).returncode == 0
+
+
+def test_kept_diary_snapshots_are_in_the_dossier_and_deleted_ones_are_not(app, api, people, job, tmp_path):
+    from PIL import Image
+
+    from workspace.extensions import socketio
+
+    f = people["freelancer"]
+    api.ok("PUT", f"/jobs/{job['id']}/diary/settings", f, {"snapshot_seconds": 300})
+    publisher = socketio.test_client(app, auth={"token": f["token"]})
+    try:
+        assert publisher.emit("join", {"job": job["id"]}, callback=True)["ok"]
+        session = publisher.emit("live_start", {"job": job["id"], "title": "Inking"}, callback=True)["session"]
+        shots = []
+        for colour in ((200, 30, 30), (30, 200, 30)):
+            picture = io.BytesIO()
+            Image.new("RGB", (64, 48), colour).save(picture, "JPEG")
+            response = api.call("POST", f"/jobs/{job['id']}/sessions/{session['id']}/snapshots", f,
+                                data={"file": (io.BytesIO(picture.getvalue()), "s.jpg")},
+                                content_type="multipart/form-data")
+            assert response.status_code == 201, response.get_json()
+            shots.append((response.get_json()["snapshot"], picture.getvalue()))
+        api.ok("DELETE", f"/snapshots/{shots[1][0]['id']}", f)
+        publisher.emit("live_stop", {"job": job["id"]}, callback=True)
+    finally:
+        publisher.disconnect()
+
+    folder = unzip(download(api, people["viewer"], job["id"]), tmp_path)
+    diary = sorted(p.relative_to(folder).as_posix() for p in (folder / "diary").iterdir())
+    kept_file = shots[0][0]["url"].rsplit("/", 1)[-1]
+    assert len(diary) == 1 and diary[0].startswith(f"diary/{kept_file}-snapshot-") and diary[0].endswith(".jpg")
+    assert (folder / diary[0]).read_bytes() == shots[0][1]
+    assert not (folder / "files").exists()
+    result = run_verifier(folder)
+    assert result.returncode == 0, result.stdout

@@ -197,7 +197,7 @@ def check_files(folder: Path, manifest: Any, report: Report) -> None:
             report.fail(name, f"sha256 {digest} ({size} bytes) is not the manifest's {entry.get('sha256')} "
                               f"({entry.get('size')} bytes): the file was changed")
         else:
-            report.ok(f"{name}  sha256 {digest[:16]}… {size} bytes")
+            report.ok(f"{name}  sha256 {digest[:16]}... {size} bytes")
     listed = set(files) | {"manifest.json", "signature.json"}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
@@ -234,6 +234,8 @@ def read_events(folder: Path, report: Report) -> list[dict[str, Any]] | None:
             for key in ("job", "type", "at", "data_digest", "prev_hash", "hash"):
                 if not isinstance(e.get(key), str):
                     raise ValueError(f"no {key}")
+            if "data" not in e or not (e.get("actor_id") is None or type(e["actor_id"]) is int):
+                raise ValueError("no data or actor_id")
         except ValueError as exc:
             report.fail(f"events.jsonl line {number}", f"unreadable ({exc})")
             return None
@@ -255,7 +257,7 @@ def check_chain(events: list[dict[str, Any]], report: Report) -> None:
         if e["seq"] != expected_seq:
             problems.append(f"expected seq {expected_seq}: events are missing or out of order")
         if e["prev_hash"] != prev:
-            problems.append(f"prev_hash {e['prev_hash'][:16]}… does not name the hash before it ({prev[:16]}…)")
+            problems.append(f"prev_hash {e['prev_hash'][:16]}... does not name the hash before it ({prev[:16]}...)")
         if event_hash(e["prev_hash"], e) != e["hash"]:
             problems.append("its hash does not recompute from its fields: the event was changed")
         if _erasure_justified(e, changed):
@@ -294,10 +296,10 @@ def check_head(events: list[dict[str, Any]], signed: Any, public: bytes | None, 
         report.fail(where, f"the signed head is seq {seq} but events.jsonl ends at seq {len(events)}: "
                            "events were removed after it was signed")
     elif events[seq - 1]["hash"] != head.get("hash"):
-        report.fail(where, f"the signed head is seq {seq} with hash {str(head.get('hash'))[:16]}…, but events.jsonl "
-                           f"has {events[seq - 1]['hash'][:16]}… there: the history was rewritten after it was signed")
+        report.fail(where, f"the signed head is seq {seq} with hash {str(head.get('hash'))[:16]}..., but events.jsonl "
+                           f"has {events[seq - 1]['hash'][:16]}... there: the history was rewritten after it was signed")
     else:
-        report.ok(f"{where}  events.jsonl extends the signed head (seq {seq}, hash {head['hash'][:16]}…)")
+        report.ok(f"{where}  events.jsonl extends the signed head (seq {seq}, hash {head['hash'][:16]}...)")
 
 
 def verify(folder: Path, *, key: str | None = None, earlier: list[Path] | None = None,
