@@ -100,3 +100,111 @@ def test_events_arriving_during_a_join_wait_and_are_not_doubled(page):
     result = page.evaluate(LOG_SCRIPT, {"after": 0, "pages": [{**_page(1, 2), "delay": 30}], "steps": [
         {"connect": True}, {"seq": 2}, {"seq": 3}]})  # 2 and 3 arrive while the join is on its way
     assert result["seen"] == [1, 2, 3] and result["joins"] == [0]
+
+
+# ---------------------------------------------------------------- times in the viewer's zone (time.js)
+
+@pytest.fixture
+def new_york(shared_server, contexts):
+    page = contexts(timezone_id="America/New_York", locale="en-US").new_page()
+    page.goto(shared_server.url + "/login")
+    return page
+
+
+FORMAT = """async ([iso, format, options]) => {
+    const { formatTime } = await import("/static/js/time.js");
+    return formatTime(iso, format, options || {});
+}"""
+
+
+def test_a_deadline_shows_in_the_viewers_zone_with_the_zone_named(new_york):
+    # The end of 26 Dec 2026 on the server's clock (UTC) is 18:59 in New York, 00:59 the next day in Berlin.
+    assert new_york.evaluate(FORMAT, ["2026-12-26T23:59:59Z", "deadline", None]) == "Dec 26, 2026, 18:59 EST"
+    assert new_york.evaluate(FORMAT, ["2026-07-01T23:59:59Z", "deadline", None]) == "Jul 1, 2026, 19:59 EDT"
+    assert new_york.evaluate(FORMAT, ["2026-12-26T23:59:59Z", "deadline", {"timeZone": "Europe/Berlin"}]) \
+        == "Dec 27, 2026, 00:59 GMT+1"
+    assert new_york.evaluate(FORMAT, ["2026-12-26T23:59:59Z", "datetime", None]) == "Dec 26, 2026, 18:59"
+    assert new_york.evaluate(FORMAT, ["2026-12-26T03:30:00Z", "date", None]) == "Fri, Dec 25, 2026"
+    assert new_york.evaluate(FORMAT, ["2026-12-26T03:30:00Z", "time", None]) == "22:30"
+    # A calendar day without a moment is that day everywhere.
+    assert new_york.evaluate(FORMAT, ["2026-12-26", "day", None]) == "Sat, Dec 26, 2026"
+    assert new_york.evaluate(FORMAT, ["not a time", "datetime", None]) == ""
+
+
+def test_every_time_element_is_localized_also_those_added_later(new_york):
+    result = new_york.evaluate("""async () => {
+        await import("/static/js/time.js");
+        const add = (iso, format) => {
+            const t = document.createElement("time");
+            t.setAttribute("datetime", iso);
+            t.dataset.format = format;
+            t.textContent = "server text";
+            document.body.append(t);
+            return t;
+        };
+        const later = add("2026-12-26T23:59:59Z", "deadline");
+        const bad = add("garbage", "datetime");
+        await new Promise((r) => setTimeout(r, 50));  // the MutationObserver's turn
+        return [later.textContent, later.title, bad.textContent];
+    }""")
+    assert result == ["Dec 26, 2026, 18:59 EST", "Dec 26, 2026, 18:59 EST", "server text"]
+
+
+# ---------------------------------------------------------------- one table of what events change
+
+def test_every_event_type_the_server_records_has_its_effects_in_one_table(page):
+    from workspace.domain import event_types as ev
+
+    table = page.evaluate("""async () => {
+        const { EFFECTS, effectsOf, timelineOf } = await import("/static/js/event-effects.js");
+        const types = Object.keys(EFFECTS);
+        return {
+            types,
+            news: Object.fromEntries(types.map((t) => [t, effectsOf({ type: t, seq: 10 }, 5)])),
+            history: Object.fromEntries(types.map((t) => [t, effectsOf({ type: t, seq: 3 }, 5)])),
+            timeline: Object.fromEntries(types.map((t) => [t, timelineOf(t)])),
+            unknown: [timelineOf("something.new"), effectsOf({ type: "something.new", seq: 10 }, 5)],
+        };
+    }""")
+    assert set(table["types"]) == set(ev.ALL)
+    for type_ in ev.ALL:
+        money = type_.split(".")[0] in ("milestone", "payment", "upfront", "review", "dispute") \
+            or type_ in ("job.completed", "agreement.proposed", "agreement.accepted", "agreement.in_force",
+                         "member.admitted")
+        assert ("job" in table["news"][type_]) == money, type_
+        assert ("live" in table["news"][type_]) == (type_.startswith("session.") or type_ == "diary.settings_changed")
+        assert "job" not in table["history"][type_] and "live" not in table["history"][type_]  # drawn already
+    assert table["history"]["message.posted"] == ["typing", "pending"]
+    assert table["timeline"]["snapshot.taken"] is None
+    assert table["timeline"]["message.edited"] == "in-place"
+    assert table["unknown"] == ["entry", []]
+
+
+def test_effects_call_their_handlers_once_per_event_and_then_the_batch(page):
+    calls = page.evaluate("""async () => {
+        const { EventEffects } = await import("/static/js/event-effects.js");
+        const calls = [];
+        const effects = new EventEffects({ drawnAt: 5 })
+            .on("job", (e) => calls.push(`job ${e.seq}`))
+            .on("progress", (e) => calls.push(`progress ${e.seq}`))
+            .afterEach((events) => calls.push(`batch ${events.length}`));
+        effects.apply([{ type: "milestone.approved", seq: 4 }, { type: "progress.posted", seq: 5 },
+                       { type: "payment.sent", seq: 6 }]);
+        return calls;
+    }""")
+    assert calls == ["progress 5", "job 6", "batch 3"]
+
+
+# ---------------------------------------------------------------- overdue: the server's flag, the clock's turn
+
+def test_a_milestone_turns_overdue_when_the_moment_the_server_sent_passes(page):
+    result = page.evaluate("""async () => {
+        const { isOverdue, daysOverdue, nextTurn } = await import("/static/js/overdue.js");
+        const at = Date.parse("2026-12-26T23:59:59Z");
+        const open = { overdue: false, overdue_at: "2026-12-26T23:59:59Z", due_at: "2026-12-26T23:59:59Z" };
+        const delivered = { overdue: false, overdue_at: null, due_at: "2026-12-26T23:59:59Z" };
+        return [isOverdue(open, at - 1000), isOverdue(open, at + 1000), isOverdue(delivered, at + 86400000),
+                isOverdue({ overdue: true, overdue_at: null }), daysOverdue(open, at + 1000),
+                daysOverdue(open, at + 2 * 86400000 + 3600000), nextTurn([open, delivered], at - 5000)];
+    }""")
+    assert result == [False, True, False, True, 1, 3, 5000]

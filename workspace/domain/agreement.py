@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from datetime import date
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 from workspace.domain.errors import Invalid
@@ -192,8 +192,16 @@ def upfront_due(terms: dict[str, Any]) -> int:
     return int(terms["upfront"]["amount"])
 
 
+def due_at(day: date) -> datetime:
+    """The moment an agreed day (the deadline, a milestone's due date) ends: work is due by the end
+    of that day on the server's clock (UTC). Pages show this moment in each viewer's time zone."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+
+
 def diff_terms(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
-    """What changes from `old` (in force) to `new`, as rows a person can read side by side."""
+    """What changes from `old` (in force) to `new`, as rows a person can read side by side. A value is
+    text, a `date` (an agreed day) or a list of both (a milestone): the page shows days as due dates in
+    the viewer's time zone, like every other date."""
     rows: list[dict[str, Any]] = []
 
     def row(label: str, before: Any, after: Any) -> None:
@@ -205,7 +213,7 @@ def diff_terms(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str
     def money(value: int | None, currency: str | None) -> str | None:
         return None if value is None or currency is None else format_money(value, currency)
 
-    row("Deadline", o.get("deadline"), new["deadline"])
+    row("Deadline", _day(o.get("deadline")), _day(new["deadline"]))
     row("Currency", cur_old, cur_new)
     row("Total", money(total(o), cur_old) if o else None, money(total(new), cur_new))
     row("Up front", _upfront_label(o.get("upfront"), cur_old), _upfront_label(new["upfront"], cur_new))
@@ -246,11 +254,15 @@ def _days(value: int | None) -> str | None:
     return None if value is None else f"{value} day{'s' if value != 1 else ''}"
 
 
-def _milestone_label(m: dict[str, Any] | None, currency: str | None) -> str | None:
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _milestone_label(m: dict[str, Any] | None, currency: str | None) -> list[str | date] | None:
     if m is None or currency is None:
         return None
-    parts = [f"{m['title']} — {format_money(m['amount'], currency)}, due {m['due']}"]
-    parts.append(f"{m['revisions']} revision round{'s' if m['revisions'] != 1 else ''}")
+    rest = [f"{m['revisions']} revision round{'s' if m['revisions'] != 1 else ''}"]
     if m["criteria"]:
-        parts.append("criteria: " + "; ".join(m["criteria"]))
-    return " · ".join(parts)
+        rest.append("criteria: " + "; ".join(m["criteria"]))
+    return [f"{m['title']} — {format_money(m['amount'], currency)}, due ", date.fromisoformat(m["due"]),
+            " · " + " · ".join(rest)]

@@ -1,13 +1,13 @@
 """Read models: the dicts that the API, the pages and the room events all share."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.db import iso
+from workspace.db import iso, utcnow
 from workspace.domain import agreement as terms_rules
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
@@ -157,10 +157,30 @@ def with_admit_actions(view: dict[str, Any], membership: Membership) -> dict[str
                 c["id"] == membership.user_id for c in waiting["waiting_for"]) else []
     return view
 
+def _to_deliver(state: str) -> bool:
+    """Whether the freelancer still owes this milestone's work (the state table lets them submit it)."""
+    try:
+        next_state(state, "submit", FREELANCER)
+    except DomainError:
+        return False
+    return True
+
+
+def overdue_view(due: date, state: str, now: datetime | None = None) -> dict[str, Any]:
+    """A milestone is overdue once its due day has ended (UTC, `terms_rules.due_at`) while its work is
+    still to deliver (planned, or changes requested). `due_at` is that moment; `overdue_at` is it too
+    while the milestone can still become overdue (else null), so an open page turns the flag on when
+    the moment passes without a rule of its own."""
+    moment = terms_rules.due_at(due)
+    open_ = _to_deliver(state)
+    return {"due_at": iso(moment), "overdue": open_ and (now or utcnow()) > moment,
+            "overdue_at": iso(moment) if open_ else None}
+
+
 def milestone_view(m: Milestone, submission: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": m.id, "position": m.position, "title": m.title, "amount": m.amount,
-        "currency": m.currency, "due": m.due.isoformat(), "state": m.state,
+        "currency": m.currency, "due": m.due.isoformat(), **overdue_view(m.due, m.state), "state": m.state,
         "criteria": list(m.criteria or []), "revisions_included": m.revisions_included,
         "revisions_used": m.revisions_used,
         "submitted_at": iso(m.submitted_at) if m.submitted_at else None,
@@ -253,8 +273,16 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "my_review": my_review_view(session, job, membership.user_id),
         "live": live_now(session, job),
         "snapshot_seconds": job.snapshot_seconds,
+        "limits": limits(),
     })
     return view
+
+
+def limits() -> dict[str, int]:
+    """The limits the server enforces that a page checks before sending (so it never hard-codes them)."""
+    from workspace.services.messages import BODY_MAX
+
+    return {"message_chars": BODY_MAX}
 
 
 def milestone_actions(m: dict[str, Any], role: str) -> list[str]:

@@ -1,7 +1,13 @@
-// Dashboard: a job card whose next milestone is overdue says so (the rule is overdue.js's).
+// Dashboard: the server flags a job whose next milestone is overdue (and says when an open one becomes
+// overdue, data-overdue-at); a card turns overdue here when that moment passes while the page is open.
 import { isOverdue } from "./overdue.js";
 
-for (const pill of document.querySelectorAll(".overdue-pill[data-due]")) {
-  pill.hidden = !isOverdue({ due: pill.dataset.due, state: pill.dataset.state });
-  pill.closest(".job-card")?.classList.toggle("job-overdue", !pill.hidden);
+function show() {
+  for (const pill of document.querySelectorAll(".overdue-pill[data-overdue-at]")) {
+    const late = pill.dataset.overdue === "true" || isOverdue({ overdue_at: pill.dataset.overdueAt });
+    pill.hidden = !late;
+    pill.closest(".job-card")?.classList.toggle("job-overdue", late);
+  }
 }
+show();
+setInterval(show, 60000);

@@ -1,4 +1,5 @@
 // Small DOM helpers: build elements with text (never HTML from strings), and friendly times.
+import { timeNode } from "./time.js";
 
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -31,17 +32,6 @@ export function fileIcon() {
   return svg;
 }
 
-const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
-const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-
-export function relative(iso, now = Date.now()) {
-  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
-  for (const [unit, size] of units) {
-    if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
-  }
-  return Math.abs(seconds) < 45 ? "just now" : rtf.format(seconds, "second");
-}
-
 // "27 s", "4 min", "3 h 10 min", "5 days": never "0 min" for something that lasted seconds.
 export function duration(ms) {
   const seconds = Math.round(Math.abs(ms) / 1000);
@@ -53,15 +43,10 @@ export function duration(ms) {
   return `${Math.round(hours / 24)} days`;
 }
 
-export function absolute(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
+// Times: the one formatter of the page is time.js (re-exported for the modules that import them here).
+export { tickTimes } from "./time.js";
 
+// "5 minutes ago", its full time and zone in the title (time.js keeps it fresh).
 export function timeEl(iso) {
-  return el("time", { datetime: iso, title: absolute(iso), class: "ago", text: relative(iso) });
-}
-
-// Keep every <time class="ago"> fresh.
-export function tickTimes(root = document) {
-  for (const node of root.querySelectorAll("time.ago")) node.textContent = relative(node.getAttribute("datetime"));
+  return timeNode(iso, "ago", "ago");
 }

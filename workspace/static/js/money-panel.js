@@ -6,7 +6,8 @@
 import { api, upload } from "./http.js";
 import { el, duration, fileIcon, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
-import { daysOverdue, isOverdue } from "./overdue.js";
+import { daysOverdue, isOverdue, redrawWhenDue } from "./overdue.js";
+import { timeNode } from "./time.js";
 import { forgetTyped, keepFocus } from "./keep-focus.js";
 
 const STATE_LABELS = {
@@ -96,6 +97,8 @@ export class MoneyPanel {
       return;
     }
     this.milestonesRoot.replaceChildren(el("ol", { class: "ms-list" }, job.milestones.map((m) => this.milestone(m))));
+    // A due day that ends while the page is open flags its milestone then (the server said when).
+    this.overdueTimer = redrawWhenDue(job.milestones, () => this.render(this.job), this.overdueTimer);
   }
 
   milestone(m) {
@@ -108,7 +111,7 @@ export class MoneyPanel {
         late ? el("span", { class: "pill overdue-pill", text: "Overdue" }) : null,
         el("span", { class: `state state-${m.state}`, text: STATE_LABELS[m.state] || m.state })),
       el("div", { class: "ms-meta muted small" },
-        el("span", { class: "money", text: shown(m) }), ` · due ${new Date(m.due + "T00:00:00").toLocaleDateString(undefined, { day: "numeric", month: "short" })}`,
+        el("span", { class: "money", text: shown(m) }), " · due ", timeNode(m.due_at, "deadline"),
         late ? el("span", { class: "overdue", text: ` (${days} day${days === 1 ? "" : "s"} overdue)` }) : null,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
     if (m.state === "submitted" && s) {

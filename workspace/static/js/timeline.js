@@ -1,5 +1,7 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
 import { duration, el, fileIcon, timeEl } from "./dom.js";
+import { timelineOf } from "./event-effects.js";
+import { timeNode } from "./time.js";
 import { shown } from "./money.js";
 import { clip, htmlText, markdownText } from "./plain-text.js";
 
@@ -39,16 +41,20 @@ export class Timeline {
     if (events.length) this.firstSeq = Math.min(this.firstSeq ?? Infinity, events[0].seq);
   }
 
+  // How an event shows (event-effects.js says whether: a line, a message, a change to one shown, or
+  // nothing); the words of each line are this module's.
   render(event) {
     const d = event.data || {};
     const who = event.actor?.name || "Workspace";
+    const shows = timelineOf(event.type);
+    if (!shows) return null; // e.g. snapshots: the diary shows them; the room would drown in them
+    if (shows === "in-place") {
+      this.update(this.remember(d.message)); // an edit or a delete shows on the message itself
+      return null;
+    }
     switch (event.type) {
       case "message.posted":
         return this.messageNode(this.remember(d.message, event.seq), event);
-      case "message.edited":
-      case "message.deleted":
-        this.update(this.remember(d.message));
-        return null; // shown on the message itself
       case "progress.posted":
         return this.item(event, "progress", el("div", { class: "progress-event" },
           el("div", { class: "progress-line" },
@@ -98,8 +104,7 @@ export class Timeline {
       case "milestone.cancelled":
         return this.system(event, [`“${d.milestone.title}” was cancelled by agreement.`], "milestone");
       case "milestone.review_extended": {
-        const until = new Date(d.until).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-        return this.system(event, [`The review of “${d.milestone.title}” now runs until ${until}: `,
+        return this.system(event, [`The review of “${d.milestone.title}” now runs until `, timeNode(d.until, "deadline"), ": ",
           d.reason === "clients_not_told"
             ? "the client had not yet been told that it will be approved automatically."
             : `the client gets the whole ${d.warning_hours} h warning before automatic approval.`], "milestone");
@@ -128,8 +133,6 @@ export class Timeline {
         return this.system(event, [`${this.me.role === "freelancer" ? "You" : "The freelancer"} resumed sharing.`], "live");
       case "session.ended":
         return this.system(event, [`The live session ended after ${duration((d.duration_seconds || 0) * 1000)}`, d.reason === "no_heartbeat" ? " (connection lost)." : "."], "live");
-      case "snapshot.taken":
-        return null; // the diary shows them; the room would drown in them
       case "snapshot.deleted":
         return this.system(event, [el("strong", { text: who }), " deleted a snapshot from the work diary."], "live");
       case "diary.settings_changed":
