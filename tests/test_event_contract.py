@@ -414,10 +414,10 @@ class _Legacy:
         return wire.present(type_, wire.facts(type_, data))
 
     @staticmethod
-    def wire(*args: Any) -> dict[str, Any]:
+    def wire(*args: Any, **kwargs: Any) -> dict[str, Any]:
         from workspace.services import wire
 
-        return wire.serialize([args])[0]
+        return wire._Form.wire(*args, **kwargs)  # the wire form is built as ever; only storage differs
 
 
 @pytest.fixture
