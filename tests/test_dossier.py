@@ -378,3 +378,26 @@ def test_kept_diary_snapshots_are_in_the_dossier_and_deleted_ones_are_not(app, a
     assert not (folder / "files").exists()
     result = run_verifier(folder)
     assert result.returncode == 0, result.stdout
+
+
+def test_a_file_erased_while_the_dossier_is_built_is_left_out_and_the_rest_verifies(app, people, seeded, tmp_path,
+                                                                                     database_url):
+    if database_url.startswith("postgres"):
+        pytest.skip("file handling does not depend on the database")
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services import dossier
+
+    with app.app_context():
+        plan = dossier.prepare(db.session.get(User, people["client"]["id"]), seeded["job"],
+                               upload_dir=Path(app.config["UPLOAD_DIR"]))
+        assert len(plan.files) == 2
+        plan.files[0].path.unlink()  # the message was deleted after the listing
+        out = io.BytesIO()
+        dossier.write(plan, out)
+        db.session.remove()
+    folder = unzip(out.getvalue(), tmp_path)
+    assert not (folder / plan.files[0].name).exists() and (folder / plan.files[1].name).exists()
+    assert plan.files[0].name not in (folder / "index.html").read_text()
+    assert plan.files[0].name not in json.loads((folder / "manifest.json").read_text())["files"]
+    assert run_verifier(folder).returncode == 0

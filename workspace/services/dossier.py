@@ -143,8 +143,8 @@ class _Sink:
         return out
 
 
-def _file_pieces(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as f:
+def _file_pieces(f: Any) -> Iterator[bytes]:
+    with f:
         while chunk := f.read(CHUNK):
             yield chunk
 
@@ -222,9 +222,15 @@ def chunks(plan: Plan, now: datetime | None = None) -> Iterator[bytes]:
     for name, content in _documents(plan):
         documents.append(name)
         yield from put(name, [content() if callable(content) else content], compress=not name.endswith(".pdf"))
+    copied = []
     for f in plan.files:
-        yield from put(f.name, _file_pieces(f.path), size=f.size, compress=False)
-    listed = [(f.name, f.label, f.size) for f in plan.files]
+        try:
+            handle = f.path.open("rb")  # once open, a deletion racing the copy no longer matters
+        except OSError:
+            continue  # erased since `prepare` listed it: not in the dossier, nor in its index
+        yield from put(f.name, _file_pieces(handle), size=f.size, compress=False)
+        copied.append(f)
+    listed = [(f.name, f.label, f.size) for f in copied]
     yield from put("index.html", _text(dossier_docs.index_html(
         plan.view, plan.checkpoint, listed, ["verify.py", "events.jsonl", "checkpoint.json", *documents],
         _event_rows(plan))))
