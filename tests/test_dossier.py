@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import struct
 import subprocess
 import zipfile
 from pathlib import Path
@@ -401,3 +402,22 @@ def test_a_file_erased_while_the_dossier_is_built_is_left_out_and_the_rest_verif
     assert plan.files[0].name not in (folder / "index.html").read_text()
     assert plan.files[0].name not in json.loads((folder / "manifest.json").read_text())["files"]
     assert run_verifier(folder).returncode == 0
+
+
+def test_big_entries_get_zip64_headers_and_still_verify(app, api, people, seeded, tmp_path, database_url, monkeypatch):
+    """Entries past ZIP64_FROM (1 GiB; lowered here) are written with ZIP64 headers, as a 2 GB
+    attachment would be; the zip still reads and verifies."""
+    if database_url.startswith("postgres"):
+        pytest.skip("the zip's format does not depend on the database")
+    from workspace.services import dossier
+
+    monkeypatch.setattr(dossier, "ZIP64_FROM", 1)
+    data = download(api, people["client"], seeded["job"])
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = [i for i in zf.infolist() if "/files/" in i.filename]
+    assert infos
+    for info in infos:  # each local header carries the ZIP64 extra field (id 0x0001)
+        name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+        extra = data[info.header_offset + 30 + name_len:info.header_offset + 30 + name_len + extra_len]
+        assert extra[:2] == b"\x01\x00", info.filename
+    assert run_verifier(unzip(data, tmp_path)).returncode == 0
