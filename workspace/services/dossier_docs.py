@@ -131,14 +131,20 @@ def _what(type_: str, data: dict[str, Any]) -> str:
     for key in ("milestone", "payment", "session", "progress", "agreement", "review", "snapshot"):
         entity = d.get(key)
         if isinstance(entity, dict):
-            bits = [str(entity[k]) for k in ("title", "version", "state", "status", "percent", "note", "rating", "text")
-                    if entity.get(k) not in (None, "")]
-            if isinstance(entity.get("amount"), int) and entity.get("currency"):
-                bits.append(format_money(entity["amount"], entity["currency"]))
-            return " · ".join(bits)
+            return _facts(entity)
     if isinstance(d.get("user"), dict):
         return f"{d['user'].get('name')} ({d.get('role', '')})"
-    return ""
+    return _facts(d)
+
+
+def _facts(entity: dict[str, Any]) -> str:
+    """The telling fields of an entity (or of an event's data itself), in a fixed order."""
+    bits = [f"version {entity['version']}" if k == "version" else str(entity[k]).replace("_", " ")
+            for k in ("title", "version", "state", "status", "percent", "note", "reason", "rating", "text")
+            if entity.get(k) not in (None, "") and not isinstance(entity.get(k), (dict, list))]
+    if isinstance(entity.get("amount"), int) and isinstance(entity.get("currency"), str):
+        bits.append(format_money(entity["amount"], entity["currency"]))
+    return " · ".join(bits)
 
 
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
