@@ -48,7 +48,7 @@ def at_least(**required: Any) -> dict[str, Any]:
 
 
 USER = closed(id=INT, name=STR)
-ROLE = one_of("freelancer", "client", "client_pending", "viewer")
+ROLE = one_of("freelancer", "client", "client_pending", "viewer", "mediator")
 MONEY = {"currency": STR, "exponent": INT, "display": {"type": "object"}}
 
 ATTACHMENT = closed(
@@ -104,6 +104,15 @@ REVIEW = closed(id=INT, rating={"type": "integer", "minimum": 1, "maximum": 5}, 
 
 MESSAGE_DATA = closed(message=MESSAGE)
 
+PROPOSAL = closed({"amount_display": STR}, id=INT, kind=one_of("amount", "revision"),
+                  proposer_role=ROLE, proposed_by=INT, amount=maybe(INT), due=maybe(DATE), note=STR,
+                  needs=array(ROLE), accepted_by=array(ROLE),
+                  state=one_of("pending", "accepted", "superseded", "closed"), created_at=TIME)
+DISPUTE = closed(id=INT, milestone=INT, milestone_title=STR, state=one_of("open", "resolved", "withdrawn"),
+                 opened_by=INT, opened_by_role=ROLE, reason=STR, milestone_state=STR, opened_at=TIME,
+                 closed_at=maybe(TIME), proposals=array(PROPOSAL))
+DISPUTE_DATA = closed(dispute=DISPUTE, milestone=MILESTONE, balances=BALANCES)
+
 DATA: dict[str, dict[str, Any]] = {
     ev.JOB_CREATED: closed(title=STR, description=STR, freelancer=USER),
     ev.MEMBER_JOINED: closed(user=USER, role=ROLE),
@@ -140,6 +149,11 @@ DATA: dict[str, dict[str, Any]] = {
     ev.SNAPSHOT_TAKEN: closed(snapshot=SNAPSHOT),
     ev.SNAPSHOT_DELETED: closed(snapshot=SNAPSHOT),
     ev.DIARY_SETTINGS_CHANGED: closed(snapshot_seconds=INT),
+    ev.DISPUTE_OPENED: DISPUTE_DATA,
+    ev.DISPUTE_PROPOSED: DISPUTE_DATA,
+    ev.DISPUTE_ACCEPTED: DISPUTE_DATA,
+    ev.DISPUTE_RESOLVED: DISPUTE_DATA,
+    ev.DISPUTE_WITHDRAWN: DISPUTE_DATA,
 }
 
 assert set(DATA) == ev.ALL, "every event type has a schema"

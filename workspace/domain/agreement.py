@@ -85,10 +85,14 @@ def validate_terms(raw: Any, today: date, current: dict[str, Any] | None = None)
             f"Give the client 1 to {LIMITS['auto_approve_days']} days to review a submission."
         )
 
+    binding = raw.get("mediation_binding")
+    if binding is not None and not isinstance(binding, bool):
+        errors["mediation_binding"] = "Say yes or no: does a mediator's resolution bind both sides?"
+
     if errors:
         raise Invalid("Some terms need attention.", fields=errors)
     assert deadline is not None and currency is not None
-    return {
+    terms = {
         "scope": scope,
         "deadline": deadline.isoformat(),
         "currency": currency,
@@ -97,6 +101,9 @@ def validate_terms(raw: Any, today: date, current: dict[str, Any] | None = None)
         "update_every_hours": hours,
         "auto_approve_days": days,
     }
+    if binding:  # only when agreed, so terms without it keep the hash they always had
+        terms["mediation_binding"] = True
+    return terms
 
 
 def _validate_milestones(raw: Any, deadline: date | None, errors: dict[str, str], today: date,

@@ -42,7 +42,8 @@ def payment_confirmed(amount: int) -> list[Entry]:
 
 
 AGREEMENT, APPROVAL, PAYMENT = "agreement.in_force", "milestone.approved", "payment.confirmed"
-KINDS = (AGREEMENT, APPROVAL, PAYMENT)
+RESOLUTION = "dispute.resolved"  # an accepted dispute resolution (domain/disputes.amount_entries)
+KINDS = (AGREEMENT, APPROVAL, PAYMENT, RESOLUTION)
 
 
 def balances(transactions: Iterable[tuple[str, Iterable[Entry]]]) -> dict[str, int]:

@@ -3,7 +3,7 @@ can tune, and which of them protect someone (those can be delayed into a digest,
 from __future__ import annotations
 
 from workspace.domain import event_types as ev
-from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, VIEWER
+from workspace.domain.roles import CLIENT, FREELANCER, MEDIATOR, PENDING_CLIENT, VIEWER
 
 # Kinds as people see them on the settings page, in that order.
 KINDS: dict[str, str] = {
@@ -25,7 +25,9 @@ DEFAULT_MODE = "immediate"
 PROTECTED = frozenset({"terms", "money", "review_window"})
 
 BOTH_SIDES = (FREELANCER, CLIENT)
-EVERYONE = (FREELANCER, CLIENT, VIEWER)
+EVERYONE = (FREELANCER, CLIENT, VIEWER, MEDIATOR)
+# A dispute concerns both sides and the mediator they brought in.
+DISPUTE_PARTIES = (FREELANCER, CLIENT, MEDIATOR)
 
 # event type -> (kind, roles told). "other_side" rules are resolved against the actor's role below.
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -53,6 +55,11 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # Someone was admitted: the other clients (whose admission may still be missing) and the freelancer;
     # the admitted person is told once it made them a client (until then they are told what a viewer is).
     ev.MEMBER_ADMITTED: ("people", BOTH_SIDES),
+    ev.DISPUTE_OPENED: ("money", DISPUTE_PARTIES),
+    ev.DISPUTE_PROPOSED: ("money", DISPUTE_PARTIES),
+    ev.DISPUTE_ACCEPTED: ("money", DISPUTE_PARTIES),
+    ev.DISPUTE_RESOLVED: ("money", DISPUTE_PARTIES),
+    ev.DISPUTE_WITHDRAWN: ("money", DISPUTE_PARTIES),
 }
 # An automatic approval makes money owed without anyone acting: the clients are told too.
 AUTO_APPROVED_ROLES = (FREELANCER, CLIENT)

@@ -95,4 +95,36 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
             by = f"{who} admitted {name}" if actor else f"Every client has admitted {name}"
             return f"{by}: now a client of {job_title}", "They can now approve milestones and pay."
         return f"{who} admitted {name} as a client of {job_title}", "They become a client once every client admits them."
+    if event_type in DISPUTE_EVENTS:
+        return _dispute(event_type, d, who)
     return f"{event_type} in {job_title}", ""
+
+
+DISPUTE_EVENTS = (ev.DISPUTE_OPENED, ev.DISPUTE_PROPOSED, ev.DISPUTE_ACCEPTED, ev.DISPUTE_RESOLVED,
+                  ev.DISPUTE_WITHDRAWN)
+
+
+def _proposal_words(p: dict[str, Any], currency: Any) -> str:
+    if p.get("kind") == "revision":
+        return f"one more revision, due {p.get('due')}"
+    return f"{_money(p.get('amount'), currency)} to the freelancer, the rest cancelled"
+
+
+def _dispute(event_type: str, d: dict[str, Any], who: str) -> tuple[str, str]:
+    dispute = d.get("dispute") or {}
+    title = _milestone(d)
+    currency = (d.get("milestone") or {}).get("currency")
+    proposals = dispute.get("proposals") or [{}]
+    latest = proposals[-1]
+    if event_type == ev.DISPUTE_OPENED:
+        return (f"{who} disputed “{title}”",
+                _clip(str(dispute.get("reason") or "")) or "Its review and payment wait until the dispute ends.")
+    if event_type == ev.DISPUTE_PROPOSED:
+        return f"{who} proposed a resolution for “{title}”", f"Proposed: {_proposal_words(latest, currency)}."
+    if event_type == ev.DISPUTE_ACCEPTED:
+        return (f"{who} accepted the mediator's resolution for “{title}”",
+                "It takes effect once the other side accepts it too.")
+    if event_type == ev.DISPUTE_RESOLVED:
+        accepted = next((p for p in proposals if p.get("state") == "accepted"), latest)
+        return f"The dispute over “{title}” is resolved", f"Agreed: {_proposal_words(accepted, currency)}."
+    return f"{who} withdrew the dispute over “{title}”", "The milestone carries on where it was."

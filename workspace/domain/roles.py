@@ -10,8 +10,11 @@ VIEWER = "viewer"
 # force AND every full client admits them (see `becomes_client`). Their joining never binds the clients
 # who already agreed, and the freelancer alone cannot make anyone a client.
 PENDING_CLIENT = "client_pending"
-ROLES = (FREELANCER, CLIENT, VIEWER, PENDING_CLIENT)
-INVITABLE_ROLES = (CLIENT, VIEWER)
+# Someone both sides may bring in when they disagree: reads everything, may post messages and propose a
+# resolution of a dispute (binding when the terms in force say so); never approves, pays or signs.
+MEDIATOR = "mediator"
+ROLES = (FREELANCER, CLIENT, VIEWER, PENDING_CLIENT, MEDIATOR)
+INVITABLE_ROLES = (CLIENT, VIEWER, MEDIATOR)
 # Whose acceptance puts a version in force: the freelancer and every (full) client; never a viewer.
 SIGNING_ROLES = (FREELANCER, CLIENT)
 
@@ -28,7 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.remove": frozenset({FREELANCER}),
     # Only a full client admits a joining client: the people whose money a new client can commit.
     "member.admit": frozenset({CLIENT}),
-    "message.post": frozenset({FREELANCER, CLIENT}),
+    "message.post": frozenset({FREELANCER, CLIENT, MEDIATOR}),
     "progress.post": frozenset({FREELANCER}),
     "file.upload": frozenset({FREELANCER, CLIENT}),
     "payment.send": frozenset({CLIENT}),
@@ -37,6 +40,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review.leave": frozenset({FREELANCER, CLIENT}),
     "live.publish": frozenset({FREELANCER}),
     "live.watch": frozenset(ROLES),
+    # Disputes (domain/disputes.py says which side may do what in which state).
+    "dispute.open": frozenset({FREELANCER, CLIENT}),
+    "dispute.propose": frozenset({FREELANCER, CLIENT, MEDIATOR}),
+    "dispute.accept": frozenset({FREELANCER, CLIENT}),
+    "dispute.withdraw": frozenset({FREELANCER, CLIENT}),
 }
 
 

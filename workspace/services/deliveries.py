@@ -18,6 +18,7 @@ from workspace.extensions import db
 from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Notification, Submission, User
 from workspace.services import idempotency, ledger
 from workspace.services.access import JOB_NOT_FOUND, load_in_job
+from workspace.services.disputes import open_dispute_for, refuse_if_disputed
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
 
@@ -52,6 +53,7 @@ def submit_milestone(actor: User, milestone_id: Any, note: Any = "", attachments
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
         new_state = next_state(milestone.state, "submit", membership.role)
+        refuse_if_disputed(tx.session, milestone)  # a disputed milestone is frozen until it is settled
         if not text and not attachments:  # after who-may-submit: outsiders get 404, others 403 or 409
             raise Invalid("Add a note or a file so the client knows what to review.",
                           fields={"note": "Add a note or a file so the client knows what to review."})
@@ -91,6 +93,7 @@ def approve_milestone(actor: User, milestone_id: Any, *, idempotency_key: Any) -
         if claim.prior is not None:
             return claim.prior
         next_state(milestone.state, "approve", membership.role)
+        refuse_if_disputed(tx.session, milestone)
         result = _approve(tx, job, milestone, actor, auto=False)
         claim.remember(result)
     return result
@@ -132,6 +135,7 @@ def request_changes(actor: User, milestone_id: Any, reason: Any, criteria: Any =
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
         new_state = next_state(milestone.state, "request_changes", membership.role)
+        refuse_if_disputed(tx.session, milestone)
         picked = _criteria(criteria, milestone)
         revision = milestone.revisions_used + (0 if out_of_scope else 1)
         submission = _latest(tx.session, milestone)
@@ -165,6 +169,7 @@ def cancel_milestone(actor: User, milestone_id: Any) -> dict[str, Any]:
     with transaction() as tx:
         milestone, job, membership = load_milestone(tx.session, actor, milestone_id)
         new_state, requester = cancel_outcome(milestone.state, membership.role, milestone.cancel_requested_by)
+        refuse_if_disputed(tx.session, milestone)
         if new_state == CANCELLED:
             move(tx, milestone, milestone.state, CANCELLED, cancel_requested_by=None, review_due_at=None)
             tx.record(job, ev.MILESTONE_CANCELLED, {"milestone": milestone_detail(tx.session, milestone)}, actor)
@@ -191,6 +196,8 @@ def approve_overdue(job_id: int | None = None, now: datetime | None = None) -> i
             if milestone is None or milestone.state != SUBMITTED or milestone.review_due_at is None \
                     or milestone.review_due_at > now:
                 continue  # someone answered meanwhile
+            if open_dispute_for(tx.session, milestone.id) is not None:
+                continue  # a dispute stops the clock until it is resolved or withdrawn
             next_state(milestone.state, "auto_approve", SYSTEM)
             job = tx.session.get(Job, milestone.job_id)
             assert job is not None

@@ -12,7 +12,7 @@ from workspace.domain.ids import is_id
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from workspace.domain.roles import CLIENT, INVITABLE_ROLES, PENDING_CLIENT
+from workspace.domain.roles import CLIENT, INVITABLE_ROLES, MEDIATOR, PENDING_CLIENT
 from workspace.extensions import db
 from workspace.models import Invite, Job, Membership, User
 from workspace.services.access import load_member, require
@@ -49,13 +49,16 @@ def joining_role(invited_as: str, job: Job) -> str:
 def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dict[str, Any]:
     """A new link for `role`; the raw token is returned once, only its digest is kept."""
     if role not in INVITABLE_ROLES:
-        raise Invalid("Invite someone as a client or a viewer.", fields={"role": "Choose client or viewer."})
+        raise Invalid("Invite someone as a client, a viewer or a mediator.",
+                      fields={"role": "Choose client, viewer or mediator."})
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
         require(membership, "invite.create", "Only the freelancer and the clients can invite people to this job.")
-        if membership.role == CLIENT and role != CLIENT:
-            # A client brings in a colleague (their link is their admission); watchers are the freelancer's call.
-            raise Forbidden("As a client you can invite a colleague as a client; ask the freelancer to invite viewers.")
+        if membership.role == CLIENT and role not in (CLIENT, MEDIATOR):
+            # A client brings in a colleague (their link is their admission) or a mediator (either side may);
+            # watchers are the freelancer's call.
+            raise Forbidden("As a client you can invite a colleague as a client or a mediator; ask the freelancer "
+                            "to invite viewers.")
         raw = new_secret(nbytes=24)
         invite = Invite(job_id=job.id, token_hash=digest(raw), role=role, created_by_id=actor.id,
                         expires_at=utcnow() + ttl)

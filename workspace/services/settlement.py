@@ -8,7 +8,7 @@ from workspace.db import Transaction, rowcount, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict
 from workspace.domain.milestones import APPROVED, CANCELLED, PAID, SYSTEM, next_state
-from workspace.models import Job, Milestone
+from workspace.models import Dispute, Job, Milestone
 from workspace.services import ledger
 from workspace.services.views import milestone_detail
 
@@ -26,13 +26,17 @@ def move(tx: Transaction, milestone: Milestone, expected: str, new: str, **value
 
 
 def settle(tx: Transaction, job: Job) -> None:
+    """Mark approved milestones paid while confirmed payments cover them, in approval order; a milestone
+    under an open dispute is neither paid nor counted until the dispute ends."""
     paid_total = ledger.balances(tx.session, job.id)["paid"]
+    disputed = set(tx.session.scalars(select(Dispute.milestone_id).where(Dispute.job_id == job.id,
+                                                                         Dispute.state == "open")))
     approved = tx.session.scalars(
         select(Milestone).where(Milestone.job_id == job.id, Milestone.state.in_((APPROVED, PAID)))
         .order_by(Milestone.approved_at, Milestone.id)
     ).all()
     covered = 0
-    for milestone in approved:
+    for milestone in (m for m in approved if m.id not in disputed):
         covered += milestone.amount
         if milestone.state == APPROVED and covered <= paid_total:
             move(tx, milestone, APPROVED, next_state(APPROVED, "settle", SYSTEM), paid_at=utcnow())

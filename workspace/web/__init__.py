@@ -19,7 +19,7 @@ class BoundedInt(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     from workspace.web import (
-        api, api_accounts, api_dossier, api_history, api_notifications, auth, dashboard, diary, errors, files,
+        api, api_accounts, api_disputes, api_dossier, api_history, api_notifications, auth, dashboard, diary, errors, files,
         filters, health, invites, notifications, profiles, rooms, security,
     )
 
@@ -28,5 +28,5 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     filters.init_app(app)
     for module in (auth, dashboard, rooms, diary, invites, files, profiles, notifications, api, api_accounts,
-                   api_notifications, api_history, api_dossier, health):
+                   api_notifications, api_history, api_dossier, api_disputes, health):
         app.register_blueprint(module.bp)

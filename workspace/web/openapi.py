@@ -130,6 +130,9 @@ def _terms_input() -> dict[str, Any]:
         milestones={"type": "array", "minItems": 1, "maxItems": LIMITS["milestones"], "items": milestone},
         update_every_hours={"type": "integer", "minimum": 1, "maximum": LIMITS["update_every_hours"]},
         auto_approve_days={"type": "integer", "minimum": 1, "maximum": LIMITS["auto_approve_days"]},
+        mediation_binding={"type": ["boolean", "null"],
+                           "description": "true: a mediator's resolution of a dispute takes effect without the "
+                                          "parties' acceptance"},
     ), "description": "Rules a schema cannot state: the deadline is not in the past, no milestone is due after "
                       "it, a portion up front is less than the total, the total is at most 10^13 minor units, "
                       "and the currency cannot change once terms are in force (each answers 422 naming the field)."}
@@ -149,6 +152,7 @@ SCHEMAS: dict[str, Any] = {
         milestones={"type": "array", "items": _obj(["title", "amount", "due"], title={"type": "string"},
                                                    amount={"type": "integer"}, due={"type": "string"})},
         update_every_hours={"type": "integer"}, auto_approve_days={"type": "integer"},
+        mediation_binding={"type": "boolean"},
     ),
     "TermsInput": _terms_input(),
     "Agreement": _obj(["version", "status", "terms", "terms_hash"], version={"type": "integer"},
@@ -200,13 +204,14 @@ SCHEMAS: dict[str, Any] = {
                        type={"type": "string"}, size={"type": "integer"}, url={"type": "string"},
                        thumb_url={"type": ["string", "null"]}),
     "Invite": _obj(["role", "expires_at"], id={"type": "integer"}, token={"type": "string"},
-                   url={"type": "string"}, role={"type": "string", "enum": ["client", "viewer"]},
+                   url={"type": "string"}, role={"type": "string", "enum": ["client", "viewer", "mediator"]},
                    state={"type": "string"}, expires_at={"type": "string", "format": "date-time"}),
 }
 
 
 def openapi_document() -> dict[str, Any]:
     from workspace.web.openapi_accounts import account_paths
+    from workspace.web.openapi_disputes import dispute_paths
     from workspace.web.openapi_links import with_links
     from workspace.web.openapi_notifications import notification_paths
 
@@ -250,7 +255,7 @@ def openapi_document() -> dict[str, Any]:
             "/jobs/{job_id}/invites": {
                 "post": _op("Create an invitation link", {
                     **_ok("201", "Created", _obj(["invite"], invite=_ref("Invite"))), **_errors(403, 409, 429)},
-                    params=[JOB_ID], body=_in(["role"], role={"type": "string", "enum": ["client", "viewer"]})),
+                    params=[JOB_ID], body=_in(["role"], role={"type": "string", "enum": ["client", "viewer", "mediator"]})),
                 "get": _op("Invitations of a job", {**_ok("200", "OK"), **_errors(403)}, params=[JOB_ID]),
             },
             "/jobs/{job_id}/invites/{invite_id}/revoke": {"post": _op("Revoke an unused invitation", {
@@ -258,7 +263,7 @@ def openapi_document() -> dict[str, Any]:
                 params=[JOB_ID, invite_id])},
             "/invites/{token}": {"get": _op("What an invitation offers", {**_ok("200", "OK", _obj(
                 ["invite"], invite=_obj(["role", "joins_as", "state"], role={"type": "string"}, state={"type": "string"},
-                                        joins_as={"type": "string", "enum": ["client", "client_pending", "viewer"],
+                                        joins_as={"type": "string", "enum": ["client", "client_pending", "viewer", "mediator"],
                                                   "description": "client_pending: terms are in force; the new client "
                                                                  "follows along until they accept and are admitted"})))},
                 params=[token], auth=False)},
@@ -351,6 +356,7 @@ def openapi_document() -> dict[str, Any]:
             **live_paths(),
             **account_paths(),
             **notification_paths(),
+            **dispute_paths(),
         },
     })
 
