@@ -135,6 +135,7 @@ def test_a_members_dossier_verifies_with_a_bare_python(api, people, seeded, tmp_
     assert "<script>" not in index and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;" in index
     assert "Message deleted" in index and "Logo for Acme" in index
     assert "http://" not in index and "https://" not in index
+    assert "Content-Security-Policy content=\"default-src 'none'" in index
 
 
 def _flip(path: Path, offset: int | None = None) -> None:

@@ -164,7 +164,10 @@ def index_head(job: dict[str, Any], checkpoint: dict[str, Any], files: list[tupl
     head = checkpoint["checkpoint"]
     return "".join([
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>", e(job["title"]), " — dossier</title>",
-        "<meta name=viewport content='width=device-width,initial-scale=1'><style>", STYLE, "</style></head><body>",
+        "<meta name=viewport content='width=device-width,initial-scale=1'>",
+        # Nothing in this page runs or loads from elsewhere, even if some text escaped its escaping.
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        "<style>", STYLE, "</style></head><body>",
         "<h1>", e(job["title"]), "</h1><p class=muted>Dossier of job <code>", e(job["id"]), "</code>, status ",
         e(job["status"]), ". Run <code>python3 -I verify.py</code> in this folder to check every file, the hash ",
         "chain and the server's signatures.</p>",
