@@ -114,9 +114,11 @@ def http_json(method: str, url: str, body: Any = None, token: str | None = None)
 class Server:
     """One server process under test: `ours` (wsgi.py), `bare` (bare_server.py) or `node` (bare_server.js)."""
 
-    def __init__(self, kind: str, workdir: Path, database_url: str | None = None, tree: Path = ROOT) -> None:
+    def __init__(self, kind: str, workdir: Path, database_url: str | None = None, tree: Path = ROOT,
+                 profile: Path | None = None) -> None:
         self.kind = kind
         self.tree = tree
+        self.profile = profile  # cProfile the server (bench/profile_server.py), one file per phase
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -126,21 +128,26 @@ class Server:
 
     def start(self) -> Server:
         env = {**os.environ, "PORT": str(self.port), "MAX_CONNECTIONS": "20000", "PYTHONUNBUFFERED": "1"}
-        if self.kind == "ours":
+        if self.kind in ("ours", "base"):
             env.update({
                 "DATABASE_URL": self.database_url or "", "WORKSPACE_INSTANCE": str(self.workdir),
                 "SECRET_KEY": "bench-secret-key", "SOCKET_RATE_LIMITS": '{"message": [1000000, 10], "join": [1000000, 10]}',
                 "SIGNUP_LIMIT_PER_ADDRESS": "1000000/3600", "ARGON2_TIME_COST": "1",
+                "MAX_SOCKETS_PER_USER": "100000",  # the N watchers are one person
                 "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1",
             })
             cmd = [sys.executable, "wsgi.py"]
+            if self.profile is not None:
+                env["PROFILE_OUT"] = str(self.profile)
+                cmd = [sys.executable, str(BENCH / "profile_server.py")]
         elif self.kind == "bare":
             cmd = [sys.executable, str(BENCH / "bare_server.py")]
         else:
             cmd = [node_binary(), str(BENCH / "bare_server.js")]
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process lifetime
-        # `ours` runs from --tree (its wsgi.py directory comes first on sys.path); the peers from bench/.
-        self.proc = subprocess.Popen(cmd, cwd=self.tree if self.kind == "ours" else ROOT, env=env,
+        # `ours` runs from --tree, `base` from --base-tree (its wsgi.py directory comes first on sys.path);
+        # the peers from bench/.
+        self.proc = subprocess.Popen(cmd, cwd=self.tree if self.kind in ("ours", "base") else ROOT, env=env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -195,7 +202,7 @@ def signup(url: str, label: str) -> str:
 
 
 def make_room(server: Server, label: str) -> Room:
-    if server.kind != "ours":
+    if server.kind not in ("ours", "base"):
         return Room("bare-sender", "bare-watcher", f"bench-{label}")
     api = server.url + "/api/v1"
     sender = signup(server.url, "freelancer")
@@ -298,7 +305,27 @@ class Generator:
 def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate: bool,
             args: argparse.Namespace) -> dict[str, Any]:
     label = f"{kind}-{'z' if deflate else 'p'}-{n}"
-    server = Server(kind, workdir, database_url, Path(args.tree)).start()
+    tree = Path(args.base_tree if kind == "base" else args.tree)
+    profile = Path(args.profile) / label if args.profile and kind in ("ours", "base") else None
+    server = Server(kind, workdir, database_url if kind != "base" else args.base_database_url, tree,
+                    profile).start()
+    windows = ["connect"]
+
+    def profiling(on: bool) -> None:
+        """Open or close a profile window (bench/profile_server.py); closing waits until it is written."""
+        if profile is None:
+            return
+        switch = Path(f"{profile}.on")
+        if on:
+            switch.touch()
+            time.sleep(0.02)  # the sampler looks every millisecond
+            return
+        switch.unlink()
+        written = Path(f"{profile}.{len(windows) - 1}.txt")
+        deadline = time.monotonic() + 10
+        while not written.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     result: dict[str, Any] = {"peer": kind, "deflate": deflate, "watchers": n, "phases": []}
     try:
         # Warm-up (imports, first render, first SQLite writes), not measured.
@@ -316,10 +343,12 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
         if args.burst_window > 0:
             phases.append(f"burst:{args.burst_window}:{args.burst_messages}")
         rss0, cpu0, t0 = rss_kib(server.pid), cpu_seconds(server.pid), time.monotonic()
+        profiling(True)
         gen = Generator(server, room, n, ",".join(phases), deflate, label, connect_concurrency=args.connect_concurrency)
         try:
             ready = gen.read()
             settled = settle(server.pid)
+            profiling(False)
             rss1, cpu1 = rss_kib(server.pid), cpu_seconds(server.pid)
             result["connect"] = {
                 **{k: ready[k] for k in ("watchers", "failed", "failures", "connect_s", "connect_ms", "join_ms",
@@ -330,11 +359,14 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
             }
             log(f"{label}: {ready['watchers']}/{n} joined in {ready['connect_s']:.1f}s "
                 f"(server busy {cpu1 - cpu0:.1f} CPU-s, settled after {settled:.1f}s), RSS {rss0 // 1024}->{rss1 // 1024} MiB")
-            for _ in phases:
+            for phase in phases:
+                profiling(True)
+                windows.append(phase.split(":")[0])
                 c0, w0, m0 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 gen.send("go")
                 res = gen.read()
                 c1, w1, m1 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
+                profiling(False)
                 cores = (os.cpu_count() or 1)
                 res.update({"server_cpu_s": c1 - c0, "server_wall_s": w1 - w0,
                             "server_cpu_util": (c1 - c0) / max(1e-9, w1 - w0),
@@ -355,6 +387,11 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
         result["server_alive"] = server.proc is not None and server.proc.poll() is None
     finally:
         server.stop()
+        if profile is not None:  # name each window's file after its phase
+            for i, name in enumerate(windows):
+                for part in profile.parent.glob(f"{profile.name}.{i}.*"):
+                    part.rename(profile.parent / f"{profile.name}-{name}{part.suffix}")
+            log(f"profiles: {profile}-{{{','.join(windows)}}}.txt (see bench/profile_server.py)")
         result["server_problems"] = server.problems()[:20]
         result["server_log"] = str(server.log_path)
     return result
@@ -467,11 +504,14 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                  "load generator or a shared machine, discard it)")
 
     index = {(r["peer"], r["deflate"], r["watchers"]): r for r in results}
-    peers = [p for p in ("bare", "node") if any(r["peer"] == p for r in results)]
-    for peer in peers:
+    # ours (and base, an older tree) against each bare peer; ours against base
+    pairs = [(mine, peer) for mine in ("ours", "base") for peer in ("bare", "node", "base")
+             if mine != peer and any(r["peer"] == mine for r in results) and any(r["peer"] == peer for r in results)
+             and not (mine == "base" and peer == "base")]
+    for mine, peer in pairs:
         rows = []
         for r in results:
-            if r["peer"] != "ours":
+            if r["peer"] != mine:
                 continue
             other = index.get((peer, r["deflate"], r["watchers"]))
             if not other:
@@ -493,7 +533,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                     f"{'  !' if suspect(p) or suspect(q) else ''}")
         if rows:
             lines.append("")
-            lines.append(f"Ratios, ours / {peer} (>1 = ours is higher: more deliveries/s is better, the rest worse; "
+            lines.append(f"Ratios, {mine} / {peer} (>1 = {mine} is higher: more deliveries/s is better, the rest worse; "
                          "'!' = one of the two rows is flagged above):")
             head = (f"{'defl':4} {'N':>5} {'mode':6} {'deliv/s':>8} {'p50':>8} {'p99':>8} {'CPU/deliv':>12} "
                     f"{'RSS/conn':>9} {'RSS aftr':>9} {'join CPU':>9}")
@@ -545,6 +585,11 @@ def main() -> int:
     parser.add_argument("--tree", default=str(ROOT),
                         help="source tree whose wsgi.py is `ours` (default: this checkout); e.g. a "
                              "`git archive` snapshot, to measure one commit while the checkout changes")
+    parser.add_argument("--base-tree",
+                        help="a second source tree measured as peer `base` in the same run (e.g. a `git archive` "
+                             "of the commit before a change): ours / base ratios show the change side by side")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="cProfile ours/base (bench/profile_server.py): DIR/<label>-<phase>.prof per phase")
     parser.add_argument("--json", help="also write the raw results to this file")
     args = parser.parse_args()
 
@@ -552,8 +597,15 @@ def main() -> int:
     deflates = [{"off": False, "on": True}[x.strip()] for x in args.deflate.split(",") if x.strip()]
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     for p in peers:
-        if p not in ("ours", "bare", "node"):
+        if p not in ("ours", "base", "bare", "node"):
             parser.error(f"unknown peer {p}")
+    if args.base_tree and "base" not in peers:
+        peers.insert(1 if "ours" in peers else 0, "base")
+    if "base" in peers and not args.base_tree:
+        parser.error("peer `base` needs --base-tree")
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        args.profile = str(Path(args.profile).resolve())
     if "node" in peers and not ensure_node_modules(need_socketio=True):
         log("socket.io is not installed (cd bench && npm install): skipping the node peer")
         peers.remove("node")
@@ -579,10 +631,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="workspace-bench-") as tmp:
         workdir = Path(tmp)
         database_url = f"sqlite:///{workdir}/bench.db"
+        # Migrations from the tree under test, in a child (the orchestrator never imports the app).
+        migrate = "import sys; from workspace.migrate import upgrade; upgrade(sys.argv[1])"
         if "ours" in peers:
-            # Migrations from the tree under test, in a child (the orchestrator never imports the app).
-            migrate = "import sys; from workspace.migrate import upgrade; upgrade(sys.argv[1])"
             subprocess.run([sys.executable, "-c", migrate, database_url], cwd=args.tree, check=True)
+        args.base_database_url = f"sqlite:///{workdir}/base.db"
+        if "base" in peers:
+            args.base_tree = str(Path(args.base_tree).resolve())
+            subprocess.run([sys.executable, "-c", migrate, args.base_database_url], cwd=args.base_tree, check=True)
         try:
             for deflate in deflates:
                 for n in watchers:

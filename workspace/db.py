@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
 
-from sqlalchemy import DateTime, Engine, create_engine, event, select, update
+from sqlalchemy import DateTime, Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from workspace.domain.chain import GENESIS_HASH, canonical_event, data_digest, link
@@ -131,7 +135,7 @@ class Serializer(Protocol):
     def facts(self, type_: str, data: dict[str, Any]) -> dict[str, Any]: ...
 
     def wire(self, job_public_id: str, seq: int, type_: str, at: str, actor: dict[str, Any] | None,
-             data: dict[str, Any]) -> dict[str, Any]: ...
+             data: dict[str, Any], chain: dict[str, str] | None = None) -> dict[str, Any]: ...
 
 
 class EventForm:
@@ -157,6 +161,68 @@ EVENT_FORM = EventForm()
 # (notifications, their emails) are written atomically with the event. Services register here.
 RECORD_HOOKS: list[Callable[["Transaction", Any, dict[str, Any]], None]] = []
 
+# Called with the job of every recorded event: a Guard the job's seq allocation must also meet (e.g.
+# "the acting socket's login is still live"), or None. The realtime gate registers one, so what a
+# socket writes is authorized by the statement that writes it.
+RECORD_GUARDS: list[Callable[[Any], "Guard | None"]] = []
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition for `Transaction.record`'s seq allocation: `clause` is built once (module level, with
+    bind parameters, so the statement is built and compiled once) and `params` fill it per call."""
+
+    clause: Any
+    params: dict[str, Any]
+
+
+class GuardRefused(Exception):
+    """A guard of `Transaction.record` no longer held when the event was written (a login revoked,
+    a member removed or their role changed since the caller last looked); nothing is written."""
+
+
+# The last committed event each job had, per engine, as this process wrote it: (seq, hash). An event's
+# hash never changes once committed, so when the next seq is this seq + 1, the previous hash needs no
+# query. Written only after commit (a rolled-back seq is allocated again).
+_CHAIN_HEADS: "weakref.WeakKeyDictionary[Engine, dict[int, tuple[int, str]]]" = weakref.WeakKeyDictionary()
+
+
+@lru_cache(maxsize=None)
+def _statements() -> dict[str, Any]:
+    """The event log's statements, built once (bind parameters filled per call)."""
+    from sqlalchemy import bindparam
+
+    from workspace.models import Event
+
+    events = Event.__table__
+    return {
+        "prev": select(events.c.hash).where(events.c.job_id == bindparam("job"), events.c.seq == bindparam("seq")),
+        "event": insert(events),
+    }
+
+
+_ALLOCATE: dict[tuple[int, ...], Any] = {}
+
+
+def _allocate(clauses: tuple[Any, ...]) -> Any:
+    """UPDATE jobs SET last_seq = last_seq + 1 WHERE id = :alloc_job [AND each guard] RETURNING last_seq:
+    the seq, the job row's write lock until commit, and the guards, in one statement (built once per
+    set of guard clauses, which are themselves built once: keyed by their identity)."""
+    key = tuple(id(c) for c in clauses)
+    statement = _ALLOCATE.get(key)
+    if statement is None:
+        from sqlalchemy import bindparam
+
+        from workspace.models import Job
+
+        jobs = Job.__table__
+        statement = update(jobs).where(jobs.c.id == bindparam("alloc_job"))
+        for clause in clauses:
+            statement = statement.where(clause)
+        statement = statement.values(last_seq=jobs.c.last_seq + 1).returning(jobs.c.last_seq)
+        _ALLOCATE[key] = statement
+    return statement
+
 
 class Transaction:
     """One write transaction; `record` appends room events that are published after commit."""
@@ -165,37 +231,64 @@ class Transaction:
         self.session = session
         self._outbox: list[Callable[[Publisher], None]] = []
         self._last_hash: dict[int, str] = {}
+        self._heads: dict[int, tuple[int, str]] = {}
+        self._engine: Engine | None = None
         self._after: list[Callable[[], None]] = []
 
-    def record(self, job: Any, type_: str, data: dict[str, Any], actor: Any = None) -> dict[str, Any]:
+    def committed(self) -> None:
+        """Called once the transaction committed: remember the chain heads it wrote."""
+        if self._engine is not None and self._heads:
+            _CHAIN_HEADS.setdefault(self._engine, {}).update(self._heads)
+
+    def record(self, job: Any, type_: str, data: dict[str, Any] | Callable[[int], dict[str, Any]],
+               actor: Any = None, *, guard: "Guard | None" = None) -> dict[str, Any]:
         """Append an event with the next gap-free seq for the job; return its wire form.
 
         The facts of `data` are stored and chained (by their digest); the wire form, published after
         commit, is built from them by the one serializer (`EVENT_FORM`), as it is when events are read.
+        `data` may be a function of the allocated seq (e.g. it inserts the row that carries the seq).
+        `guard` (and each of `RECORD_GUARDS`) is a `Guard`, a SQL condition checked by the statement
+        that takes the seq; when one fails, `GuardRefused` is raised and the caller's transaction rolls
+        back. The chain fields go to the serializer as computed (no query for them).
+        `job` is a `Job` or anything with its `id`, `public_id` (and `title`, for notifications).
         """
-        from workspace.models import Event, Job  # models import db; avoid the cycle at import
+        from workspace.models import Job  # models import db; avoid the cycle at import
 
-        seq = self.session.execute(
-            update(Job).where(Job.id == job.id).values(last_seq=Job.last_seq + 1).returning(Job.last_seq)
-        ).scalar_one()
+        self.session.flush()  # rows the ORM holds go first, as an ORM statement's autoflush would
+        conn = self.session.connection()
+        guards = tuple(g for g in (guard, *(hook(job) for hook in RECORD_GUARDS)) if g is not None)
+        params: dict[str, Any] = {"alloc_job": job.id}
+        for g in guards:
+            params.update(g.params)
+        seq = conn.execute(_allocate(tuple(g.clause for g in guards)), params).scalar()
+        if seq is None:
+            raise GuardRefused(f"{type_} in job {job.id}")
+        if isinstance(job, Job):
+            set_committed_value(job, "last_seq", seq)  # as the ORM UPDATE's session sync did
         prev = self._last_hash.get(job.id)
         if prev is None:
-            prev = self.session.scalar(
-                select(Event.hash).where(Event.job_id == job.id, Event.seq == seq - 1)
-            ) or GENESIS_HASH
+            known = _CHAIN_HEADS.get(conn.engine, {}).get(job.id)
+            if known is not None and known[0] == seq - 1:
+                prev = known[1]
+        if prev is None:
+            prev = conn.execute(_statements()["prev"], {"job": job.id, "seq": seq - 1}).scalar() or GENESIS_HASH
         at = utcnow()
         actor_id = actor.id if actor is not None else None
+        if callable(data):
+            data = data(seq)
         data = EVENT_FORM.serializer.facts(type_, data)
         content = data_digest(data)
         canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, content)
         digest = link(prev, canonical)
-        self.session.add(Event(
-            job_id=job.id, seq=seq, type=type_, at=at, actor_id=actor_id, data=data, data_digest=content,
-            prev_hash=prev, hash=digest,
-        ))
+        conn.execute(_statements()["event"], {
+            "job_id": job.id, "seq": seq, "type": type_, "at": at, "actor_id": actor_id, "data": data,
+            "data_digest": content, "prev_hash": prev, "hash": digest})
         self._last_hash[job.id] = digest
+        self._heads[job.id] = (seq, digest)
+        self._engine = conn.engine
         wire = EVENT_FORM.serializer.wire(job.public_id, seq, type_, canonical["at"],
-                                          {"id": actor.id, "name": actor.name} if actor is not None else None, data)
+                                          {"id": actor.id, "name": actor.name} if actor is not None else None, data,
+                                          {"data_digest": content, "prev_hash": prev, "hash": digest})
         room = f"job:{job.public_id}"
         self._outbox.append(lambda p: p.publish(room, wire))
         for hook in RECORD_HOOKS:
@@ -264,6 +357,7 @@ def transaction(database: Database | None = None) -> Iterator[Transaction]:
     try:
         yield tx
         session.commit()
+        tx.committed()
     except OperationalError as exc:
         session.rollback()
         if "database is locked" in str(exc):

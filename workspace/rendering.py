@@ -1,6 +1,7 @@
 """User text to safe HTML: Markdown with raw HTML off, bare web addresses linked, then an allow-list sanitizer."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import nh3
@@ -49,8 +50,29 @@ _TAGS = {
 _ATTRS = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+# One line that no Markdown rule, link rule or sanitizer step changes: it starts with a letter (no block
+# syntax: headings, lists, quotes, code, rules), holds none of the characters that start inline syntax or
+# are escaped or dropped (\ ` * _ [ ] < > & ~ |, controls, invisible and separator characters), and no web
+# address. Most chat lines are like this; they render as one paragraph of themselves, without the
+# parser (tests/test_rendering_fast.py checks this against the full path on many such lines).
+_NOT_PLAIN = re.compile("[\\\\`*_\\[\\]<>&~|\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                        "\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f"
+                        "\ufeff\uffa0\ufff0-\uffff]|www|://", re.IGNORECASE)
+
+
+def _plain(text: str) -> bool:
+    return bool(text) and text[0].isalpha() and len(text) <= 2000 and _NOT_PLAIN.search(text) is None
+
+
 def render_markdown(text: str) -> str:
     """Markdown -> sanitized HTML; links (written or bare) open safely (noopener noreferrer, new tab)."""
+    if _plain(text):
+        return f"<p>{text}</p>\n"
+    return render_full(text)
+
+
+def render_full(text: str) -> str:
+    """The whole path (markdown-it, linkify, nh3), whatever the text."""
     html = _md.render(text or "")
     return nh3.clean(
         html,

@@ -1,4 +1,5 @@
-"""Client managers that also carry control messages (disconnect / leave a room) to every worker.
+"""Client managers that also carry control messages (disconnect / leave a room / forget what a socket
+may do) to every worker.
 
 A control message is emitted like any event, so with Redis it reaches every process through the
 same queue; each process then acts on the sockets it holds instead of sending the message on.
@@ -17,6 +18,9 @@ class ControlManager(socketio.Manager):
 
     # Called as hook(sid, room) after a control message took a socket out of a room.
     leave_hooks: list[Any] = []
+    # Called as hook(sid, data) for a "forget" control message: a change to what the socket may do
+    # (its user row, or its membership of data["job_pk"]) that it must not act on from memory.
+    forget_hooks: list[Any] = []
 
     def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
@@ -35,6 +39,9 @@ class ControlManager(socketio.Manager):
                 self.server.leave_room(sid, data["room"], namespace=namespace)
                 for hook in self.leave_hooks:
                     hook(sid, data["room"])
+            elif data.get("action") == "forget":
+                for hook in self.forget_hooks:
+                    hook(sid, data)
 
     def emit_local(self, event: str, data: Any, room: str, namespace: str = "/") -> None:
         """Send only to this worker's sockets in `room` (periodic heads: each worker serves its own)."""

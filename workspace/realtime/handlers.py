@@ -12,12 +12,13 @@ from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from workspace import metrics
 from workspace.domain.errors import Conflict, Forbidden, Invalid, RateLimited
 from workspace.extensions import db, socketio
-from workspace.models import Membership, User
-from workspace.realtime.gate import action, on
+from workspace.models import User
+from workspace.realtime.gate import action, on, remember
 from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
-from workspace.realtime.rooms import local_rooms, signal_budget, user_sockets
+from workspace.realtime.rooms import local_rooms, signal_budget, socket_auths, user_sockets
 from workspace.services import accounts, events, live, members, messages, progress
+from workspace.services.access import Seat
 
 JOB = {"job": (str, True)}
 # An SDP offer is a few KB; a candidate a few hundred bytes. Per socket: 32 KB each, 512 KB per 10 s.
@@ -28,7 +29,7 @@ SIGNAL_BUDGET = (512_000, 10)
 @on("connect")
 def on_connect(auth: Any = None) -> bool:
     """Browsers come with their session cookie, scripts with auth={"token": ...}; nobody else."""
-    user = None
+    user, token_id, login_session = None, None, None
     if isinstance(auth, dict) and "token" in auth:
         found = accounts.resolve_api_token(auth["token"])
         if found:
@@ -37,7 +38,8 @@ def on_connect(auth: Any = None) -> bool:
             join_room(accounts.token_room(token_id))
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
-        join_room(accounts.login_room(session["lsid"]))
+        login_session = session["lsid"]
+        join_room(accounts.login_room(login_session))
     if user is None:
         return False
     cap = current_app.config["MAX_SOCKETS_PER_USER"]
@@ -46,6 +48,7 @@ def on_connect(auth: Any = None) -> bool:
                                      "scripts and try again.")
     session["socket_user_id"] = user.id
     join_room(f"user:{user.id}")
+    remember(request.sid, user, login_session, token_id)  # actions use these, pushed changes reset them
     ensure_ticker(current_app._get_current_object())
     metrics.SOCKETS.inc()
     return True
@@ -55,6 +58,7 @@ def on_connect(auth: Any = None) -> bool:
 def on_disconnect(*_args: Any) -> None:
     metrics.SOCKETS.dec()
     user_sockets.remove(request.sid)
+    socket_auths.drop(request.sid)
     signal_budget.forget(request.sid)
     for job in local_rooms.drop_socket(request.sid):
         if presence.remove(job, request.sid):
@@ -85,19 +89,21 @@ def forget_socket_in_room(sid: str, room: str) -> None:
     """After a control message took a socket out of a job room (member removed)."""
     if room.startswith("job:"):
         job = room[4:]
+        socket_auths.forget(sid, job=job)  # a removed member: the next action asks the database
         local_rooms.remove(sid, job)
         if presence.remove(job, sid):
             broadcast_presence(job)
 
 
 @action("join", {**JOB, "after": (int, False)}, permission="job.view")
-def on_join(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_join(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     """Subscribe first, then read the page after `after`: nothing committed in between is missed."""
     job = data["job"]
     join_room(f"job:{job}")
     db.fresh_snapshot()
     try:
-        page = events.join_page(user, job, data.get("after") or 0, page_max=current_app.config["EVENT_PAGE_MAX"])
+        page = events.join_page(user, job, data.get("after") or 0, page_max=current_app.config["EVENT_PAGE_MAX"],
+                                seat=membership)
     except Conflict as exc:
         if exc.code == "resync_required":
             emit("resync_required", {"job": job})
@@ -111,7 +117,7 @@ def on_join(user: User, data: dict[str, Any], membership: Membership | None) -> 
 
 
 @action("leave", JOB)
-def on_leave(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+def on_leave(user: User, data: dict[str, Any], membership: Seat | None) -> None:
     job = data["job"]
     leave_room(f"job:{job}")
     local_rooms.remove(request.sid, job)
@@ -121,68 +127,69 @@ def on_leave(user: User, data: dict[str, Any], membership: Membership | None) ->
 
 @action("message", {**JOB, "body": (str, False), "reply_to": (int, False), "client_ref": (str, False),
                     "attachments": (list, False)}, permission="message.post")
-def on_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_message(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"event": messages.post_message(user, data["job"], data.get("body", ""), reply_to=data.get("reply_to"),
-                                           client_ref=data.get("client_ref"), attachments=data.get("attachments"))}
+                                           client_ref=data.get("client_ref"), attachments=data.get("attachments"),
+                                           seat=membership)}
 
 
 @action("edit_message", {**JOB, "id": (int, True), "body": (str, True)}, permission="message.post")
-def on_edit_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_edit_message(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"event": messages.edit_message(user, data["job"], data["id"], data["body"])}
 
 
 @action("delete_message", {**JOB, "id": (int, True)}, permission="message.post")
-def on_delete_message(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_delete_message(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"event": messages.delete_message(user, data["job"], data["id"])}
 
 
 @action("progress", {**JOB, "percent": (int, True), "note": (str, False), "milestone_id": (int, False)},
         permission="progress.post")
-def on_progress(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_progress(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"event": progress.post_progress(user, data["job"], data["percent"], data.get("note", ""),
                                             data.get("milestone_id"))}
 
 
 @action("typing", JOB, permission="message.post")
-def on_typing(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+def on_typing(user: User, data: dict[str, Any], membership: Seat | None) -> None:
     emit("typing", {"job": data["job"], "user": {"id": user.id, "name": user.name}},
          to=f"job:{data['job']}", include_self=False)
 
 
 @action("read", {**JOB, "seq": (int, True)}, permission="job.view")
-def on_read(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_read(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"last_read_seq": members.mark_read(user, data["job"], data["seq"])}
 
 
 # ---------------------------------------------------------------- live sessions and WebRTC signalling
 
 @action("live_start", {**JOB, "title": (str, False), "milestone_id": (int, False)}, permission="live.publish")
-def on_live_start(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_start(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"session": live.start_session(user, data["job"], request.sid, data.get("title", ""), data.get("milestone_id"))}
 
 
 @action("live_resume", JOB, permission="live.publish")
-def on_live_resume(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_resume(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"session": live.resume_session(user, data["job"], request.sid)}
 
 
 @action("live_pause", JOB, permission="live.publish")
-def on_live_pause(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_pause(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"session": live.pause_session(user, data["job"])}
 
 
 @action("live_stop", JOB, permission="live.publish")
-def on_live_stop(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_stop(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"session": live.stop_session(user, data["job"])}
 
 
 @action("live_heartbeat", JOB, permission="live.publish")
-def on_live_heartbeat(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_heartbeat(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     return {"publishing": live.heartbeat(user, data["job"], request.sid)}
 
 
 @action("live_watch", JOB, permission="live.watch")
-def on_live_watch(user: User, data: dict[str, Any], membership: Membership | None) -> dict[str, Any]:
+def on_live_watch(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
     """A member in the room asks to see the screen: the publisher's page is told to call this socket."""
     job = data["job"]
     session = live.current(user, job)
@@ -198,7 +205,7 @@ def on_live_watch(user: User, data: dict[str, Any], membership: Membership | Non
 
 
 @action("signal", {**JOB, "to": (str, True), "data": (dict, True)}, permission="live.watch")
-def on_signal(user: User, data: dict[str, Any], membership: Membership | None) -> None:
+def on_signal(user: User, data: dict[str, Any], membership: Seat | None) -> None:
     """Relay WebRTC offers, answers and candidates: publisher <-> watchers of this job's live session only."""
     job, target, sender = data["job"], data["to"], request.sid
     session = live.current(user, job)

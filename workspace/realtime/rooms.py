@@ -1,7 +1,8 @@
-"""This worker's record of which of its sockets are in which job room, as whom."""
+"""This worker's record of its sockets: which job rooms they are in, as whom, and who they act as."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -83,6 +84,52 @@ class SignalBudget:
             self._spent.pop(sid, None)
 
 
+@dataclass
+class SocketAuth:
+    """Who a socket acts as, kept from connect until it goes: the user row (None once a change to it
+    was pushed: reloaded, with its login checked again, by the next action), the login session or
+    token it came with, and its seats (job public id -> access.Seat) as first loaded by an action.
+    `generation` counts pushed changes, so a read that raced one is not kept."""
+
+    user: Any
+    login_session: str | None
+    token_id: int | None
+    seats: dict[str, Any] = field(default_factory=dict)
+    generation: int = 0
+
+
+class SocketAuths:
+    """This worker's sockets and what they may do; changed only by connect, disconnect and the control
+    messages that push a change (services never reach in: they publish, every worker applies)."""
+
+    def __init__(self) -> None:
+        self._by_sid: dict[str, SocketAuth] = {}
+
+    def put(self, sid: str, auth: SocketAuth) -> None:
+        self._by_sid[sid] = auth
+
+    def get(self, sid: str) -> SocketAuth | None:
+        return self._by_sid.get(sid)
+
+    def drop(self, sid: str) -> None:
+        self._by_sid.pop(sid, None)
+
+    def forget(self, sid: str, *, job_pk: int | None = None, job: str | None = None, user: bool = False) -> None:
+        """A pushed change: drop the seat in one job (by primary key or public id), or the user row."""
+        auth = self._by_sid.get(sid)
+        if auth is None:
+            return
+        auth.generation += 1
+        if user:
+            auth.user = None
+        if job is not None:
+            auth.seats.pop(job, None)
+        if job_pk is not None:
+            for public_id in [j for j, seat in auth.seats.items() if seat.id == job_pk]:
+                auth.seats.pop(public_id, None)
+
+
 local_rooms = LocalRooms()
+socket_auths = SocketAuths()
 user_sockets = UserSockets()
 signal_budget = SignalBudget()

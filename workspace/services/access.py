@@ -1,15 +1,18 @@
 """Loading a job as a given member, and refusing what their role may not do."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from workspace.db import Guard
 from workspace.domain.ids import is_id
 from workspace.domain.errors import Forbidden, NotFound
-from workspace.domain.roles import can
-from workspace.models import Job, Membership, User
+from workspace.domain.roles import PERMISSIONS, can
+from workspace.models import ApiToken, Job, LoginSession, Membership, User
 
 JOB_NOT_FOUND = "No such job, or you are not a member of it."
 
@@ -59,3 +62,64 @@ def require(membership: Membership, action: str, message: str | None = None) -> 
     """Raise Forbidden unless the member's role allows `action`."""
     if not can(membership.role, action):
         raise Forbidden(message or f"As a {membership.role} in this job you cannot do that.")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A member's place in a job as a socket keeps it between actions: enough to act without loading
+    the rows. It stands in for the `Job` in `Transaction.record` (`id`, `public_id`, `title`)."""
+
+    id: int  # the job's primary key
+    public_id: str
+    title: str
+    role: str
+    user_id: int
+
+    @classmethod
+    def of(cls, job: Job, membership: Membership) -> "Seat":
+        return cls(job.id, job.public_id, job.title, membership.role, membership.user_id)
+
+
+@lru_cache(maxsize=None)
+def _may_clause(action: str) -> ColumnElement[bool]:
+    m = Membership.__table__.c
+    return exists().where(m.job_id == bindparam("may_job"), m.user_id == bindparam("may_user"),
+                          m.role.in_(sorted(PERMISSIONS.get(action, frozenset()))))
+
+
+def still_may(user_id: int, job_pk: int, action: str) -> Guard:
+    """SQL: the person is (still) a member of the job whose role allows `action`. A guard for the
+    statement that writes (`Transaction.record(guard=...)`), so no earlier read can be stale."""
+    return Guard(_may_clause(action), {"may_job": job_pk, "may_user": user_id})
+
+
+@lru_cache(maxsize=None)
+def _signed_in_clause(kind: str) -> ColumnElement[bool]:
+    table = (LoginSession if kind == "login" else ApiToken).__table__.c
+    return exists().where(table.id == bindparam("cred_id"), table.user_id == bindparam("cred_user"),
+                          table.revoked_at.is_(None))
+
+
+def still_signed_in(user_id: int, login_session: str | None, token_id: int | None) -> Guard:
+    """SQL: the login session or API token a socket connected with is (still) live."""
+    if login_session is not None:
+        return Guard(_signed_in_clause("login"), {"cred_id": login_session, "cred_user": user_id})
+    return Guard(_signed_in_clause("token"), {"cred_id": token_id, "cred_user": user_id})
+
+
+@lru_cache(maxsize=None)
+def _seat_query() -> Any:
+    j, m = Job.__table__.c, Membership.__table__.c
+    return (select(j.id, j.public_id, j.title, m.role, m.user_id)
+            .join(Membership.__table__, m.job_id == j.id)
+            .where(j.public_id == bindparam("job"), m.user_id == bindparam("user")))
+
+
+def load_seat(session: Session, actor: User, public_id: Any) -> Seat:
+    """`load_member` in one statement, as a Seat (what a socket keeps); NotFound for outsiders."""
+    if not isinstance(public_id, str) or not public_id or len(public_id) > 64:
+        raise NotFound(JOB_NOT_FOUND)
+    row = session.connection().execute(_seat_query(), {"job": public_id, "user": actor.id}).first()
+    if row is None:
+        raise NotFound(JOB_NOT_FOUND)
+    return Seat(*row)

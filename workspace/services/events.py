@@ -10,7 +10,7 @@ from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.ids import is_seq
 from workspace.extensions import db
 from workspace.models import Event, Job, User
-from workspace.services.access import load_member
+from workspace.services.access import Seat, load_member
 from workspace.services.wire import event_wire, with_excerpts
 
 
@@ -36,7 +36,7 @@ def parse_cursor(after: Any, limit: Any, page_max: int, name: str = "after") -> 
     return after_n, limit_n
 
 
-def events_page(job: Job, after: int, limit: int) -> dict[str, Any]:
+def events_page(job: Job | Seat, after: int, limit: int) -> dict[str, Any]:
     """Events with seq > after, at most `limit`, oldest first; `more` says fetch again.
 
     last_seq is read first and the page stops there, so the page and last_seq always agree.
@@ -76,9 +76,10 @@ def list_events(actor: User, job_id: str, after: Any, limit: Any, *, page_max: i
     return events_page(job, after_n, limit_n)
 
 
-def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[str, Any]:
-    """The catch-up page for a socket that has just entered the room (after subscribing)."""
-    job, _membership = load_member(db.session(), actor, job_id)
+def join_page(actor: User, job_id: str, after: Any, *, page_max: int, seat: Seat | None = None) -> dict[str, Any]:
+    """The catch-up page for a socket that has just entered the room (after subscribing). `seat`: the
+    membership as the socket holds it (loaded by its first action, kept current by pushed changes)."""
+    job: Any = seat if seat is not None else load_member(db.session(), actor, job_id)[0]
     after_n, limit_n = parse_cursor(after, None, page_max)
     page = events_page(job, after_n, limit_n)
     if after_n > page["last_seq"]:
@@ -87,7 +88,7 @@ def join_page(actor: User, job_id: str, after: Any, *, page_max: int) -> dict[st
     return page
 
 
-def wire(job: Job, event: Event, actor_name: str | None) -> dict[str, Any]:
+def wire(job: Job | Seat, event: Event, actor_name: str | None) -> dict[str, Any]:
     """A stored event as sent, by the one serializer (services/wire.py); erased events carry what remains
     (their data was replaced when erased). Replies get their excerpt from `with_excerpts`."""
     actor = {"id": event.actor_id, "name": actor_name} if event.actor_id is not None else None

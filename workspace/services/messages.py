@@ -6,21 +6,23 @@ events keep their digests, so the chain still verifies); editing erases the earl
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workspace.domain.ids import is_id
 from workspace.db import Transaction, iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Forbidden, Invalid, NotFound
+from workspace.domain.roles import PERMISSIONS
 from workspace.domain.notify_text import describe
 from workspace.extensions import db
 from workspace.models import Attachment, Event, Job, Message, Notification, User
-from workspace.services.access import load_member, require
+from workspace.services.access import Seat, load_member, require, still_may
 from workspace.services.attachments import attachment_facts, erase_message_files
 from workspace.services.events import wire
 from workspace.services.wire import facts, with_excerpts
@@ -119,56 +121,90 @@ def _record_message(tx: Transaction, job: Job, type_: str, message: Message, act
     return tx.record(job, type_, {"message": message_facts(tx.session, message, actor.name)}, actor)
 
 
+VIEWERS_CANNOT_POST = "Viewers follow along; they cannot post messages."
+
+
+@lru_cache(maxsize=None)
+def _statements() -> dict[str, Any]:
+    """The posting path's statements, built once."""
+    m, u = Message.__table__.c, User.__table__.c
+    return {
+        "reply_to": select(m.id, m.author_id, u.name).join(User.__table__, u.id == m.author_id)
+        .where(m.id == bindparam("id"), m.job_id == bindparam("job")),
+        "insert": insert(Message.__table__).returning(m.id),
+    }
+
+
 def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, client_ref: Any = None,
-                 attachments: Any = None) -> dict[str, Any]:
-    """Post a message; a retry with the same client_ref returns the first event and posts nothing."""
+                 attachments: Any = None, seat: Seat | None = None) -> dict[str, Any]:
+    """Post a message; a retry with the same client_ref returns the first event and posts nothing.
+
+    `seat`: the poster's membership as their socket holds it (realtime gate). The write itself is then
+    guarded by `still_may` (the statement that takes the seq checks the membership and role), so the
+    job and membership rows are not read first. Without it (HTTP), they are loaded and checked.
+
+    The cheap path: one transaction of Core statements (the seq, the message row, the event, the
+    notifications), with the message's stored form built from what was just written, not read back.
+    """
     text = _body(body, allow_empty=bool(attachments))
     ref = _client_ref(client_ref)
     file_ids = _ids(attachments)
     if reply_to is not None and not is_id(reply_to):
         raise Invalid("reply_to is a message id.", fields={"reply_to": "Invalid."})
-    job, membership = load_member(db.session(), actor, job_id)
-    require(membership, "message.post", "Viewers follow along; they cannot post messages.")
-    if ref is not None:
-        existing = _already_posted(job, actor, ref)
-        if existing is not None:
-            return existing
+    if seat is not None and seat.role not in PERMISSIONS["message.post"]:
+        raise Forbidden(VIEWERS_CANNOT_POST)
+    job: Any = seat
     try:
         with transaction() as tx:
-            job, membership = load_member(tx.session, actor, job_id)
-            require(membership, "message.post", "Viewers follow along; they cannot post messages.")
+            guard = None
+            if seat is None:
+                job, membership = load_member(tx.session, actor, job_id)
+                require(membership, "message.post", VIEWERS_CANNOT_POST)
+            else:
+                guard = still_may(actor.id, seat.id, "message.post")
+            conn = tx.session.connection()
+            statements = _statements()
+            reply = None
             if reply_to is not None:
-                target = tx.session.scalar(select(Message).where(Message.id == reply_to, Message.job_id == job.id))
-                if target is None:
+                row = conn.execute(statements["reply_to"], {"id": reply_to, "job": job.id}).first()
+                if row is None:
                     raise NotFound("The message you reply to is not in this job.")
-            files = []
+                reply = {"id": row[0], "author": {"id": row[1], "name": row[2]}}
+            files: list[Attachment] = []
             if file_ids:
                 files = list(tx.session.scalars(select(Attachment).where(
                     Attachment.public_id.in_(file_ids), Attachment.job_id == job.id,
-                    Attachment.uploader_id == actor.id, Attachment.message_id.is_(None))))
+                    Attachment.uploader_id == actor.id, Attachment.message_id.is_(None)).order_by(Attachment.id)))
                 if len(files) != len(file_ids):
                     raise Invalid("Some attachments are missing or already used; upload them again.",
                                   fields={"attachments": "Unknown or used."})
-            message = Message(job_id=job.id, author_id=actor.id, body=text, reply_to_id=reply_to,
-                              client_ref=ref, seq=0)
-            tx.session.add(message)
-            tx.session.flush()
-            for f in files:
-                f.message_id = message.id
-            tx.session.flush()
-            event = _record_message(tx, job, ev.MESSAGE_POSTED, message, actor)
-            message.seq = event["seq"]
+
+            def written(seq: int) -> dict[str, Any]:
+                """Insert the message with its event's seq; its stored form, as message_facts gives it."""
+                now = utcnow()
+                message_id = conn.execute(statements["insert"], {
+                    "job_id": job.id, "author_id": actor.id, "body": text, "reply_to_id": reply_to,
+                    "client_ref": ref, "seq": seq, "created_at": now}).scalar_one()
+                for f in files:
+                    f.message_id = message_id
+                return {"message": {
+                    "id": message_id, "author": {"id": actor.id, "name": actor.name}, "body": text,
+                    "created_at": iso(now), "client_ref": ref, "edited_at": None, "deleted": False,
+                    "reply_to": reply, "attachments": [attachment_facts(f) for f in files]}}
+
+            event = tx.record(job, ev.MESSAGE_POSTED, written, actor, guard=guard)
     except IntegrityError:
-        # Two retries raced with the same client_ref: the first one won; answer with its event.
+        # A retry with the same client_ref (the unique key refused the second row): answer with the
+        # first message's event; nothing was written.
         db.session.rollback()
-        existing = _already_posted(job, actor, ref) if ref else None
+        existing = _already_posted(job, actor, ref) if ref and job is not None else None
         if existing is None:
             raise
         return existing
     return event
 
 
-def _already_posted(job: Job, actor: User, ref: str) -> dict[str, Any] | None:
+def _already_posted(job: Job | Seat, actor: User, ref: str) -> dict[str, Any] | None:
     row = db.session.execute(
         select(Event, User.name).join(Message, (Message.job_id == Event.job_id) & (Message.seq == Event.seq))
         .join(User, User.id == Event.actor_id)

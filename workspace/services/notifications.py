@@ -3,10 +3,11 @@ read (also by reading the room), pushed live to each person's sockets, and tuned
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from workspace.db import RECORD_HOOKS, Transaction, iso, rowcount, transaction, utcnow
@@ -51,15 +52,30 @@ def _push(tx: Transaction, user_id: int, view: dict[str, Any]) -> None:
               {"notification": view, "unread": unread_count(tx.session, user_id)})
 
 
+@lru_cache(maxsize=None)
+def _statements() -> dict[str, Any]:
+    """The record hook's statements, built once."""
+    m, n = Membership.__table__.c, Notification.__table__.c
+    return {
+        "members": select(m.user_id, m.role, m.last_read_seq).where(m.job_id == bindparam("job")),
+        "insert": insert(Notification.__table__).returning(n.id, sort_by_parameter_order=True),
+        "unread": select(n.user_id, func.count()).where(n.user_id.in_(bindparam("users", expanding=True)),
+                                                         n.read_at.is_(None)).group_by(n.user_id),
+    }
+
+
 def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
-    """The record hook: one notification per member the rule table names (never the actor)."""
+    """The record hook: one notification per member the rule table names (never the actor).
+
+    It runs for every room event, so it stays at three statements however many people are told:
+    the members, one multi-row INSERT of the notifications, one grouped count of their unread."""
     event_type = wire["type"]
     if event_type not in notify_rules.RULES:
         return
     actor_id = (wire.get("actor") or {}).get("id")
-    members = tx.session.execute(
-        select(Membership.user_id, Membership.role, Membership.last_read_seq).where(Membership.job_id == job.id)
-    ).all()
+    conn = tx.session.connection()
+    statements = _statements()
+    members = conn.execute(statements["members"], {"job": job.id}).all()
     actor_role = next((role for uid, role, _seq in members if uid == actor_id), None)
     data = wire.get("data") or {}
     if event_type == "review.posted":
@@ -68,14 +84,29 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
     title, body = describe(event_type, data, (wire.get("actor") or {}).get("name"), job.title)
     now = utcnow()
     due = now + timedelta(seconds=email_delay())
+    seq = wire["seq"]
+    rows = []
     for user_id, role, last_read in members:
-        if user_id == actor_id or last_read >= wire["seq"]:
+        if user_id == actor_id or last_read >= seq:
             continue
         kind = notify_rules.recipients(event_type, actor_role, role, auto=bool(data.get("auto")))
         if kind is None:
             continue
-        create(tx, job, user_id, kind, f"event:{job.id}:{wire['seq']}", title, body, wire["seq"], due, now,
-               fresh=True)
+        # The occasion cannot exist yet (the event's seq was just allocated): no lookup first.
+        rows.append({"user_id": user_id, "job_id": job.id, "seq": seq, "kind": kind,
+                     "occasion": f"event:{job.id}:{seq}", "title": title[:300], "body": body,
+                     "url": room_url(job.public_id, seq), "created_at": now, "read_at": None,
+                     "email_due_at": due, "emailed_at": None, "email_skipped": None, "email_id": None})
+    if not rows:
+        return
+    ids = conn.execute(statements["insert"], rows).scalars().all()
+    unread = dict(conn.execute(statements["unread"], {"users": [r["user_id"] for r in rows]}).all())
+    at = iso(now)
+    for row, notification_id in zip(rows, ids):
+        view = {"id": notification_id, "job": job.public_id, "seq": seq, "kind": row["kind"], "title": row["title"],
+                "body": body, "url": row["url"], "at": at, "read": False}
+        tx.signal(f"user:{row['user_id']}", "notification",
+                  {"notification": view, "unread": int(unread.get(row["user_id"], 0))})
 
 
 def create(tx: Transaction, job: Any, user_id: int, kind: str, occasion: str, title: str, body: str,

@@ -199,7 +199,8 @@ def with_chain(wires: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     by_job: dict[str, list[int]] = {}
     for w in wires:
-        by_job.setdefault(w["job"], []).append(w["seq"])
+        if "hash" not in w:  # an event being recorded comes with its chain fields
+            by_job.setdefault(w["job"], []).append(w["seq"])
     stored: dict[tuple[str, int], tuple[str, str, str]] = {}
     for job, seqs in by_job.items():
         rows = db.session.execute(
@@ -253,8 +254,8 @@ class _Form:
 
     @staticmethod
     def wire(job_public_id: str, seq: int, type_: str, at: str, actor: dict[str, Any] | None,
-             data: dict[str, Any]) -> dict[str, Any]:
-        return serialize([(job_public_id, seq, type_, at, actor, data)])[0]
+             data: dict[str, Any], chain: dict[str, str] | None = None) -> dict[str, Any]:
+        return with_excerpts([{**event_wire(job_public_id, seq, type_, at, actor, data), **(chain or {})}])[0]
 
 
 unit_of_work.EVENT_FORM.install(_Form())
