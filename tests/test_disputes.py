@@ -335,3 +335,28 @@ def test_acceptance_and_auto_approval_racing_keep_the_ledger_whole(app: Any, dat
     kinds = [t["kind"] for t in ledger["transactions"]]
     assert kinds.count("dispute.resolved") == 1 and kinds.count("milestone.approved") == 0
     assert ledger["balances"]["approved"] == 21_000
+
+
+def test_a_withdrawn_dispute_gives_the_review_clock_back_and_frozen_milestones_get_no_reminders(
+        app: Any, api: ApiActions, people: dict[str, Any], submitted: dict[str, Any]) -> None:
+    from workspace.extensions import db
+    from workspace.models import Dispute, Milestone, Notification
+    from workspace.tasks import run_once
+
+    mid, job_id = submitted["milestone_id"], submitted["job_id"]
+    dispute = _open(api, people["client"], mid).get_json()["dispute"]
+    with app.app_context():
+        before = db.session.get(Milestone, mid).review_due_at
+        # The dispute has been open for 10 days by the time it is withdrawn.
+        db.session.get(Dispute, dispute["id"]).opened_at -= timedelta(days=10)
+        db.session.commit()
+        run_once(app, before + timedelta(hours=1))  # the window would have closed: nothing is said or done
+        told = db.session.query(Notification).filter(Notification.occasion.like("review:%")).count()
+        db.session.remove()
+    assert told == 0
+    assert _withdraw(api, people["client"], dispute["id"]).status_code == 200
+    with app.app_context():
+        after = db.session.get(Milestone, mid).review_due_at
+        db.session.remove()
+    assert timedelta(days=10) <= after - before < timedelta(days=10, minutes=5)
+    assert _milestone(api, people["client"], job_id, mid)["state"] == SUBMITTED

@@ -15,7 +15,7 @@ from workspace.domain import disputes as rules
 from workspace.domain import ledger as ledger_rules
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
-from workspace.domain.milestones import APPROVED, CANCELLED, CHANGES_REQUESTED
+from workspace.domain.milestones import APPROVED, CANCELLED, CHANGES_REQUESTED, SUBMITTED
 from workspace.domain.money import format_money
 from workspace.extensions import db
 from workspace.models import Agreement, Dispute, DisputeProposal, Job, Membership, Milestone, User
@@ -152,6 +152,10 @@ def withdraw_dispute(actor: User, dispute_id: Any, *, idempotency_key: Any) -> d
             return claim.prior
         rules.check_withdraw(membership.role, dispute.state, dispute.opened_by_role)
         _close(tx.session, dispute, rules.WITHDRAWN, actor)
+        if milestone.state == SUBMITTED and milestone.review_due_at is not None:
+            # The review clock stood still while the milestone was frozen: it resumes with the time it had.
+            frozen_for = (dispute.closed_at or utcnow()) - dispute.opened_at
+            move(tx, milestone, SUBMITTED, SUBMITTED, review_due_at=milestone.review_due_at + frozen_for)
         tx.record(job, ev.DISPUTE_WITHDRAWN, _result(tx.session, dispute, milestone), actor)
         settle(tx, job)  # an approved milestone frozen by the dispute may be covered already
         result = _result(tx.session, dispute, milestone)

@@ -21,6 +21,7 @@ from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
 from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, Notification, Payment, ProgressUpdate
 from workspace.services import notifications
+from workspace.services.disputes import disputed_milestone_ids
 
 DAY = timedelta(days=1)
 
@@ -87,6 +88,8 @@ class _Reminder:
                                        .where(Membership.job_id == job.id)).all()
         self.terms_in_force: dict[str, Any] | None = session.scalar(
             select(Agreement.terms).where(Agreement.job_id == job.id, Agreement.status == "in_force"))
+        # A disputed milestone is frozen: no due-date or review-window reminders until the dispute ends.
+        self.disputed = disputed_milestone_ids(session, job.id)
 
     def _ids(self, *roles: str) -> list[int]:
         return [uid for uid, role in self.members if role in roles]
@@ -123,7 +126,7 @@ class _Reminder:
     def milestones(self) -> None:
         open_ones = self.session.scalars(select(Milestone).where(
             Milestone.job_id == self.job.id, Milestone.state.in_(("planned", "changes_requested"))))
-        for m in open_ones:
+        for m in (m for m in open_ones if m.id not in self.disputed):
             left = _end_of(m.due) - self.now
             when = m.due.strftime("%-d %B")
             if left <= timedelta(0):
@@ -163,7 +166,7 @@ class _Reminder:
             Submission, Submission.milestone_id == Milestone.id).where(
             Milestone.job_id == self.job.id, Milestone.state == "submitted", Submission.decision.is_(None),
             Milestone.review_due_at.is_not(None))).all()
-        for m, s in rows:
+        for m, s in ((m, s) for m, s in rows if m.id not in self.disputed):
             assert m.review_due_at is not None
             left = m.review_due_at - self.now
             warning = review_warning(s.review_due_at - s.submitted_at)
