@@ -363,6 +363,9 @@ def test_a_live_update_leaves_the_keyboard_focus_where_it_was(shared_server, con
 
     def news() -> None:
         """A payment recorded by the client elsewhere, or the freelancer confirming the last one."""
+        # The panel's redraw after the refetch: the balance card's children replaced (one synchronous render).
+        page.evaluate("""() => { window.__redrawn = new Promise((done) => new MutationObserver((_, o) => { o.disconnect(); done(); })
+            .observe(document.getElementById('balance-panel'), { childList: true })); }""")
         with page.expect_response(refreshed):
             if len(payments) % 2 == 0:
                 payments.append(shared_server.api(
@@ -372,7 +375,7 @@ def test_a_live_update_leaves_the_keyboard_focus_where_it_was(shared_server, con
             else:
                 shared_server.api("POST", f"/payments/{payments[-1]}/confirm", fran, {}, headers=key(), status=200)
                 payments.append(None)
-        page.wait_for_timeout(100)  # the redraw follows the response
+        page.evaluate("() => window.__redrawn")  # the redraw that follows the response
 
     where = "() => { const e = document.activeElement; return [e.closest('[id]')?.id, e.textContent.trim()]; }"
     for region, control in (("milestones-panel", page.locator("#milestones-panel .ms-actions button", has_text="Request changes")),

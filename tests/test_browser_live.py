@@ -1,11 +1,9 @@
 """In Chromium: the freelancer shares their screen; watchers arriving before and after see it move."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.browser_support import log_in, open_room
+from tests.browser_support import log_in, open_room, wait_until
 from tests.sockets import job_with_people
 
 pytestmark = pytest.mark.browser
@@ -58,11 +56,8 @@ def test_go_live_watch_and_stop(live_server, contexts):
     early.wait_for_function("() => document.getElementById('stage-overlay').hidden")
 
     # The first snapshot is taken 3 s after going live: wait for it to be recorded, not for a clock.
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not any(
-            e["type"] == "snapshot.taken" for e in live_server.api(
-                "GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]):
-        time.sleep(0.2)
+    wait_until(lambda: any(e["type"] == "snapshot.taken" for e in live_server.api(
+        "GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]), "the first snapshot")
     fran.click("#live-stop")
     for page in (early, late):
         page.locator("#stage-overlay", has_text="Session ended").wait_for()

@@ -102,7 +102,10 @@ def test_xss_corpus_fires_nothing(two_in_a_room):
     fran.reload()
     fran.wait_for_function("() => document.body.dataset.connection === 'live'")
     fran.locator(".event-message .prose", has_text="body{display:none}").wait_for()
-    cleo.wait_for_timeout(300)
+    # Every payload is on both pages and every image settled (loaded or failed): whatever could fire has.
+    for page in (fran, cleo):
+        page.wait_for_function("""(n) => document.querySelectorAll('#timeline .event-message:not(.pending)').length >= n
+            && [...document.images].every((img) => img.complete)""", arg=len(XSS))
     assert dialogs == []
     assert cleo.evaluate("document.scripts.length") == scripts_before
     for page in (fran, cleo):

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from datetime import date, timedelta
 
 import pytest
 
-from tests.browser_support import SIZES, log_in, open_room, person
+from tests.browser_support import (
+    SIZES,
+    deliver,
+    go_live,
+    in_room,
+    log_in,
+    open_room,
+    pay,
+    person,
+    show_tab,
+)
 from tests.conftest import ARTIFACTS
 from tests.sockets import job_in_force
 from tests.support import terms
@@ -20,9 +29,6 @@ pytestmark = pytest.mark.browser
 
 SHOT_SUFFIX = os.environ.get("LAYOUT_SHOT_SUFFIX", "")
 
-
-def key() -> dict[str, str]:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 def big_terms() -> dict:
@@ -44,14 +50,9 @@ def busy_job(server):
     """Upfront paid and confirmed, milestone 1 approved (owed), milestone 2 submitted, a chat history."""
     job, people = active_job(server)
     fran, cleo = people["freelancer"], people["client"]
-    payment = server.api("POST", f"/jobs/{job['id']}/payments", cleo,
-                         {"amount": 30_000_000, "method": "bank_transfer", "reference": "Upfront"},
-                         headers=key(), status=201).json()["payment"]
-    server.api("POST", f"/payments/{payment['id']}/confirm", fran, {}, headers=key(), status=200)
-    milestones = server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"]
-    server.api("POST", f"/milestones/{milestones[0]['id']}/submit", fran, {"note": "Two concepts"}, status=200)
-    server.api("POST", f"/milestones/{milestones[0]['id']}/approve", cleo, {}, headers=key(), status=200)
-    server.api("POST", f"/milestones/{milestones[1]['id']}/submit", fran, {"note": "Final files"}, status=200)
+    pay(server, job["id"], fran, cleo, 30_000_000, "Upfront")
+    deliver(server, job["id"], fran, cleo, 0, "Two concepts")
+    deliver(server, job["id"], fran, cleo, 1, "Final files", approve=False)
     for n in range(30):
         server.api("POST", f"/jobs/{job['id']}/messages", fran if n % 2 else cleo,
                    {"body": f"Message {n}: how about the **blue** one? " + "words " * (n % 7)}, status=201)
@@ -73,11 +74,6 @@ RECT = "(e) => { const r = e.getBoundingClientRect(); return {x: r.left, y: r.to
 def in_viewport(page, selector):
     return page.evaluate(IN_VIEWPORT, selector)
 
-
-def show_tab(page, size, name):
-    """On a phone, pick the room tab `name`; on a laptop every panel shows already."""
-    if size == "phone":
-        page.get_by_role("tab", name=name).click()
 
 
 def overlap(a, b):
@@ -134,11 +130,6 @@ def test_the_composer_is_always_in_view_and_the_chat_fits_the_screen(shared_serv
         assert in_viewport(page, ".event-message:last-child .bubble")
 
 
-def go_live(page):
-    page.fill("#golive-form input[name=title]", "Logo concepts")
-    page.click("#golive-form button[type=submit]")
-    page.locator("#live-status", has_text="You are live").wait_for()
-
 
 VIDEO_PLAYS = """async () => {
   const v = document.getElementById('live-video');
@@ -151,12 +142,8 @@ VIDEO_PLAYS = """async () => {
 @pytest.mark.parametrize("size", SIZES)
 def test_watching_and_chatting_at_once(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    fran = person(shared_server, contexts, size, people["freelancer"])
-    cleo = person(shared_server, contexts, size, people["client"])
-    open_room(fran, shared_server, job["id"])
-    open_room(cleo, shared_server, job["id"])
-    show_tab(fran, size, "Live")
-    go_live(fran)
+    fran, cleo = in_room(shared_server, contexts, size, job["id"], people["freelancer"], people["client"])
+    go_live(fran, size)
     cleo.locator("#live-badge").wait_for()
     show_tab(cleo, size, "Live")
     assert cleo.evaluate(VIDEO_PLAYS)
@@ -203,8 +190,7 @@ def test_the_money_figures_never_overlap(shared_server, contexts, size):
 
 def test_the_phone_room_is_tabs(shared_server, contexts):
     job, people = busy_job(shared_server)
-    cleo = person(shared_server, contexts, "phone", people["client"])
-    open_room(cleo, shared_server, job["id"])
+    cleo, = in_room(shared_server, contexts, "phone", job["id"], people["client"])
     tabs = cleo.get_by_role("tab")
     assert tabs.all_text_contents() == ["Chat", "Milestones & money", "Live", "Info"]
     assert cleo.get_by_role("tab", name="Chat").get_attribute("aria-selected") == "true"
@@ -254,10 +240,7 @@ def test_the_phone_room_is_tabs(shared_server, contexts):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    cleo = person(shared_server, contexts, size, people["client"])
-    fran = person(shared_server, contexts, size, people["freelancer"])
-    open_room(cleo, shared_server, job["id"])
-    open_room(fran, shared_server, job["id"])
+    cleo, fran = in_room(shared_server, contexts, size, job["id"], people["client"], people["freelancer"])
     cta = cleo.locator("#next-steps")
     # The up-front portion is owed first; nothing for the freelancer to do yet.
     cta.get_by_role("button", name="Record a payment").wait_for()
@@ -317,13 +300,8 @@ def test_the_call_to_action_asks_for_new_terms_then_a_review(shared_server, cont
                       {"terms_hash": proposed["terms_hash"]}, status=200)
     cta.wait_for(state="hidden")
     # Delivered, approved, paid and confirmed: the job is complete and both are asked for a review.
-    milestone = shared_server.api("GET", f"/jobs/{job['id']}", fran_api, status=200).json()["job"]["milestones"][0]
-    shared_server.api("POST", f"/milestones/{milestone['id']}/submit", fran_api, {"note": "All done"}, status=200)
-    shared_server.api("POST", f"/milestones/{milestone['id']}/approve", cleo_api, {}, headers=key(), status=200)
-    payment = shared_server.api("POST", f"/jobs/{job['id']}/payments", cleo_api,
-                                {"amount": 50_000, "method": "bank_transfer", "reference": "Final"},
-                                headers=key(), status=201).json()["payment"]
-    shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
+    deliver(shared_server, job["id"], fran_api, cleo_api)
+    pay(shared_server, job["id"], fran_api, cleo_api, 50_000, "Final")
     for page, bar in ((cleo, cta), (fran, fcta)):
         bar.get_by_role("button", name="Leave a review").wait_for()
         assert "The job is complete." in bar.text_content()
@@ -344,13 +322,11 @@ def test_a_client_joining_later_is_asked_to_accept_the_terms_in_force(shared_ser
     invite = shared_server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "client"},
                                status=201).json()["invite"]
     shared_server.api("POST", f"/invites/{invite['token']}/accept", late, status=200)
-    page = person(shared_server, contexts, "laptop", late)
-    open_room(page, shared_server, job["id"])
+    page, = in_room(shared_server, contexts, "laptop", job["id"], late)
     bar = page.locator("#next-steps")
     bar.get_by_role("link", name="Review and accept").wait_for()
     assert "Accept the terms in force" in bar.text_content()
-    viewer = person(shared_server, contexts, "laptop", people["viewer"])
-    open_room(viewer, shared_server, job["id"])
+    viewer, = in_room(shared_server, contexts, "laptop", job["id"], people["viewer"])
     assert viewer.locator("#next-steps").is_hidden()
     assert in_viewport(viewer, ".viewer-note")
 

@@ -6,21 +6,29 @@ one scrolled up is offered "New messages ↓"; typing clears with the message; a
 become links; an over-long message shows a counter and an error."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
 
-from tests.browser_support import SIZES, log_in, open_room, person
+from tests.browser_support import (
+    SIZES,
+    deliver,
+    go_live,
+    in_room,
+    key,
+    log_in,
+    logged_out_elsewhere,
+    open_room,
+    pay,
+    person,
+    show_tab,
+)
 from tests.sockets import job_in_force
 from tests.support import terms
 
 pytestmark = pytest.mark.browser
 
 
-
-def key() -> dict[str, str]:
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 def two_milestones(first_due: date | None = None) -> dict:
@@ -37,11 +45,6 @@ def active_job(server, body=None):
     return job_in_force(server, body or two_milestones())
 
 
-def show_tab(page, size, name):
-    if size == "phone":
-        page.get_by_role("tab", name=name).click()
-
-
 def send(page, text):
     page.fill("#message-body", text)
     page.press("#message-body", "Enter")
@@ -52,13 +55,7 @@ def send(page, text):
 @pytest.mark.parametrize("size", SIZES)
 def test_a_tab_whose_login_ended_says_so_and_keeps_what_was_written(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    context = contexts(viewport=SIZES[size])
-    room = context.new_page()
-    log_in(room, shared_server, people["client"])
-    open_room(room, shared_server, job["id"])
-    other = context.new_page()
-    other.goto(shared_server.url + "/jobs")
-    other.get_by_role("button", name="Log out").click()
+    room, other = logged_out_elsewhere(shared_server, contexts, size, job["id"], people["client"])
     other.wait_for_url("**/login")
     # The room tab says so, with a link that brings it back here.
     status = room.locator("#conn-status")
@@ -88,13 +85,7 @@ def test_a_tab_whose_login_ended_says_so_and_keeps_what_was_written(shared_serve
 
 def test_logging_in_again_in_another_tab_sends_what_waited(shared_server, contexts):
     job, people = active_job(shared_server)
-    context = contexts(viewport=SIZES["laptop"])
-    room = context.new_page()
-    log_in(room, shared_server, people["freelancer"])
-    open_room(room, shared_server, job["id"])
-    other = context.new_page()
-    other.goto(shared_server.url + "/jobs")
-    other.get_by_role("button", name="Log out").click()
+    room, other = logged_out_elsewhere(shared_server, contexts, "laptop", job["id"], people["freelancer"])
     room.locator("#conn-status", has_text="You were logged out").wait_for()
     send(room, "Waiting for my login")
     room.locator(".pending", has_text="Waiting for my login").wait_for()
@@ -115,15 +106,8 @@ def one_milestone() -> dict:
 
 def deliver_and_pay(server, job, people, confirm=True):
     fran, cleo = people["freelancer"], people["client"]
-    milestone = server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"][0]
-    server.api("POST", f"/milestones/{milestone['id']}/submit", fran, {"note": "All done"}, status=200)
-    server.api("POST", f"/milestones/{milestone['id']}/approve", cleo, {}, headers=key(), status=200)
-    payment = server.api("POST", f"/jobs/{job['id']}/payments", cleo,
-                         {"amount": 50_000, "method": "bank_transfer", "reference": "Final"},
-                         headers=key(), status=201).json()["payment"]
-    if confirm:
-        server.api("POST", f"/payments/{payment['id']}/confirm", fran, {}, headers=key(), status=200)
-    return payment
+    deliver(server, job["id"], fran, cleo)
+    return pay(server, job["id"], fran, cleo, 50_000, "Final", confirm=confirm)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -132,16 +116,14 @@ def test_a_completed_job_reads_as_completed(shared_server, contexts, size):
     fran_api, cleo_api = people["freelancer"], people["client"]
     shared_server.api("POST", f"/jobs/{job['id']}/progress", fran_api, {"percent": 40, "note": "Halfway"}, status=201)
     payment = deliver_and_pay(shared_server, job, people, confirm=False)
-    fran = person(shared_server, contexts, size, fran_api)
-    open_room(fran, shared_server, job["id"])
+    fran, = in_room(shared_server, contexts, size, job["id"], fran_api)
     assert fran.text_content("#percent") == "40%"
     show_tab(fran, size, "Milestones & money")
     assert fran.locator("#progress-form").is_visible()
     # The last payment is confirmed while the room is open: it turns complete, live.
     shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
     fran.locator("#next-steps.cta-complete").wait_for()
-    cleo = person(shared_server, contexts, size, cleo_api)
-    open_room(cleo, shared_server, job["id"])
+    cleo, = in_room(shared_server, contexts, size, job["id"], cleo_api)
     for page in (fran, cleo):
         bar = page.locator("#next-steps")
         bar.locator(".cta-item", has_text="The job is complete.").wait_for()
@@ -222,8 +204,7 @@ def test_a_reader_at_the_bottom_stays_there_and_one_scrolled_up_is_offered_new_m
     job, people = active_job(shared_server)
     for n in range(25):
         shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": f"Earlier message {n}"}, status=201)
-    fran = person(shared_server, contexts, size, people["freelancer"])
-    open_room(fran, shared_server, job["id"])
+    fran, = in_room(shared_server, contexts, size, job["id"], people["freelancer"])
     fran.locator(".prose", has_text="Earlier message 24").wait_for()
     assert fran.evaluate(NEAR_BOTTOM)
     # An image arrives: once it has loaded (and grown the timeline), the reader is still at the bottom.
@@ -264,22 +245,13 @@ def test_the_typing_indicator_clears_when_that_message_arrives(shared_server, co
 
 # ---------------------------------------------------------------- live: paused, ended after seconds
 
-def go_live(page, size):
-    show_tab(page, size, "Live")
-    page.fill("#golive-form input[name=title]", "Logo concepts")
-    page.click("#golive-form button[type=submit]")
-    page.locator("#live-status", has_text="You are live").wait_for()
-
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_badge_says_paused_and_an_ended_session_says_how_long_in_seconds(shared_server, contexts, size):
     import re
 
     job, people = active_job(shared_server)
-    fran = person(shared_server, contexts, size, people["freelancer"])
-    cleo = person(shared_server, contexts, size, people["client"])
-    open_room(fran, shared_server, job["id"])
-    open_room(cleo, shared_server, job["id"])
+    fran, cleo = in_room(shared_server, contexts, size, job["id"], people["freelancer"], people["client"])
     go_live(fran, size)
     badge = cleo.locator("#live-badge")
     badge.locator(".live-word", has_text="LIVE").wait_for()
@@ -310,17 +282,11 @@ def test_the_badge_says_paused_and_an_ended_session_says_how_long_in_seconds(sha
 def test_the_go_live_list_follows_milestone_state(shared_server, contexts):
     job, people = active_job(shared_server)
     fran_api, cleo_api = people["freelancer"], people["client"]
-    fran = person(shared_server, contexts, "laptop", fran_api)
-    open_room(fran, shared_server, job["id"])
+    fran, = in_room(shared_server, contexts, "laptop", job["id"], fran_api)
     options = "#golive-form select[name=milestone] option"
     assert fran.locator(options).all_text_contents() == ["No milestone", "Concepts", "Final artwork"]
-    first = shared_server.api("GET", f"/jobs/{job['id']}", fran_api, status=200).json()["job"]["milestones"][0]
-    shared_server.api("POST", f"/milestones/{first['id']}/submit", fran_api, {"note": "Concepts"}, status=200)
-    shared_server.api("POST", f"/milestones/{first['id']}/approve", cleo_api, {}, headers=key(), status=200)
-    payment = shared_server.api("POST", f"/jobs/{job['id']}/payments", cleo_api,
-                                {"amount": 50_000, "method": "bank_transfer", "reference": "M1"},
-                                headers=key(), status=201).json()["payment"]
-    shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
+    first = deliver(shared_server, job["id"], fran_api, cleo_api, note="Concepts")
+    pay(shared_server, job["id"], fran_api, cleo_api, 50_000, "M1")
     fran.locator(f'.ms[data-milestone-id="{first["id"]}"] .state', has_text="Paid").wait_for()
     fran.wait_for_function(f"() => [...document.querySelectorAll('{options}')].map(o => o.textContent).join('|') === 'No milestone|Final artwork'")
     assert fran.locator("#golive-form select[name=milestone]").evaluate("s => s.selectedOptions[0].textContent") == "Final artwork"
@@ -374,8 +340,7 @@ def test_an_empty_review_shows_no_empty_quotes(shared_server, contexts):
     job, people = active_job(shared_server, one_milestone())
     deliver_and_pay(shared_server, job, people)
     shared_server.api("POST", f"/jobs/{job['id']}/reviews", people["client"], {"rating": 4, "text": ""}, status=201)
-    cleo = person(shared_server, contexts, "laptop", people["client"])
-    open_room(cleo, shared_server, job["id"])
+    cleo, = in_room(shared_server, contexts, "laptop", job["id"], people["client"])
     review = cleo.locator("#review-panel")
     review.locator("p", has_text="You left 4 ★").wait_for()
     assert review.text_content().strip() == "You left 4 ★."
@@ -388,8 +353,7 @@ def test_bare_addresses_become_links_and_nothing_else_does(shared_server, contex
     body = ("Look at https://example.com/board?v=2, and www.example.org. "
             "Not `https://code.example/x` nor javascript:alert(1) (see https://en.wikipedia.org/wiki/Logo_(design)).")
     shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": body}, status=201)
-    fran = person(shared_server, contexts, "phone", people["freelancer"])
-    open_room(fran, shared_server, job["id"])
+    fran, = in_room(shared_server, contexts, "phone", job["id"], people["freelancer"])
     prose = fran.locator(".event-message .prose", has_text="Look at")
     prose.wait_for()
     links = prose.locator("a").evaluate_all("els => els.map(a => [a.textContent, a.href, a.target, a.rel])")
@@ -406,8 +370,7 @@ def test_bare_addresses_become_links_and_nothing_else_does(shared_server, contex
 @pytest.mark.parametrize("size", SIZES)
 def test_a_message_over_the_limit_shows_a_counter_and_an_error_and_is_not_cut(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    cleo = person(shared_server, contexts, size, people["client"])
-    open_room(cleo, shared_server, job["id"])
+    cleo, = in_room(shared_server, contexts, size, job["id"], people["client"])
     text = "x" * 10_250
     cleo.locator("#message-body").fill(text)  # as a paste: one input
     counter = cleo.locator("#composer-count")
@@ -427,6 +390,24 @@ def test_a_message_over_the_limit_shows_a_counter_and_an_error_and_is_not_cut(sh
     counter.wait_for(state="hidden")
 
 
+def test_the_composer_takes_its_limit_from_the_server(shared_server, contexts):
+    """The limit is the one the room's state carries (here rewritten to 50 as the page is parsed, before
+    its scripts run), not a number of the page's own."""
+    job, people = active_job(shared_server)
+    cleo = person(shared_server, contexts, "laptop", people["client"])
+    cleo.add_init_script("""new MutationObserver(() => {
+        const state = document.getElementById("room-state");
+        if (state?.textContent.includes('"message_chars": 10000')) {
+            state.textContent = state.textContent.replace('"message_chars": 10000', '"message_chars": 50');
+        }
+    }).observe(document, { childList: true, subtree: true });""")
+    open_room(cleo, shared_server, job["id"])
+    assert '"message_chars": 50' in cleo.locator("#room-state").text_content()
+    cleo.locator("#message-body").fill("y" * 60)
+    assert cleo.locator("#composer-count").text_content() == "60 / 50"
+    assert "limited to 50 characters; this one has 60" in cleo.locator("#composer-error").text_content()
+
+
 def test_a_file_has_a_drawn_icon_not_a_missing_glyph(shared_server, contexts):
     import requests
 
@@ -437,8 +418,7 @@ def test_a_file_has_a_drawn_icon_not_a_missing_glyph(shared_server, contexts):
     assert r.status_code == 201, r.text
     shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"],
                       {"body": "The brief", "attachments": [r.json()["attachment"]["id"]]}, status=201)
-    fran = person(shared_server, contexts, "laptop", people["freelancer"])
-    open_room(fran, shared_server, job["id"])
+    fran, = in_room(shared_server, contexts, "laptop", job["id"], people["freelancer"])
     link = fran.locator(".file-link", has_text="brief.txt")
     link.wait_for()
     assert link.locator("svg.file-icon").count() == 1
