@@ -422,3 +422,30 @@ def test_big_entries_get_zip64_headers_and_still_verify(app, api, people, seeded
         extra = data[info.header_offset + 30 + name_len:info.header_offset + 30 + name_len + extra_len]
         assert extra[:2] == b"\x01\x00", info.filename
     assert run_verifier(unzip(data, tmp_path)).returncode == 0
+
+
+def test_a_real_server_streams_the_dossier_in_chunks(live_server, tmp_path):
+    """Over real HTTP from the eventlet server: chunked (no Content-Length: sent as it is written), whole
+    when it ends, and it verifies; nothing in the server's log."""
+    import requests
+
+    f = live_server.signup("freelancer")
+    job = live_server.api("POST", "/jobs", f, {"title": "Streamed"}, status=201).json()["job"]
+    upload = live_server.api("POST", f"/jobs/{job['id']}/attachments", f,
+                             files={"file": ("notes.txt", b"chunk me " * 50_000, "text/plain")}, status=201)
+    live_server.api("POST", f"/jobs/{job['id']}/messages", f,
+                    {"body": "Notes", "attachments": [upload.json()["attachment"]["id"]]}, status=201)
+    target = tmp_path / "streamed.zip"
+    with requests.get(f"{live_server.url}/api/v1/jobs/{job['id']}/dossier.zip", stream=True, timeout=30,
+                      headers={"Authorization": f"Bearer {f['token']}"}) as response:
+        assert response.status_code == 200
+        assert response.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in response.headers
+        pieces = 0
+        with target.open("wb") as out:
+            for piece in response.iter_content(chunk_size=None):
+                out.write(piece)
+                pieces += 1
+    assert pieces > 1
+    result = run_verifier(unzip(target.read_bytes(), tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert live_server.app_tracebacks() == []
