@@ -174,6 +174,34 @@ def test_an_overdue_milestone_is_flagged_in_the_room_and_on_the_dashboard(shared
     assert on_time.locator(".overdue-pill").count() == 0
 
 
+def test_a_milestone_due_today_turns_overdue_while_the_pages_are_open(shared_server, contexts):
+    """The server sends when an open milestone becomes overdue (the end of its due day); the open room
+    and dashboard flag it when that moment passes (the browser's clock is moved on, nothing reloads)."""
+    from workspace.domain.agreement import due_at
+
+    job, people = active_job(shared_server, two_milestones(first_due=date.today()))
+    first = shared_server.api("GET", f"/jobs/{job['id']}", people["client"], status=200).json()["job"]["milestones"][0]
+    assert first["overdue"] is False and first["overdue_at"]
+    context = contexts(viewport=SIZES["laptop"])
+    context.clock.install()
+    room, dashboard = context.new_page(), context.new_page()
+    log_in(dashboard, shared_server, people["client"])
+    card = dashboard.locator(".job-card", has_text="Live job").first
+    assert card.locator(".overdue-pill").is_hidden()
+    open_room(room, shared_server, job["id"])
+    card_in_room = room.locator(f'.ms[data-milestone-id="{first["id"]}"]')
+    assert card_in_room.locator(".overdue-pill").count() == 0
+    now = room.evaluate("() => Date.now()")
+    left_ms = int(due_at(date.today()).timestamp() * 1000) - now
+    assert left_ms > 0
+    for page in (room, dashboard):
+        page.clock.fast_forward(left_ms + 61_000)
+    card_in_room.locator(".overdue-pill", has_text="Overdue").wait_for()
+    assert "1 day overdue" in card_in_room.text_content()
+    card.locator(".overdue-pill").wait_for()
+    assert "job-overdue" in card.get_attribute("class")
+
+
 # ---------------------------------------------------------------- staying at the bottom, typing
 
 NEAR_BOTTOM = "() => { const s = document.getElementById('timeline-scroll'); return s.scrollHeight - s.scrollTop - s.clientHeight < 80; }"
