@@ -208,3 +208,30 @@ def test_a_milestone_turns_overdue_when_the_moment_the_server_sent_passes(page):
                 daysOverdue(open, at + 2 * 86400000 + 3600000), nextTurn([open, delivered], at - 5000)];
     }""")
     assert result == [False, True, False, True, 1, 3, 5000]
+
+
+# ---------------------------------------------------------------- the code behind the page
+
+def test_no_module_uses_state_declared_later_in_it():
+    """Read as text: in every page module a top-level const/let is declared before any line that uses it,
+    and the room's modules (room*.js) also call no function declared further down (hoisting let the old
+    room.js call functions whose state was not made yet). room.js only puts the room's parts together."""
+    import re
+    from pathlib import Path
+
+    strings = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+    late = []
+    for path in sorted((Path(__file__).parent.parent / "workspace" / "static" / "js").glob("*.js")):
+        lines = [strings.sub('""', line.split("//")[0]) for line in path.read_text().splitlines()]
+        declaration = re.compile(r"(?:export )?(?:const|let|var) (\w+)" + (
+            r"|(?:export )?(?:async )?function (\w+)" if path.name.startswith("room") else ""))
+        for n, line in enumerate(lines):
+            declared = declaration.match(line)
+            if not declared:
+                continue
+            name = next(g for g in declared.groups() if g)
+            use = re.compile(rf"(?<![.\w]){re.escape(name)}\b")
+            late += [f"{path.name}:{m + 1} uses {name} (line {n + 1})" for m in range(n)
+                     if not lines[m].lstrip().startswith("import ") and use.search(lines[m])]
+    assert late == []
+    assert len((Path(__file__).parent.parent / "workspace/static/js/room.js").read_text().splitlines()) < 150

@@ -60,7 +60,7 @@ presence.lastSeq = () => log.lastSeq;
 const progress = new Progress({ socket, job, state, $ });
 setInterval(() => { progress.render(); tickTimes(); }, 30000);
 
-const layout = new RoomLayout({ tablist: $("room-tabs"), grid: $("room-grid"), onShown: (panel) => { if (panel === "panel-chat") chat.shown(); } });
+const layout = new RoomLayout({ tablist: $("room-tabs"), grid: $("room-grid"), onShown: (shown) => { if (shown === "panel-chat") chat.shown(); } });
 chat.layout = layout;
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.

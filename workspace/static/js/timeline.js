@@ -6,6 +6,8 @@ import { shown } from "./money.js";
 import { clip, htmlText, markdownText } from "./plain-text.js";
 
 const EDIT_WINDOW_MS = 15 * 60 * 1000;
+// Which state of a message is newer: deleted beats edited beats posted.
+const rank = (m) => (m.deleted ? Infinity : m.edited_at ? Date.parse(m.edited_at) : 0);
 
 export class Timeline {
   constructor({ list, me, job, onReply, onEdit, onDelete }) {
@@ -238,7 +240,6 @@ export class Timeline {
   }
 }
 
-const rank = (m) => (m.deleted ? Infinity : m.edited_at ? Date.parse(m.edited_at) : 0);
 
 export function bar(percent) {
   const fill = el("span", { class: "bar-fill" });
