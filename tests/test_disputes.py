@@ -195,7 +195,7 @@ def test_nothing_awarded_cancels_the_milestone(api: ApiActions, people: dict[str
 def test_a_revision_resolution_reopens_the_work_with_a_new_date(api: ApiActions, people: dict[str, Any],
                                                                 submitted: dict[str, Any]) -> None:
     mid, job_id = submitted["milestone_id"], submitted["job_id"]
-    before = _milestone(api, people["client"], job_id, mid)
+    assert _milestone(api, people["client"], job_id, mid)["revisions_included"] == 2
     dispute = _open(api, people["client"], mid).get_json()["dispute"]
     past = (date.today() - timedelta(days=1)).isoformat()
     late = (date.today() + timedelta(days=31)).isoformat()
@@ -208,7 +208,7 @@ def test_a_revision_resolution_reopens_the_work_with_a_new_date(api: ApiActions,
     proposal = _propose(api, people["client"], dispute["id"], {"kind": "revision", "due": new_due}).get_json()
     assert _accept(api, people["freelancer"], proposal["dispute"]["proposals"][0]["id"]).status_code == 200
     after = _milestone(api, people["client"], job_id, mid)
-    assert after["state"] == CHANGES_REQUESTED and after["due"] == new_due
+    assert after["state"] == CHANGES_REQUESTED and after["due"] == new_due and after["revisions_included"] == 3
     assert submit(api, people["freelancer"], mid, "Vector version").status_code == 200
 
 

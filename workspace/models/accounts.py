@@ -22,6 +22,9 @@ class User(UserMixin, Base):
     # A public profile exists only for someone who has freelanced (set when they create their first
     # job); an unguessable id so profiles cannot be listed by counting.
     profile_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The last invoice or credit note number this person issued as a freelancer: taken with
+    # UPDATE ... RETURNING in the transaction that issues one, so numbers have no gaps and no twins.
+    last_invoice_number: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class LoginSession(Base):

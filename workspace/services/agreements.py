@@ -20,7 +20,7 @@ from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, SIGNING_ROLES, becomes_client
 from workspace.extensions import db
 from workspace.models import Acceptance, Agreement, Job, Membership, User
-from workspace.services import ledger
+from workspace.services import invoices, ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
 from workspace.services.views import admissions, agreement_view, money_fields
@@ -173,6 +173,8 @@ def _put_in_force(tx: Transaction, job: Job, agreement: Agreement) -> None:
     new_upfront = upfront_due(agreement.terms)
     ledger.post(tx.session, job, ledger_rules.AGREEMENT, f"agreement:{agreement.version}",
                 ledger_rules.agreement_in_force(old_total, total(agreement.terms), old_upfront, new_upfront))
+    if new_upfront != old_upfront:  # an advance asked for (or lowered) is invoiced (or credited)
+        invoices.for_advance(tx, job, agreement.version, new_upfront - old_upfront, agreement.terms["currency"])
     balances = ledger.balances(tx.session, job.id)
     tx.record(job, ev.AGREEMENT_IN_FORCE, {
         "agreement": agreement_view(tx.session, agreement), "job_status": job.status,

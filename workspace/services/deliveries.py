@@ -16,7 +16,7 @@ from workspace.domain.milestones import (
 )
 from workspace.extensions import db
 from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Notification, Submission, User
-from workspace.services import idempotency, ledger
+from workspace.services import idempotency, invoices, ledger
 from workspace.services.access import JOB_NOT_FOUND, load_in_job
 from workspace.services.disputes import open_dispute_for, refuse_if_disputed
 from workspace.services.settlement import complete_if_done, move, settle
@@ -108,6 +108,8 @@ def _approve(tx: Transaction, job: Job, milestone: Milestone, actor: User | None
     deposits_left = ledger.balances(tx.session, job.id)["deposits_left"]
     ledger.post(tx.session, job, ledger_rules.APPROVAL, f"milestone:{milestone.id}",
                 ledger_rules.milestone_approved(milestone.amount, deposits_left))
+    invoices.for_milestone(tx, job, milestone.id, milestone.title, milestone.amount, milestone.currency,
+                           advance_used=min(milestone.amount, deposits_left))
     days = (submission.review_due_at - submission.submitted_at).days
     view = milestone_detail(tx.session, milestone)
     tx.record(job, ev.MILESTONE_APPROVED, {

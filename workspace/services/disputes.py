@@ -19,7 +19,7 @@ from workspace.domain.milestones import APPROVED, CANCELLED, CHANGES_REQUESTED, 
 from workspace.domain.money import format_money
 from workspace.extensions import db
 from workspace.models import Agreement, Dispute, DisputeProposal, Job, Membership, Milestone, User
-from workspace.services import idempotency, ledger
+from workspace.services import idempotency, invoices, ledger
 from workspace.services.access import load_in_job, load_member
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
@@ -183,6 +183,7 @@ def _resolve(tx: Transaction, job: Job, dispute: Dispute, milestone: Milestone, 
         deposits_left = ledger.balances(tx.session, job.id)["deposits_left"]
         ledger.post(tx.session, job, ledger_rules.RESOLUTION, f"dispute:{dispute.id}",
                     rules.amount_entries(milestone.amount, awarded, milestone.state, deposits_left))
+        _bill(tx, job, dispute, milestone, awarded, deposits_left)
         if awarded == 0:
             move(tx, milestone, milestone.state, CANCELLED, amount=0, review_due_at=None, cancel_requested_by=None)
         elif milestone.state == APPROVED:
@@ -193,6 +194,19 @@ def _resolve(tx: Transaction, job: Job, dispute: Dispute, milestone: Milestone, 
     tx.record(job, ev.DISPUTE_RESOLVED, _result(tx.session, dispute, milestone), actor)
     settle(tx, job)
     complete_if_done(tx, job)
+
+
+def _bill(tx: Transaction, job: Job, dispute: Dispute, milestone: Milestone, awarded: int, deposits_left: int
+          ) -> None:
+    """An approved (so invoiced) milestone gets a credit note for what was not awarded; one not yet
+    approved is invoiced for what was."""
+    if milestone.state == APPROVED:
+        if awarded < milestone.amount:
+            invoices.credit_for_dispute(tx, job, dispute.id, milestone.title, milestone.amount - awarded,
+                                        milestone.currency)
+    elif awarded > 0:
+        invoices.for_milestone(tx, job, milestone.id, milestone.title, awarded, milestone.currency,
+                               advance_used=min(awarded, deposits_left))
 
 
 def _close(session: Session, dispute: Dispute, state: str, actor: User | None) -> None:
@@ -224,6 +238,8 @@ def _proposal_fields(body: Any) -> tuple[str, int | None, date | None, str]:
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object.", fields={})
     kind = body.get("kind")
+    if kind not in rules.KINDS:
+        raise Invalid("Please check the proposed resolution.", fields={"kind": "amount or revision."})
     amount = body.get("amount")
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
         raise Invalid("Please check the proposed resolution.", fields={"amount": "A whole number of minor units."})
@@ -241,7 +257,7 @@ def _proposal_fields(body: Any) -> tuple[str, int | None, date | None, str]:
         raise Invalid("Please check the proposed resolution.", fields={"due": "Only with kind revision."})
     if kind == rules.REVISION and amount is not None:
         raise Invalid("Please check the proposed resolution.", fields={"amount": "Only with kind amount."})
-    return kind, amount, due, note
+    return str(kind), amount, due, note
 
 
 def proposal_view(p: DisputeProposal, currency: str) -> dict[str, Any]:

@@ -19,8 +19,8 @@ class BoundedInt(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     from workspace.web import (
-        api, api_accounts, api_disputes, api_dossier, api_history, api_notifications, auth, dashboard, diary, errors, files,
-        filters, health, invites, notifications, profiles, rooms, security,
+        api, api_accounts, api_disputes, api_dossier, api_history, api_invoices, api_notifications, auth, dashboard,
+        diary, errors, files, filters, health, invites, notifications, profiles, rooms, security,
     )
 
     app.url_map.converters["int"] = BoundedInt  # before any route is added
@@ -28,5 +28,5 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     filters.init_app(app)
     for module in (auth, dashboard, rooms, diary, invites, files, profiles, notifications, api, api_accounts,
-                   api_notifications, api_history, api_dossier, api_disputes, health):
+                   api_notifications, api_history, api_dossier, api_disputes, api_invoices, health):
         app.register_blueprint(module.bp)

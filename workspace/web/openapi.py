@@ -212,6 +212,7 @@ SCHEMAS: dict[str, Any] = {
 def openapi_document() -> dict[str, Any]:
     from workspace.web.openapi_accounts import account_paths
     from workspace.web.openapi_disputes import dispute_paths
+    from workspace.web.openapi_invoices import invoice_paths
     from workspace.web.openapi_links import with_links
     from workspace.web.openapi_notifications import notification_paths
 
@@ -357,6 +358,7 @@ def openapi_document() -> dict[str, Any]:
             **account_paths(),
             **notification_paths(),
             **dispute_paths(),
+            **invoice_paths(),
         },
     })
 
