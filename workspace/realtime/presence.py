@@ -14,18 +14,26 @@ from typing import Any
 from workspace.shared_state import shared_or_local
 
 STALE_AFTER = 30.0  # seconds without a refresh from the socket's worker
+CACHE_SECONDS = 1.0  # without Redis: how long one room's `watching` answer is reused
 
 
 class Presence:
     def __init__(self) -> None:
         self._redis: Any = None
         self._local: dict[str, dict[str, tuple[dict[str, Any], float]]] = {}
+        # Without Redis: sockets per person per job, and each job's last `watching` answer, dropped when
+        # someone arrives or leaves (a person's first socket or last), kept at most CACHE_SECONDS (so
+        # entries going stale still drop out). A wave of N joins then costs O(N), not O(N^2).
+        self._counts: dict[str, dict[int, int]] = {}
+        self._watching: dict[str, tuple[list[dict[str, Any]], float]] = {}
         self._lock = threading.Lock()
         self._prefix = "presence"
 
     def init_app(self, app: Any) -> None:
         url = app.config.get("REDIS_URL")
         self._local.clear()
+        self._counts.clear()
+        self._watching.clear()
         if url:
             import redis
 
@@ -37,7 +45,13 @@ class Presence:
     def add(self, job: str, sid: str, member: dict[str, Any]) -> None:
         now = time.time()
         with self._lock:  # this worker's own copy: what a room shows while Redis is away
-            self._local.setdefault(job, {})[sid] = (member, now)
+            entries = self._local.setdefault(job, {})
+            if sid not in entries:
+                counts = self._counts.setdefault(job, {})
+                counts[member["id"]] = counts.get(member["id"], 0) + 1
+                if counts[member["id"]] == 1:
+                    self._watching.pop(job, None)
+            entries[sid] = (member, now)
         if self._redis is not None:
             shared_or_local(lambda: self._shared_add(job, sid, member, now), lambda: None, "presence")
 
@@ -52,7 +66,19 @@ class Presence:
 
     def remove(self, job: str, sid: str) -> bool:
         with self._lock:
-            local = self._local.get(job, {}).pop(sid, None) is not None
+            gone = self._local.get(job, {}).pop(sid, None)
+            local = gone is not None
+            if gone is not None:
+                counts = self._counts.get(job, {})
+                left = counts.get(gone[0]["id"], 1) - 1
+                if left <= 0:
+                    counts.pop(gone[0]["id"], None)
+                    self._watching.pop(job, None)
+                else:
+                    counts[gone[0]["id"]] = left
+                if not self._local.get(job):
+                    self._local.pop(job, None)
+                    self._counts.pop(job, None)
         if self._redis is not None:
             return shared_or_local(lambda: bool(self._redis.hdel(f"{self._prefix}:{job}", sid)), lambda: local,
                                    "presence")
@@ -73,16 +99,25 @@ class Presence:
 
     def watching(self, job: str) -> list[dict[str, Any]]:
         """Unique people in the room, freshest entries only."""
-        cutoff = time.time() - STALE_AFTER
+        now = time.time()
+        cutoff = now - STALE_AFTER
         if self._redis is not None:
             entries = shared_or_local(lambda: self._shared_entries(job, cutoff),
                                       lambda: self._local_entries(job, cutoff), "presence")
         else:
+            with self._lock:
+                cached = self._watching.get(job)
+            if cached is not None and now - cached[1] < CACHE_SECONDS:
+                return cached[0]
             entries = self._local_entries(job, cutoff)
         people: dict[int, dict[str, Any]] = {}
         for member in entries:
             people.setdefault(member["id"], member)
-        return sorted(people.values(), key=lambda m: (m["role"] != "freelancer", m["name"]))
+        result = sorted(people.values(), key=lambda m: (m["role"] != "freelancer", m["name"]))
+        if self._redis is None:
+            with self._lock:
+                self._watching[job] = (result, now)
+        return result
 
 
     def _shared_entries(self, job: str, cutoff: float) -> list[dict[str, Any]]:

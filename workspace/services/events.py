@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workspace.db import iso
 from workspace.domain.errors import Conflict, Invalid
@@ -36,12 +36,15 @@ def parse_cursor(after: Any, limit: Any, page_max: int, name: str = "after") -> 
     return after_n, limit_n
 
 
+_LAST_SEQ = select(Job.__table__.c.last_seq).where(Job.__table__.c.id == bindparam("job"))
+
+
 def events_page(job: Job | Seat, after: int, limit: int) -> dict[str, Any]:
     """Events with seq > after, at most `limit`, oldest first; `more` says fetch again.
 
     last_seq is read first and the page stops there, so the page and last_seq always agree.
     """
-    last_seq = db.session.scalar(select(Job.last_seq).where(Job.id == job.id)) or 0
+    last_seq = db.session.connection().execute(_LAST_SEQ, {"job": job.id}).scalar() or 0
     rows = db.session.execute(
         select(Event, User.name).outerjoin(User, User.id == Event.actor_id)
         .where(Event.job_id == job.id, Event.seq > after, Event.seq <= last_seq)
