@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -104,7 +105,7 @@ def apply(state: dict[str, Any], event: dict[str, Any], me: int) -> None:
                     other["reply_to"] = {**other["reply_to"], "excerpt": excerpt}
     elif kind == "progress.posted":
         state["percent"] = data["progress"]["percent"]
-    elif kind.startswith("milestone."):
+    elif kind.startswith("milestone.") or kind.startswith("dispute."):
         state["milestones"][data["milestone"]["id"]] = data["milestone"]
     elif kind.startswith("payment."):
         state["payments"][data["payment"]["id"]] = data["payment"]
@@ -309,6 +310,45 @@ def test_every_action_emits_events_that_fit_their_schema_and_bring_clients_to_th
     rows = stored_events(room.app, job)
     assert {e.type for e in rows} >= {"message.posted", "milestone.submitted", "payment.confirmed"}
     assert {e.seq: presentation_in(e.data) for e in rows if presentation_in(e.data)} == {}
+    _assert_chain_verifies(room.app, job)
+
+
+def test_dispute_actions_emit_events_that_fit_and_bring_clients_to_the_fresh_state(room):
+    api, people, job = room.api, room.people, room.job_id
+    f, c = people["freelancer"], people["client"]
+    proposed = api.propose(f, job)
+    api.accept(c, job, 1, proposed["terms_hash"])
+    m1, m2 = (m["id"] for m in api.ok("GET", f"/jobs/{job}", f)["job"]["milestones"])
+    api.ok("POST", f"/milestones/{m1}/submit", f, {"note": "Two concepts"})
+    api.ok("POST", f"/milestones/{m2}/submit", f, {"note": "Final files"})
+
+    def act(method_path: str, who: dict[str, Any], body: dict[str, Any], status: int = 200) -> Any:
+        response = api.call("POST", method_path, who, body, headers=key())
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    # Opened, a proposal, withdrawn by the side that opened it.
+    first = room.verify_action(lambda: act(f"/milestones/{m1}/disputes", c, {"reason": "Not vector"}, 201),
+                               ["dispute.opened"])["dispute"]
+    room.verify_action(lambda: act(f"/disputes/{first['id']}/proposals", f, {"kind": "amount", "amount": 30000},
+                                   201), ["dispute.proposed"])
+    room.refused(lambda: api.call("POST", f"/milestones/{m1}/approve", c, {}, headers=key()))
+    room.verify_action(lambda: act(f"/disputes/{first['id']}/withdraw", c, {}), ["dispute.withdrawn"])
+    # Opened again and resolved: part of the amount is approved (the advance pays it), the rest cancelled.
+    second = room.verify_action(lambda: act(f"/milestones/{m1}/disputes", f, {"reason": "No answer"}, 201),
+                                ["dispute.opened"])["dispute"]
+    offer = room.verify_action(lambda: act(f"/disputes/{second['id']}/proposals", c,
+                                           {"kind": "amount", "amount": 8000}, 201), ["dispute.proposed"])
+    pid = offer["dispute"]["proposals"][-1]["id"]
+    room.verify_action(lambda: act(f"/dispute-proposals/{pid}/accept", f, {}), ["dispute.resolved"])
+    # A revision resolution sends the other milestone back with a new date.
+    third = room.verify_action(lambda: act(f"/milestones/{m2}/disputes", c, {"reason": "Missing favicon"}, 201),
+                               ["dispute.opened"])["dispute"]
+    due = (date.today() + timedelta(days=20)).isoformat()
+    again = room.verify_action(lambda: act(f"/disputes/{third['id']}/proposals", f, {"kind": "revision", "due": due},
+                                           201), ["dispute.proposed"])
+    room.verify_action(lambda: act(f"/dispute-proposals/{again['dispute']['proposals'][-1]['id']}/accept", c, {}),
+                       ["dispute.resolved"])
     _assert_chain_verifies(room.app, job)
 
 
