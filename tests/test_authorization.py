@@ -44,6 +44,14 @@ ROUTES: list[Route] = [
      {"anonymous": 401, "outsider": 200, "viewer": 200, "client": 200, "freelancer": 200}),
     ("tokens", "GET", "/tokens", lambda ids: None,
      {"anonymous": 401, "outsider": 200, "viewer": 200, "client": 200, "freelancer": 200}),
+    ("list disputes", "GET", "/jobs/{job}/disputes", lambda ids: None, MEMBERS_READ),
+    ("list invoices", "GET", "/jobs/{job}/invoices", lambda ids: None, MEMBERS_READ),
+    ("job billing", "GET", "/jobs/{job}/billing", lambda ids: None, MEMBERS_READ),
+    ("set job billing", "PUT", "/jobs/{job}/billing", lambda ids: {"name": "Acme"},
+     {"anonymous": 401, "outsider": 404, "viewer": 403, "client": 200, "freelancer": 200}),
+    ("my billing", "PUT", "/me/billing", lambda ids: {"name": "Me Ltd"},
+     {"anonymous": 401, "outsider": 200, "viewer": 200, "client": 200, "freelancer": 200}),
+    ("dossier", "GET", "/jobs/{job}/dossier.zip", lambda ids: None, MEMBERS_READ),
 ]
 
 
