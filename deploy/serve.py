@@ -85,6 +85,18 @@ def render(run_dir: Path, host: str, port: int, worker_ports: list[int]) -> Path
     return conf
 
 
+def listening(host: str, port: int, proxy: subprocess.Popen[bytes], timeout: float = 30) -> bool:
+    """Wait until nginx accepts connections ("Serving on" must not come before it can be served)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proxy.poll() is None:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 class WorkerFailed(Exception):
     """A worker did not start: at start-up the layout gives up; during a reload the old one stays."""
 
@@ -184,6 +196,11 @@ def main() -> None:
         sys.exit(str(failed))
     conf = render(run_dir, host, port, [w.port for w in workers])
     proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(run_dir)], preexec_fn=_die_with_parent)
+    if not listening(host, port, proxy):
+        proxy.terminate()
+        for w in workers:
+            w.stop()
+        sys.exit(f"nginx did not start listening on {host}:{port}: see {run_dir}/nginx-error.log")
     (run_dir / "serve.pid").write_text(str(os.getpid()))
     print(f"Serving on http://{host}:{port} ({count} worker{'s' if count > 1 else ''} behind nginx; "
           f"logs in {run_dir})", flush=True)
