@@ -18,7 +18,7 @@ from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
 from workspace.realtime.rooms import local_rooms, signal_budget, socket_auths, user_sockets
 from workspace.services import accounts, events, live, members, messages, progress
-from workspace.services.access import Seat
+from workspace.services.access import Seat, socket_token
 
 JOB = {"job": (str, True)}
 # An SDP offer is a few KB; a candidate a few hundred bytes. Per socket: 32 KB each, 512 KB per 10 s.
@@ -31,7 +31,7 @@ def on_connect(auth: Any = None) -> bool:
     """Browsers come with their session cookie, scripts with auth={"token": ...}; nobody else."""
     user, token_id, login_session = None, None, None
     if isinstance(auth, dict) and "token" in auth:
-        found = accounts.resolve_api_token(auth["token"])
+        found = socket_token(auth["token"])
         if found:
             user, token_id = found
             session["token_id"] = token_id

@@ -45,6 +45,8 @@ def events_page(job: Job | Seat, after: int, limit: int) -> dict[str, Any]:
     last_seq is read first and the page stops there, so the page and last_seq always agree.
     """
     last_seq = db.session.connection().execute(_LAST_SEQ, {"job": job.id}).scalar() or 0
+    if after >= last_seq:  # up to date (a fresh watcher, most rejoins): nothing to read
+        return {"events": [], "last_seq": last_seq, "more": False}
     rows = db.session.execute(
         select(Event, User.name).outerjoin(User, User.id == Event.actor_id)
         .where(Event.job_id == job.id, Event.seq > after, Event.seq <= last_seq)
