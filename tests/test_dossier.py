@@ -89,7 +89,8 @@ def test_a_members_dossier_verifies_with_a_bare_python(api, people, seeded, tmp_
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert {"verify.py", "events.jsonl", "checkpoint.json", "manifest.json", "signature.json", "index.html",
             "job.json", "ledger.json", "ledger.csv", "agreements/v1.md", "agreements/v1.pdf", "statement.pdf",
-            f"receipts/receipt-{seeded['job']}-{seeded['payment']['id']}.pdf"} <= names
+            f"receipts/receipt-{seeded['job']}-{seeded['payment']['id']}.pdf",
+            "invoices/INV-0001.json", "invoices/INV-0001.pdf"} <= names
     files = sorted(n for n in names if n.startswith("files/"))
     # A message's file and a submission's; the deleted message's file is not there.
     assert files == sorted([f"files/{seeded['kept']['id']}-sketch _v1_.pdf",
@@ -145,11 +146,15 @@ def _flip(path: Path, offset: int | None = None) -> None:
     path.write_bytes(bytes(raw))
 
 
-@pytest.mark.parametrize("victim", ["events.jsonl", "attachment", "manifest.json", "checkpoint.json",
-                                    "index.html", "agreements/v1.md", "signature.json", "verify.py"])
+# The zip's bytes do not depend on the database: PostgreSQL only for the files read from it.
+FLIPS = [("sqlite", v) for v in ("events.jsonl", "attachment", "manifest.json", "checkpoint.json", "index.html",
+                                 "agreements/v1.md", "signature.json", "verify.py")] + [
+    ("postgres", "events.jsonl"), ("postgres", "attachment")]
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.mark.parametrize("database_url,victim", FLIPS, indirect=["database_url"])
 def test_one_flipped_byte_in_any_file_fails_naming_it(api, people, seeded, tmp_path, victim, database_url):
-    if database_url.startswith("postgres") and victim not in ("events.jsonl", "attachment"):
-        pytest.skip("the zip's bytes do not depend on the database; SQLite covers the other files")
     folder = unzip(download(api, people["client"], seeded["job"]), tmp_path)
     name = f"files/{seeded['kept']['id']}-sketch _v1_.pdf" if victim == "attachment" else victim
     if victim == "checkpoint.json":  # inside the signed hash, so the file parses and the signature fails
@@ -302,10 +307,9 @@ def test_the_page_route_takes_a_login_cookie_and_flask_dossier_verify_checks_the
     assert result.exit_code == 1 and "not a readable zip" in result.output
 
 
+@SQLITE_ONLY  # memory does not depend on the database
 def test_the_build_streams_an_attachment_by_chunks(app, api, people, job, tmp_path, database_url):
     """A 50 MB attachment goes through the build with a traced peak far below its size."""
-    if database_url.startswith("postgres"):
-        pytest.skip("memory does not depend on the database")
     import tracemalloc
 
     from workspace.extensions import db
@@ -382,10 +386,9 @@ def test_kept_diary_snapshots_are_in_the_dossier_and_deleted_ones_are_not(app, a
     assert result.returncode == 0, result.stdout
 
 
+@SQLITE_ONLY  # file handling does not depend on the database
 def test_a_file_erased_while_the_dossier_is_built_is_left_out_and_the_rest_verifies(app, people, seeded, tmp_path,
                                                                                      database_url):
-    if database_url.startswith("postgres"):
-        pytest.skip("file handling does not depend on the database")
     from workspace.extensions import db
     from workspace.models import User
     from workspace.services import dossier
@@ -405,11 +408,10 @@ def test_a_file_erased_while_the_dossier_is_built_is_left_out_and_the_rest_verif
     assert run_verifier(folder).returncode == 0
 
 
+@SQLITE_ONLY  # the zip's format does not depend on the database
 def test_big_entries_get_zip64_headers_and_still_verify(app, api, people, seeded, tmp_path, database_url, monkeypatch):
     """Entries past ZIP64_FROM (1 GiB; lowered here) are written with ZIP64 headers, as a 2 GB
     attachment would be; the zip still reads and verifies."""
-    if database_url.startswith("postgres"):
-        pytest.skip("the zip's format does not depend on the database")
     from workspace.services import dossier
 
     monkeypatch.setattr(dossier, "ZIP64_FROM", 1)

@@ -54,6 +54,8 @@ class Plan:
     checkpoint: dict[str, Any]
     files: list[DossierFile]
     receipts: list[int]
+    invoices: list[dict[str, Any]]
+    disputes: list[dict[str, Any]]
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -68,6 +70,8 @@ class Plan:
 def prepare(actor: User, job_id: str, *, upload_dir: Path) -> Plan:
     """Check that the actor is a member (404 otherwise, as every job route) and read the small parts."""
     from workspace.services.agreements import list_agreements
+    from workspace.services.disputes import list_disputes
+    from workspace.services.invoices import list_invoices
     from workspace.services.jobs import get_job
     from workspace.services.ledger import get_ledger
 
@@ -81,6 +85,8 @@ def prepare(actor: User, job_id: str, *, upload_dir: Path) -> Plan:
         checkpoint={**checkpoints.sign_head(job, head), "public_key": checkpoints.public_key()},
         files=_files(job, upload_dir),
         receipts=[p["id"] for p in view["payments"] if p["status"] == "confirmed"],
+        invoices=list_invoices(actor, job_id),
+        disputes=list_disputes(actor, job_id),
     )
 
 
@@ -174,6 +180,7 @@ def _event_rows(plan: Plan) -> Iterator[dict[str, Any]]:
 
 def _documents(plan: Plan) -> Iterator[tuple[str, Any]]:
     """(name, bytes or a callable giving bytes) of every generated document, in the zip's order."""
+    from workspace.services.invoice_pdf import render as render_invoice
     from workspace.services.receipts import receipt_pdf, statement_pdf
 
     title = plan.view["title"]
@@ -190,6 +197,11 @@ def _documents(plan: Plan) -> Iterator[tuple[str, Any]]:
             lambda p=payment_id: receipt_pdf(plan.actor, p)[0]
     if plan.view["agreement"] is not None:
         yield "statement.pdf", lambda: statement_pdf(plan.actor, plan.job.public_id)[0]
+    for invoice in plan.invoices:
+        yield f"invoices/{invoice['number']}.json", _json(invoice)
+        yield f"invoices/{invoice['number']}.pdf", lambda i=invoice: render_invoice(i)
+    if plan.disputes:
+        yield "disputes.json", _json(plan.disputes)
 
 
 def chunks(plan: Plan, now: datetime | None = None) -> Iterator[bytes]:
