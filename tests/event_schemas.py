@@ -13,7 +13,7 @@ import jsonschema
 from workspace.domain import event_types as ev
 
 # Derived for showing; sent on the wire, never stored in the log.
-PRESENTATION_KEYS = frozenset({"html", "url", "thumb_url", "receipt_url"})
+PRESENTATION_KEYS = frozenset({"html", "url", "thumb_url", "receipt_url", "due_at", "overdue", "overdue_at"})
 
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}

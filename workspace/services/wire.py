@@ -9,6 +9,7 @@ give the same wire form.
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -60,9 +61,14 @@ def _text_facts(entity: dict[str, Any]) -> dict[str, Any]:
     return _files_facts({k: v for k, v in entity.items() if k != "html"})
 
 
+# Derived from the due date, the state and the clock: never stored (the chain would freeze a moment's truth).
+_MILESTONE_CLOCK = ("due_at", "overdue", "overdue_at")
+
+
 def _milestone_facts(m: dict[str, Any]) -> dict[str, Any]:
     submission = m.get("submission")
-    return {**m, "submission": _text_facts(submission)} if isinstance(submission, dict) else m
+    kept = {k: v for k, v in m.items() if k not in _MILESTONE_CLOCK}
+    return {**kept, "submission": _text_facts(submission)} if isinstance(submission, dict) else kept
 
 
 def _payment_facts(p: dict[str, Any]) -> dict[str, Any]:
@@ -142,8 +148,17 @@ def _noted_wire(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _milestone_wire(m: dict[str, Any]) -> dict[str, Any]:
+    """A milestone as sent: whether it is overdue is worked out now, from its due date and state."""
+    from workspace.services.views import overdue_view
+
     submission = m.get("submission")
-    return {**m, "submission": _noted_wire(submission)} if isinstance(submission, dict) else m
+    out = {**m, "submission": _noted_wire(submission)} if isinstance(submission, dict) else dict(m)
+    if isinstance(m.get("due"), str) and isinstance(m.get("state"), str):
+        try:
+            out.update(overdue_view(date.fromisoformat(m["due"]), m["state"]))
+        except ValueError:
+            pass
+    return out
 
 
 def _payment_wire(p: dict[str, Any]) -> dict[str, Any]:
