@@ -385,3 +385,36 @@ def test_a_live_update_leaves_the_keyboard_focus_where_it_was(shared_server, con
         name = page.evaluate(where)[1]
         news()
         assert page.evaluate(where) == [region, name], region
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_disputed_room_has_no_serious_axe_violation(shared_server, contexts, size):
+    """A room with an open dispute whose proposal waits for the client (the red banner, Accept, the
+    propose form open), the frozen milestone, invoices and where to pay; then the Info tab's billing form."""
+    server = shared_server
+    job, people = job_with_people(server)
+    fran, cleo = people["freelancer"], people["client"]
+    server.api("PUT", "/me/billing", fran, {"name": "Fran Studio", "payment_methods": [
+        {"kind": "iban", "value": "DE89 3704 0044 0532 0130 00", "label": "EUR account"}]}, status=200)
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", fran, terms(), status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", cleo, {"terms_hash": proposed["terms_hash"]},
+               status=200)
+    m1 = server.api("GET", f"/jobs/{job['id']}", fran, status=200).json()["job"]["milestones"][0]["id"]
+    server.api("POST", f"/milestones/{m1}/submit", fran, {"note": "Two concepts"}, status=200)
+    dispute = server.api("POST", f"/milestones/{m1}/disputes", cleo, {"reason": "Not vector files"}, headers=key(),
+                         status=201).json()["dispute"]
+    server.api("POST", f"/disputes/{dispute['id']}/proposals", fran, {"kind": "amount", "amount": 25000,
+                                                                      "note": "Most of it is there"}, headers=key())
+    server.api("POST", f"/jobs/{job['id']}/messages", fran, {"body": "Let us settle this."}, status=201)
+    page = open_busy_room(server, contexts, size, cleo, job["id"])
+    banner = page.locator(".dispute-banner.is-urgent")
+    banner.get_by_role("button", name="Propose something else").click()
+    banner.get_by_role("button", name="Send proposal").wait_for()
+    if size == "phone":
+        page.get_by_role("tab", name="Milestones & money").click()
+    page.locator(".pay-form .pay-methods").wait_for()
+    assert_accessible(page, "room-disputed", size)
+    if size == "phone":
+        page.get_by_role("tab", name="Info").click()
+    page.locator("#job-billing form").wait_for()
+    assert_accessible(page, "room-billing", size)

@@ -12,7 +12,7 @@ from workspace.domain import agreement as terms_rules
 from workspace.domain import event_types as ev
 from workspace.domain import ledger as ledger_rules
 from workspace.domain.errors import DomainError
-from workspace.domain.milestones import extra_work_to_price, next_state
+from workspace.domain.milestones import APPROVED, extra_work_to_price, next_state
 from workspace.domain.money import PAYMENT_METHODS, exponent, format_money, to_major
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, can
 from workspace.models import (
@@ -20,6 +20,14 @@ from workspace.models import (
     Submission, User,
 )
 from workspace.services.ledger import balances
+
+
+def disputed_milestone_ids(session: Session, job_id: int) -> set[int]:
+    """The milestones frozen by an open dispute (services/disputes.py owns the rule; imported late, as
+    it imports this module)."""
+    from workspace.services.disputes import disputed_milestone_ids as ids
+
+    return ids(session, job_id)
 
 
 def user_ref(user: User) -> dict[str, Any]:
@@ -259,13 +267,21 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
     figures = balances(session, job.id)
     currency = in_force.terms["currency"] if in_force else None
     pays = payments_view(session, job.id)
+    disputed = disputed_milestone_ids(session, job.id)
     view = job_summary(job)
     view.update({
         "role": membership.role,
         "members": members_view(session, job),
         "agreement": with_admit_actions(agreement_view(session, in_force), membership) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
-        "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"]) for m in milestones],
+        "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"], m.id in disputed)
+                       for m in milestones],
+        # Outside each milestone entity (events carry milestones as facts; whether one is disputed now
+        # is read from the open disputes): the ids the page marks as frozen.
+        "disputed_milestones": sorted(disputed),
+        "disputes": disputes_view(session, job, role, {m.id: m for m in milestones}),
+        "invoices": invoices_view(session, job),
+        "payment_instructions": payment_instructions(session, job, figures, currency),
         "progress": progress_view(session, job, in_force),
         "balances": balances_view(figures, currency, pays, role),
         "payments": [{**p, "actions": payment_actions(p, role)} for p in pays],
@@ -285,8 +301,14 @@ def limits() -> dict[str, int]:
     return {"message_chars": BODY_MAX}
 
 
-def milestone_actions(m: dict[str, Any], role: str) -> list[str]:
-    """What `role` may do to milestone view `m` now, from the state table (the page shows only these)."""
+def milestone_actions(m: dict[str, Any], role: str, disputed: bool = False) -> list[str]:
+    """What `role` may do to milestone view `m` now, from the state table (the page shows only these).
+    A disputed milestone is frozen: nothing but the dispute (answered in its banner) until it closes;
+    one that may be disputed offers `dispute` to the freelancer and the clients."""
+    from workspace.domain import disputes as dispute_rules
+
+    if disputed:
+        return []
     actions = []
     for action in ("submit", "approve", "request_changes", "cancel"):
         try:
@@ -300,17 +322,80 @@ def milestone_actions(m: dict[str, Any], role: str) -> list[str]:
     if s is not None and can(role, "change_order.propose") and extra_work_to_price(
             m["state"], s["decision"], s["out_of_scope"], s["revision"], m["revisions_included"]):
         actions.append("price")
+    if role in dispute_rules.ACTIONS["open"][0] and m["state"] in dispute_rules.DISPUTABLE:
+        actions.append("dispute")
     return actions
 
 
-def for_member(m: dict[str, Any], role: str, deposits_left: int) -> dict[str, Any]:
+def for_member(m: dict[str, Any], role: str, deposits_left: int, disputed: bool = False) -> dict[str, Any]:
     """A milestone view with this member's `actions`; approving also says what it will cost now."""
-    view = {**m, "actions": milestone_actions(m, role)}
+    view = {**m, "actions": milestone_actions(m, role, disputed)}
     if "approve" in view["actions"]:
         entries = dict(ledger_rules.milestone_approved(m["amount"], deposits_left))
         from_deposits, payable = entries.get("deposits", 0), entries.get("client", 0)
         view["on_approve"] = {"from_deposits": from_deposits, "payable": payable,
                               **money_fields(m["currency"], from_deposits=from_deposits, payable=payable)}
+    return view
+
+
+RECENT_CLOSED_DISPUTES = 3  # closed disputes the page still tells (the full list is GET .../disputes)
+
+
+def disputes_view(session: Session, job: Job, role: str, milestones: dict[int, Milestone]) -> list[dict[str, Any]]:
+    """Open disputes and the few latest closed ones, newest first, each with what this member may do:
+    `propose` (and which `kinds`), `withdraw`, and on the pending proposal `accept`."""
+    from workspace.domain import disputes as rules
+    from workspace.models import Dispute
+    from workspace.services.disputes import dispute_view
+
+    rows = session.scalars(select(Dispute).where(Dispute.job_id == job.id).order_by(Dispute.id.desc())).all()
+    shown = [d for d in rows if d.state == rules.OPEN] + [d for d in rows if d.state != rules.OPEN][
+        :RECENT_CLOSED_DISPUTES]
+    views = []
+    for d in shown:
+        view = dispute_view(session, d)
+        m = milestones.get(d.milestone_id)
+        if m is not None:
+            view.update({"milestone_amount": m.amount, "milestone_state": m.state,
+                         **money_fields(m.currency, milestone_amount=m.amount)})
+        actions: list[str] = []
+        if d.state == rules.OPEN:
+            if role in rules.ACTIONS["propose"][0]:
+                actions.append("propose")
+            if role in rules.ACTIONS["withdraw"][0] and role == d.opened_by_role:
+                actions.append("withdraw")
+        view["actions"] = actions
+        view["kinds"] = [rules.AMOUNT] if m is None or m.state == APPROVED else list(rules.KINDS)
+        for p in view["proposals"]:
+            may_accept = (d.state == rules.OPEN and p["state"] == rules.PENDING and role in rules.ACTIONS["accept"][0]
+                          and role != p["proposer_role"] and role in p["needs"] and role not in p["accepted_by"])
+            p["actions"] = ["accept"] if may_accept else []
+        view["pending"] = next((p for p in reversed(view["proposals"]) if p["state"] == rules.PENDING), None)
+        views.append(view)
+    return views
+
+
+def invoices_view(session: Session, job: Job) -> list[dict[str, Any]]:
+    """The job's invoices and credit notes, newest first (each with its PDF's address)."""
+    from workspace.models import Invoice
+    from workspace.services.invoices import invoice_view
+
+    rows = session.scalars(select(Invoice).where(Invoice.job_id == job.id).order_by(Invoice.number.desc()))
+    return [invoice_view(i, job.public_id) for i in rows]
+
+
+def payment_instructions(session: Session, job: Job, figures: dict[str, int], currency: str | None
+                         ) -> dict[str, Any]:
+    """Where the client pays: the freelancer's ways to be paid in this job, whom, the invoice number to
+    quote as the reference, and what is owed now."""
+    from workspace.services.billing import freelancer_details
+    from workspace.services.invoices import latest_open_reference
+
+    details = freelancer_details(session, job)
+    view: dict[str, Any] = {"payee": details["name"], "methods": details["payment_methods"],
+                            "reference": latest_open_reference(session, job), "owed": figures["owed"]}
+    if currency is not None:
+        view.update(money_fields(currency, owed=figures["owed"]))
     return view
 
 

@@ -9,6 +9,7 @@ import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue, redrawWhenDue } from "./overdue.js";
 import { timeNode } from "./time.js";
 import { forgetTyped, keepFocus } from "./keep-focus.js";
+import { disputeForm } from "./disputes.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -105,16 +106,20 @@ export class MoneyPanel {
     const s = m.submission;
     const late = isOverdue(m);
     const days = late ? daysOverdue(m) : 0;
-    const card = el("li", { class: `ms ms-${m.state}${late ? " ms-overdue" : ""}`, dataset: { milestoneId: m.id } },
+    const disputed = (this.job.disputed_milestones || []).includes(m.id);
+    const card = el("li", { class: `ms ms-${m.state}${late ? " ms-overdue" : ""}${disputed ? " ms-disputed" : ""}`, dataset: { milestoneId: m.id } },
       el("div", { class: "ms-head" },
         el("strong", { class: "ms-title", text: m.title }),
         late ? el("span", { class: "pill overdue-pill", text: "Overdue" }) : null,
+        disputed ? el("span", { class: "pill disputed-pill", text: "Disputed" }) : null,
         el("span", { class: `state state-${m.state}`, text: STATE_LABELS[m.state] || m.state })),
       el("div", { class: "ms-meta muted small" },
         el("span", { class: "money", text: shown(m) }), " · due ", timeNode(m.due_at, "deadline"),
         late ? el("span", { class: "overdue", text: ` (${days} day${days === 1 ? "" : "s"} overdue)` }) : null,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
-    if (m.state === "submitted" && s) {
+    if (disputed) {
+      card.append(el("p", { class: "small bad-text", text: "Frozen by a dispute: see the banner at the top of the room." }));
+    } else if (m.state === "submitted" && s) {
       const left = Date.parse(m.review_due_at) - Date.now();
       card.append(el("p", { class: "small review-clock" }, "Submitted ", timeEl(s.submitted_at), " · ",
         el("strong", { text: left > 0 ? `auto-approves in ${duration(left)}` : "auto-approving now" })));
@@ -181,12 +186,17 @@ export class MoneyPanel {
     if (may.has("cancel")) {
       box.append(el("button", { class: "button small danger", type: "button", text: m.cancel_requested_by ? "Agree to cancel" : "Ask to cancel", onclick: toggle("cancel") }));
     }
+    if (may.has("dispute")) box.append(el("button", { class: "button small", type: "button", text: "Dispute", onclick: toggle("dispute") }));
     const panel = el("div", { class: "ms-form" });
     if (form === "submit") panel.append(this.submitForm(m, error));
     if (form === "approve") panel.append(this.approveStep(m, error));
     if (form === "changes") panel.append(this.changesForm(m, error));
     if (form === "price") panel.append(this.priceForm(m, error));
     if (form === "cancel") panel.append(this.cancelStep(m, error));
+    if (form === "dispute") {
+      panel.append(disputeForm({ milestone: m, error, keyFor: (action) => this.key(action),
+        done: (action) => { this.keys.delete(action); this.open.delete(m.id); this.refresh(); } }));
+    }
     return el("div", {}, box, panel, error);
   }
 
@@ -325,7 +335,9 @@ export class MoneyPanel {
     }
     if ((b.actions || []).includes("pay")) parts.push(this.paymentForm(b));
     if (job.payments.length) parts.push(el("h3", { text: "Payments" }), el("ul", { class: "payments" }, job.payments.slice().reverse().map((p) => this.payment(p))));
-    parts.push(el("p", { class: "small" }, el("a", { href: `/api/v1/jobs/${this.jobId}/statement.pdf`, text: "Download statement (PDF)" })));
+    if ((job.invoices || []).length) parts.push(this.invoices(job.invoices));
+    parts.push(el("p", { class: "small downloads" }, el("a", { href: `/api/v1/jobs/${this.jobId}/statement.pdf`, text: "Download statement (PDF)" }),
+      " · ", el("a", { class: "dossier-link", href: `/jobs/${this.jobId}/dossier.zip`, download: "", text: "Download the record (dossier.zip)" })));
     this.balanceRoot.replaceChildren(...parts);
   }
 
@@ -349,6 +361,7 @@ export class MoneyPanel {
     for (const input of [amount, method, reference]) input.addEventListener("input", keep);
     const send = el("button", { class: "button small primary", type: "submit", text: "Record payment" });
     const form = el("form", { class: "form pay-form" }, el("h3", { text: "Record a payment" }),
+      this.instructions(this.job.payment_instructions),
       el("div", { class: "grid-2" }, el("label", {}, `Amount (${this.currency})`, amount), el("label", {}, "Method", method)),
       reference, el("div", { class: "actions" }, send), error);
     form.addEventListener("submit", async (e) => {
@@ -362,6 +375,27 @@ export class MoneyPanel {
       if (done) { this.payDraft = null; this.refresh(); }
     });
     return form;
+  }
+
+  // Where to pay: the freelancer's ways to be paid, and the invoice number to quote with the amount owed.
+  instructions(pi) {
+    if (!pi) return null;
+    const rows = (pi.methods || []).map((m) => el("li", {},
+      el("span", { class: "pay-kind", text: m.kind_label }), " ",
+      el("span", { class: "pay-value", text: m.value }), m.label ? el("span", { class: "muted", text: ` (${m.label})` }) : null));
+    return el("div", { class: "pay-instructions" },
+      rows.length ? el("p", { class: "small", text: `Pay ${pi.payee || "the freelancer"} by:` }) : el("p", { class: "small muted", text: "The freelancer has not said how to be paid yet: ask in the chat." }),
+      rows.length ? el("ul", { class: "pay-methods" }, rows) : null,
+      pi.reference ? el("p", { class: "small pay-reference" }, "Quote ", el("strong", { text: pi.reference }), " as the reference", pi.display?.owed ? ` with ${pi.display.owed} owed.` : ".") : null);
+  }
+
+  invoices(list) {
+    const kind = { invoice: "Invoice", credit_note: "Credit note" };
+    return el("div", { class: "invoices" }, el("h3", { text: "Invoices" }),
+      el("ul", { class: "invoice-list" }, list.map((i) => el("li", { class: `invoice invoice-${i.kind}`, dataset: { invoice: i.number } },
+        el("a", { href: i.pdf_url, target: "_blank", rel: "noopener", "aria-label": `${kind[i.kind] || i.kind} ${i.number} (PDF)` }, el("strong", { text: i.number })),
+        el("span", { class: "small muted" }, " ", timeNode(i.issued_at, "date")),
+        el("span", { class: "money invoice-total", text: i.display.total })))));
   }
 
   payment(p) {

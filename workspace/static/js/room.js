@@ -1,5 +1,5 @@
 // The room page, put together: each part is a module of its own (state, chat, composer, presence,
-// progress, connection status, layout, call to action, money panel, live card), made here in an
+// progress, connection status, layout, call to action, dispute banner, money panel, live card), made here in an
 // order where each only uses what was made before it; what an event changes is event-effects.js's
 // table, whose effects are bound to the parts below. Nothing here runs before the log starts (last).
 import { io } from "../vendor/socket.io.esm.min.js";
@@ -15,6 +15,8 @@ import { Progress } from "./room-progress.js";
 import { RoomLayout } from "./room-layout.js";
 import { CallToAction } from "./call-to-action.js";
 import { MoneyPanel } from "./money-panel.js";
+import { Disputes } from "./disputes.js";
+import { BillingForm } from "./billing-form.js";
 import { Live } from "./live.js";
 import { markAccepted, markAdmitted } from "./room-consent.js";
 import { tickTimes } from "./time.js";
@@ -65,14 +67,17 @@ chat.layout = layout;
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
 const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl });
+// An open dispute's banner at the top (disputes.js): redrawn with the job, so the other side's is live.
+const disputes = new Disputes({ root: $("dispute-banner"), me, job, onChanged: () => panel.refresh() });
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when its events arrive.
 const panel = new MoneyPanel({
   milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
-  alsoRedrawn: [$("next-steps")],
+  alsoRedrawn: [$("next-steps"), $("dispute-banner")],
   onRender: (fresh) => {
     const badge = document.querySelector(".job-head .badge");
     badge.textContent = { draft: "Draft", active: "Active", completed: "Completed" }[fresh.status] || fresh.status;
     badge.className = `badge badge-${fresh.status}`;
+    disputes.render(fresh);
     cta.render(fresh);
     live.offerMilestones(fresh.milestones);
     progress.statusChanged(fresh.status);
@@ -94,6 +99,12 @@ cta.go = (where) => {
   const first = node.querySelector(".ms-form input, .ms-form textarea, .ms-form button, .actions .button.primary, input, textarea, select");
   first?.focus({ preventScroll: true });
 };
+// This person's billing details for this job (the Info tab), if they are the freelancer or a client.
+if ($("job-billing")) {
+  const box = $("job-billing");
+  new BillingForm({ root: box, url: box.dataset.url, pick: (answer) => answer.mine, freelancerSide: box.dataset.role === "freelancer",
+    note: "Only for this job's invoices; your account's details apply otherwise." }).load();
+}
 let refreshTimer = null; // several events in a row fetch the job once
 
 // ---------------------------------------------------------------- what events change (event-effects.js)

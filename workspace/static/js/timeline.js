@@ -121,6 +121,20 @@ export class Timeline {
         return this.system(event, [el("strong", { text: who }), ` has not received ${shown(d.payment)}: `, el("em", { text: d.payment.dispute_reason })], "money");
       case "job.completed":
         return this.system(event, ["Every milestone is paid: the job is complete."], "money");
+      // Disputes: each event carries the dispute (with its proposals), the milestone and the balances.
+      case "dispute.opened":
+        return this.system(event, [el("strong", { text: who }), ` disputed “${d.dispute.milestone_title}”: `, el("em", { text: d.dispute.reason })], "dispute");
+      case "dispute.proposed":
+      case "dispute.accepted":
+      case "dispute.resolved": {
+        const p = [...d.dispute.proposals].reverse().find((x) => x.state === (event.type === "dispute.resolved" ? "accepted" : "pending")) || d.dispute.proposals.at(-1);
+        const what = !p ? "" : p.kind === "amount" ? `${p.amount_display ?? shown({ ...d.milestone, amount: p.amount, display: null })} to the freelancer` : ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline")];
+        if (event.type === "dispute.proposed") return this.system(event, [el("strong", { text: who }), ` proposed to settle “${d.dispute.milestone_title}”: `, what, p?.note ? ` (“${p.note}”)` : "", "."], "dispute");
+        if (event.type === "dispute.accepted") return this.system(event, [el("strong", { text: who }), ` accepted the proposal for “${d.dispute.milestone_title}”; it waits for the other side.`], "dispute");
+        return this.system(event, [`The dispute over “${d.dispute.milestone_title}” is resolved: `, what, "."], "dispute");
+      }
+      case "dispute.withdrawn":
+        return this.system(event, [el("strong", { text: who }), ` withdrew the dispute over “${d.dispute.milestone_title}”.`], "dispute");
       case "review.posted":
         return this.system(event, [el("strong", { text: who }), ` left a ${d.review.rating}-star review.`], "agreement");
       case "session.started":
