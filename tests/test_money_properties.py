@@ -271,6 +271,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.states = now
 
 
+@pytest.mark.timeout(900)  # hundreds of real transactions; minutes on a busy 2-core machine
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_random_money_sequences_keep_the_invariants(database_url, tmp_path):
     MoneyMachine.database_url = database_url
