@@ -106,3 +106,45 @@ def test_the_diff_carries_days_as_dates_for_the_page_to_show():
     label = rows["Milestone 1"]["after"]
     assert label[1] == date.fromisoformat(old["milestones"][0]["due"]) and label[0].endswith(", due ")
     assert not rows["Milestone 1"]["changed"]
+
+
+# ---------------------------------------------------------------- mediation and mediators (issue 11)
+
+def _form_data(body: dict, **extra: str) -> dict:
+    from workspace.web.forms import form_from_terms
+
+    typed = form_from_terms(body)
+    data = {k: str(v) for k, v in typed.items() if k != "milestones"}
+    for i, m in enumerate(typed["milestones"]):
+        data.update({f"m-{i}-{k}": str(v) for k, v in m.items()})
+    return {**data, **extra}
+
+
+def test_the_agreement_form_offers_binding_mediation_and_the_diff_and_summary_show_it(client, api, people, job):
+    activate(api, people, job)
+    log_in(client, people["freelancer"])
+    form = client.get(f"/jobs/{job['id']}/agreement/propose").get_data(as_text=True)
+    assert 'name="mediation_binding" value="yes"' in form and "A mediator's resolution binds both sides" in form
+    token = csrf(client, f"/jobs/{job['id']}/agreement/propose")
+    r = client.post(f"/jobs/{job['id']}/agreement/propose",
+                    data=_form_data(terms(), mediation_binding="yes", csrf_token=token))
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    pending = api.ok("GET", f"/jobs/{job['id']}", people["client"])["job"]["pending_agreement"]
+    assert pending["terms"]["mediation_binding"] is True
+    page = client.get(f"/jobs/{job['id']}/agreement").get_data(as_text=True)
+    row = re.search(r"Mediator&#39;s resolution</th>(.*?)</tr>", page, re.S)
+    assert row and "A proposal both sides accept" in row.group(1) and "Binds both sides" in row.group(1)
+    again = client.get(f"/jobs/{job['id']}/agreement/propose").get_data(as_text=True)
+    assert re.search(r'name="mediation_binding" value="yes"\s+checked', again)  # the next version starts from it
+
+
+def test_a_client_invites_a_mediator_from_the_people_page(client, api, people, job):
+    activate(api, people, job)
+    log_in(client, people["client"])
+    page = client.get(f"/jobs/{job['id']}/invites").get_data(as_text=True)
+    assert 'value="mediator"' in page and 'value="viewer"' not in page  # a client invites clients and mediators
+    assert "Revoke" not in page
+    r = client.post(f"/jobs/{job['id']}/invites", data={"role": "mediator", "csrf_token": csrf(client, f"/jobs/{job['id']}/invites")})
+    assert r.status_code == 200 and 'id="invite-url"' in r.get_data(as_text=True)
+    room = client.get(f"/jobs/{job['id']}/").get_data(as_text=True)
+    assert "Download the record (dossier.zip)" in room and 'id="job-billing"' in room and 'id="dispute-banner"' in room
