@@ -108,6 +108,7 @@ export class Chat {
     this.loadingOlder = false;
     this.$("load-older").textContent = "Load earlier";
     if (!page.ok) return;
+    this.onOlder?.(page.events); // the room checks their hash chain (chain-verify.js)
     const height = this.scroller.scrollHeight;
     this.timeline.prepend(page.events);
     this.scroller.scrollTop += this.scroller.scrollHeight - height;

@@ -1,9 +1,11 @@
 // The room's ordered log in the browser: keep the highest seq, drop duplicates, notice gaps,
-// and (re)join with `after` whenever we may have missed something. Rendering is someone else's job.
+// and (re)join with `after` whenever we may have missed something. Rendering is someone else's job;
+// checking the hash chain is `chain`'s (chain-verify.js ChainCheck), fed every event applied here.
 
 export class RoomLog {
-  constructor({ socket, job, after = 0, pageLimit = 20, onEvents, onStatus, onResync }) {
+  constructor({ socket, job, after = 0, pageLimit = 20, onEvents, onStatus, onResync, chain = null }) {
     this.socket = socket;
+    this.chain = chain;
     this.job = job;
     this.lastSeq = after;
     this.pageLimit = pageLimit;
@@ -34,16 +36,24 @@ export class RoomLog {
     else this.apply([event]);
   }
 
-  // Apply events in seq order: duplicates are dropped, a gap triggers a join from lastSeq.
-  apply(events) {
+  // Apply events in seq order: duplicates are dropped, a gap triggers a join from lastSeq — unless the
+  // events are the server's own page after lastSeq (`served`): a gap there is events the server no longer
+  // has (the chain check reports them), not something missed.
+  apply(events, served = false) {
     const fresh = [];
     for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
       if (event.seq <= this.lastSeq) continue;
-      if (event.seq > this.lastSeq + 1) { this.join(); break; }
+      if (event.seq > this.lastSeq + 1) {
+        if (!served) { this.join(); break; }
+        this.chain?.gap(this.lastSeq + 1, event.seq - 1);
+      }
       fresh.push(event);
       this.lastSeq = event.seq;
     }
-    if (fresh.length) this.onEvents(fresh);
+    if (fresh.length) {
+      this.chain?.received(fresh);
+      this.onEvents(fresh);
+    }
   }
 
   async join() {
@@ -60,7 +70,7 @@ export class RoomLog {
           failed = true;
           break;
         }
-        this.apply(ack.events);
+        this.apply(ack.events, true);
         if (!ack.more) break;
       }
     } catch {
@@ -71,7 +81,10 @@ export class RoomLog {
       const queued = this.queue;
       this.queue = [];
       this.apply(queued);
-      if (!failed) this.onStatus("live");
+      if (!failed) {
+        this.chain?.settled(this.lastSeq);
+        this.onStatus("live");
+      }
       if (this.again) { this.again = false; this.join(); }
     }
   }

@@ -6,6 +6,7 @@ import { io } from "../vendor/socket.io.esm.min.js";
 import { $, initialAfter, job, me, messageLimit, state, target } from "./room-state.js";
 import { EventEffects } from "./event-effects.js";
 import { RoomLog } from "./room-log.js";
+import { ChainCheck } from "./chain-verify.js";
 import { Chat } from "./room-chat.js";
 import { ConnectionStatus } from "./room-status.js";
 import { LoginWatch } from "./login-watch.js";
@@ -39,7 +40,7 @@ status.loggedOut = () => login.loggedOut;
 
 let targetShown = false; // a notification's event (?event=) was revealed
 const log = new RoomLog({
-  socket, job, after: initialAfter,
+  socket, job, after: initialAfter, chain: new ChainCheck({ job, banner: $("chain-banner") }), // chain-verify.js
   onEvents: (events) => chat.receive(events, (batch) => effects.apply(batch)),
   onStatus: (now, error) => {
     status.show(now, error);
@@ -64,6 +65,7 @@ setInterval(() => { progress.render(); tickTimes(); }, 30000);
 
 const layout = new RoomLayout({ tablist: $("room-tabs"), grid: $("room-grid"), onShown: (shown) => { if (shown === "panel-chat") chat.shown(); } });
 chat.layout = layout;
+chat.onOlder = (events) => log.chain.older(events); // older history is checked too (chain-verify.js)
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
 const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl });
