@@ -70,7 +70,7 @@ chat.onOlder = (events) => log.chain.older(events); // older history is checked 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
 const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl });
 // An open dispute's banner at the top (disputes.js): redrawn with the job, so the other side's is live.
-const disputes = new Disputes({ root: $("dispute-banner"), me, job, onChanged: () => panel.refresh() });
+const disputes = new Disputes({ root: $("dispute-banner"), me, job });
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when its events arrive.
 const panel = new MoneyPanel({
   milestonesRoot: $("milestones-panel"), balanceRoot: $("balance-panel"), reviewRoot: $("review-panel"), me, job,
@@ -86,6 +86,7 @@ const panel = new MoneyPanel({
   },
 });
 panel.render(state.full_job);
+disputes.onChanged = () => panel.refresh(); // after an action of this person's (the events redraw everyone else)
 // A call to action's button: show the panel (a tab on a phone), open the step, bring it into view.
 cta.go = (where) => {
   layout.show(where.panel);
