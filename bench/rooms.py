@@ -305,7 +305,7 @@ def passes(step: dict[str, Any], args: argparse.Namespace) -> bool:
 
 def run_config(db_kind: str, k: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     name = f"{'PostgreSQL + Redis' if db_kind == 'pg' else 'SQLite'}, K={k}"
-    workdir = tmp / f"{db_kind}-{k}"
+    workdir = tmp / f"{db_kind}-{k}-{uuid.uuid4().hex[:6]}"  # a configuration may be listed twice
     workdir.mkdir()
     result: dict[str, Any] = {"config": name, "db": db_kind, "k": k, "steps": []}
     pg = redis = layout = gen = None
