@@ -17,6 +17,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_id_id", "user_id", "id"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),  # the unread count (migration 0011)
         Index("ix_notifications_email_due", "email_due_at"),
         # A reminder (occasion) or an event notifies each person at most once.
         UniqueConstraint("user_id", "occasion"),
