@@ -227,6 +227,59 @@ def test_comparing_with_a_kept_head_names_what_differs(page):
         "Event 2 does not match its hash.", "Event 5 does not follow event 4."]
 
 
+CHECK_SCRIPT = """async ([events, kept, module]) => {
+    // The room's checker with stand-ins for the network and storage (the DOM banner is real).
+    const { ChainCheck } = await import(module);
+    const banner = document.createElement("div");
+    banner.hidden = true;
+    document.body.append(banner);
+    const store = new Map(kept ? [[`workspace.chain.${events[0].job}`, JSON.stringify(kept)]] : []);
+    const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v) };
+    const calls = [];
+    const fetchJson = async (method, path) => { calls.push(path); return { ok: false }; };
+    const check = new ChainCheck({ job: events[0].job, banner, storage, fetchJson, when: (iso) => "then" });
+    return { check, banner, calls };
+}"""
+
+
+def test_an_event_arriving_with_a_hash_that_does_not_recompute_shows_the_banner(shared_server, page):
+    job, people = job_with_people(shared_server)
+    for n in range(3):
+        _post(shared_server, people["freelancer"], job["id"], f"Message {n}")
+    events = _events(shared_server, people["client"], job["id"])
+    result = page.evaluate("""async ([events, module, script]) => {
+        const { check, banner, calls } = await (eval(script))([events, null, module]);
+        check.received(events.slice(0, 4));
+        check.received([{ ...events[4], data_digest: "0".repeat(64) }]);  // a live event, changed in transit
+        check.received(events.slice(5));
+        await check.work;
+        return { hidden: banner.hidden, state: banner.dataset.state, text: banner.innerText, calls };
+    }""", [events, MODULE, CHECK_SCRIPT])
+    assert result["hidden"] is False and result["state"] == "differs"
+    assert "Event 5 does not match its hash." in result["text"]
+    assert "Download the dossier" in result["text"] and result["calls"] == []  # nothing kept: no proof offered
+
+
+def test_a_gap_in_the_servers_own_page_is_reported_not_rejoined(page):
+    result = page.evaluate("""async (module) => {
+        const { RoomLog } = await import("/static/js/room-log.js");
+        const gaps = [], received = [], settled = [];
+        const chain = { gap: (a, b) => gaps.push([a, b]), received: (es) => received.push(...es.map((e) => e.seq)),
+                        settled: (head) => settled.push(head) };
+        let joins = 0;
+        const ev = (seq) => ({ job: "J", seq, type: "message.posted", data: {} });
+        const socket = {
+            connected: false, io: { on() {} }, on() {}, timeout() { return this; },
+            async emitWithAck() { joins += 1; return { ok: true, events: joins === 1 ? [ev(1), ev(2), ev(6), ev(7)] : [], more: false }; },
+        };
+        const log = new RoomLog({ socket, job: "J", chain, onEvents: () => {} });
+        await log.join();
+        await new Promise((r) => setTimeout(r, 50));
+        return { gaps, received, settled, joins, last: log.lastSeq };
+    }""", MODULE)
+    assert result == {"gaps": [[3, 5]], "received": [1, 2, 6, 7], "settled": [7], "joins": 1, "last": 7}
+
+
 # ---------------------------------------------------------------- end to end: the database edited between loads
 
 def _db(server: Any) -> sqlite3.Connection:
@@ -385,6 +438,11 @@ def test_the_newest_events_deleted_in_the_database_show_the_banner(room):
     assert "changed" not in text.split("\n", 1)[1].split("Download")[0]  # only what is missing is named
     assert page.locator("#chain-banner a", has_text="Download the dossier").get_attribute("href") \
         == f"/jobs/{job['id']}/dossier.zip"
+    from tests.test_browser_a11y import BLOCKING, axe_violations, describe
+
+    in_banner = [v for v in axe_violations(page) if v["impact"] in BLOCKING
+                 and any("chain-banner" in str(node["target"]) for node in v["nodes"])]
+    assert not in_banner, describe(in_banner)
 
 
 def test_an_unchecked_room_has_no_banner_on_first_load(live_server, contexts):
