@@ -191,3 +191,63 @@ def test_billing_details_on_the_account_page_with_field_errors(live_server, cont
     page.reload()
     assert page.locator("#billing form").get_by_label("Tax rate (%)").input_value() == "19"
     shot(page, "account-billing", size)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, size):
+    """The freelancer disputes a submission left unanswered; the client proposes a new due date, the
+    freelancer accepts: the milestone goes back for one more revision. Then the client disputes it and
+    withdraws: the freelancer's banner goes away live."""
+    from datetime import date, timedelta
+
+    server = live_server
+    job, people = job_with_people(server)
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", fran_api, terms(upfront={"kind": "none"}),
+                          status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", cleo_api, {"terms_hash": proposed["terms_hash"]},
+               status=200)
+    milestone = deliver(server, job["id"], fran_api, cleo_api, approve=False)
+    fran, cleo = person(server, contexts, size, fran_api), person(server, contexts, size, cleo_api)
+    open_room(fran, server, job["id"])
+    open_room(cleo, server, job["id"])
+
+    show_tab(fran, size, "Milestones & money")
+    concepts = fran.locator(".ms").first
+    concepts.get_by_role("button", name="Dispute").click()
+    concepts.get_by_role("button", name="Open the dispute").click()  # no reason: said in the page
+    concepts.get_by_text("Say what is wrong.").wait_for()
+    concepts.get_by_label("Reason for the dispute").fill("No answer for ten days.")
+    concepts.get_by_role("button", name="Open the dispute").click()
+
+    banner = cleo.locator(".dispute-banner")
+    banner.get_by_text("The freelancer disputed “Concepts”").wait_for()
+    assert banner.get_by_role("button", name="Withdraw").count() == 0
+    banner.get_by_role("button", name="Propose a resolution").click()
+    banner.get_by_label("a new due date").check()
+    due = (date.today() + timedelta(days=12)).isoformat()
+    banner.get_by_label("New due date (one more revision)").fill(due)
+    banner.get_by_role("button", name="Send proposal").click()
+    banner.locator(".dispute-proposal", has_text="one more revision").wait_for()
+
+    fran_banner = fran.locator(".dispute-banner.is-urgent")
+    fran_banner.locator(".dispute-proposal", has_text="one more revision, due").wait_for()
+    shot(fran, "revision-answer", size)
+    fran_banner.get_by_role("button", name="Accept this resolution").click()
+    fran.locator("#dispute-banner").wait_for(state="hidden")
+    concepts.locator(".state", has_text="Changes requested").wait_for()
+    after = server.api("GET", f"/jobs/{job['id']}", fran_api, status=200).json()["job"]["milestones"][0]
+    assert after["id"] == milestone["id"] and after["due"] == due and after["revisions_included"] == 3
+
+    # The client disputes it again, then withdraws: nothing moves, and the freelancer's banner goes.
+    show_tab(cleo, size, "Milestones & money")
+    cleo_card = cleo.locator(".ms").first
+    cleo_card.get_by_role("button", name="Dispute").click()
+    cleo_card.get_by_label("Reason for the dispute").fill("Changed my mind about the date.")
+    cleo_card.get_by_role("button", name="Open the dispute").click()
+    fran.locator(".dispute-banner").get_by_text("The client disputed “Concepts”").wait_for()
+    cleo.locator(".dispute-banner").get_by_role("button", name="Withdraw").click()
+    cleo.locator(".dispute-banner").get_by_role("button", name="Withdraw the dispute").click()
+    fran.locator("#dispute-banner").wait_for(state="hidden")
+    fran.locator("#timeline").get_by_text("withdrew the dispute over “Concepts”").wait_for(state="attached")
+    assert server.api("GET", f"/jobs/{job['id']}/disputes", fran_api, status=200).json()

@@ -21,7 +21,7 @@ export function terms(p, d) {
     return [el("strong", { text: `${p.amount_display}` }), whole ? " to the freelancer: the whole milestone."
       : p.amount === 0 ? " to the freelancer: the milestone is cancelled." : ` to the freelancer of ${shown(d, "milestone_amount")}; the rest is cancelled.`];
   }
-  return ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline")];
+  return ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline"), "."];
 }
 
 // Who a pending proposal still waits for, in words.
