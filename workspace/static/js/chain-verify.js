@@ -111,7 +111,9 @@ export async function verifyRun(events, known = new Map()) {
 // the hash prefixes of the events up to it (`from`.., at most KEPT_WINDOW), with `prev` the hash before
 // `from`, so a later load can say which event changed, not only that the head did.
 export function keptRecord({ checkpoint, signed, seenAt, hashes }) {
-  const top = Math.min(checkpoint.checkpoint.seq, Math.max(0, ...hashes.keys()));
+  let top = 0;
+  for (const seq of hashes.keys()) top = Math.max(top, seq); // (no spread: a long history is many keys)
+  top = Math.min(checkpoint.checkpoint.seq, top);
   let from = top;
   while (from > 1 && hashes.has(from - 1) && top - from + 1 < KEPT_WINDOW) from -= 1;
   const run = [];
@@ -283,7 +285,8 @@ export class ChainCheck {
   async compare(head) {
     const kept = this.kept;
     if (!kept) return true;
-    const pageFirst = Math.min(head + 1, ...this.have.keys());
+    let pageFirst = head + 1;
+    for (const seq of this.have.keys()) pageFirst = Math.min(pageFirst, seq);
     let after = Math.max(0, (kept.from || kept.seq) - 1);
     let until = Math.min(pageFirst - 1, head); // up to the page's first event, so the links join up
     if (until - after > 2000) until = Math.min(until, kept.seq); // a long absence: what was seen is enough
