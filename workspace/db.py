@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol, cast
 
-from sqlalchemy import DateTime, Engine, create_engine, event, insert, select, update
+from sqlalchemy import DateTime, Engine, Table, create_engine, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -62,6 +62,11 @@ class Base(DeclarativeBase):
 def rowcount(result: Any) -> int:
     """Rows an UPDATE changed (typed loosely in SQLAlchemy's stubs)."""
     return int(result.rowcount)
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's Table, typed as one (for prebuilt Core statements on the hot paths)."""
+    return cast(Table, model.__table__)
 
 
 def iso(moment: datetime) -> str:
@@ -194,7 +199,7 @@ def _statements() -> dict[str, Any]:
 
     from workspace.models import Event
 
-    events = Event.__table__
+    events = table_of(Event)
     return {
         "prev": select(events.c.hash).where(events.c.job_id == bindparam("job"), events.c.seq == bindparam("seq")),
         "event": insert(events),
@@ -215,7 +220,7 @@ def _allocate(clauses: tuple[Any, ...]) -> Any:
 
         from workspace.models import Job
 
-        jobs = Job.__table__
+        jobs = table_of(Job)
         statement = update(jobs).where(jobs.c.id == bindparam("alloc_job"))
         for clause in clauses:
             statement = statement.where(clause)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from workspace.db import Guard
+from workspace.db import Guard, table_of
 from workspace.domain.ids import is_id
 from workspace.domain.errors import Forbidden, NotFound
 from workspace.domain.roles import PERMISSIONS, can
@@ -153,6 +153,6 @@ def socket_token(raw: Any) -> tuple[User, int] | None:
     now = utcnow()
     if last_used is None or (now - last_used).total_seconds() > 60:
         with transaction() as tx:
-            tx.session.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == token_id)
+            tx.session.execute(update(table_of(ApiToken)).where(ApiToken.__table__.c.id == token_id)
                                .values(last_used_at=now))
     return user, token_id

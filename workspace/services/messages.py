@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workspace.domain.ids import is_id
-from workspace.db import Transaction, iso, transaction, utcnow
+from workspace.db import Transaction, iso, table_of, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Forbidden, Invalid, NotFound
 from workspace.domain.roles import PERMISSIONS
@@ -131,7 +131,7 @@ def _statements() -> dict[str, Any]:
     return {
         "reply_to": select(m.id, m.author_id, u.name).join(User.__table__, u.id == m.author_id)
         .where(m.id == bindparam("id"), m.job_id == bindparam("job")),
-        "insert": insert(Message.__table__).returning(m.id),
+        "insert": insert(table_of(Message)).returning(m.id),
     }
 
 

@@ -10,7 +10,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from workspace.db import RECORD_HOOKS, Transaction, iso, rowcount, transaction, utcnow
+from workspace.db import RECORD_HOOKS, Transaction, iso, rowcount, table_of, transaction, utcnow
 from workspace.domain import notify_rules
 from workspace.domain.errors import Invalid, NotFound
 from workspace.domain.notify_text import describe
@@ -58,7 +58,7 @@ def _statements() -> dict[str, Any]:
     m, n = Membership.__table__.c, Notification.__table__.c
     return {
         "members": select(m.user_id, m.role, m.last_read_seq).where(m.job_id == bindparam("job")),
-        "insert": insert(Notification.__table__).returning(n.id, sort_by_parameter_order=True),
+        "insert": insert(table_of(Notification)).returning(n.id, sort_by_parameter_order=True),
         "unread": select(n.user_id, func.count()).where(n.user_id.in_(bindparam("users", expanding=True)),
                                                          n.read_at.is_(None)).group_by(n.user_id),
     }
