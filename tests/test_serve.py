@@ -212,8 +212,8 @@ def test_a_stop_during_a_rolling_restart_leaves_nothing_running(layout):
     assert len(layout.children()) == 4, layout.log()
     started = time.monotonic()
     layout.process.terminate()
-    layout.process.wait(30)
-    assert time.monotonic() - started < 15, layout.log()
+    layout.process.wait(45)
+    assert time.monotonic() - started < 30, layout.log()  # bounded (a busy CI machine drains slowly)
     assert "Reload cut short: stopping." in layout.log()
     assert not any(running(p) for p in before) and layout.orphans() == []
 
