@@ -70,13 +70,17 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
     show_tab(fran, size, "Milestones & money")
     fran.locator(".ms").first.locator(".disputed-pill").wait_for()
 
-    # The client invites a mediator by link (the People page), who joins from the link.
-    cleo.goto(f"{server.url}/jobs/{job['id']}/invites")
-    cleo.get_by_label("Mediator").check()
-    cleo.get_by_role("button", name="Create invitation link").click()
-    link = cleo.locator("#invite-url").input_value()
+    # The client invites a mediator by link (the room's Info tab), who joins from the link.
+    show_tab(cleo, size, "Info")
+    invite = cleo.locator("#invite-form")
+    invite.get_by_label("Mediator").check()
+    invite.get_by_role("button", name="Create invitation link").click()
+    invite.get_by_role("status").get_by_text("Send this link to your mediator.").wait_for()
+    link = invite.get_by_label("Invitation link").input_value()
+    assert "/invite/" in link
     no_sideways_scroll(cleo)
-    shot(cleo, "invite-mediator", size)
+    invite.scroll_into_view_if_needed()
+    cleo.screenshot(path=str(ARTIFACTS / f"disputes-invite-mediator-{size}.png"))
     mo_api = server.signup("mediator")
     mo = person(server, contexts, size, mo_api)
     mo.goto(link)

@@ -138,13 +138,16 @@ def test_the_agreement_form_offers_binding_mediation_and_the_diff_and_summary_sh
     assert re.search(r'name="mediation_binding" value="yes"\s+checked', again)  # the next version starts from it
 
 
-def test_a_client_invites_a_mediator_from_the_people_page(client, api, people, job):
+def test_mediators_are_invited_from_the_people_page_and_by_clients_from_the_room(client, api, people, job):
     activate(api, people, job)
-    log_in(client, people["client"])
+    log_in(client, people["freelancer"])
     page = client.get(f"/jobs/{job['id']}/invites").get_data(as_text=True)
-    assert 'value="mediator"' in page and 'value="viewer"' not in page  # a client invites clients and mediators
-    assert "Revoke" not in page
+    assert 'value="mediator"' in page and 'value="viewer"' in page
     r = client.post(f"/jobs/{job['id']}/invites", data={"role": "mediator", "csrf_token": csrf(client, f"/jobs/{job['id']}/invites")})
     assert r.status_code == 200 and 'id="invite-url"' in r.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf(client, "/jobs")})
+    log_in(client, people["client"])
+    assert client.get(f"/jobs/{job['id']}/invites").status_code == 403  # the freelancer manages the links
     room = client.get(f"/jobs/{job['id']}/").get_data(as_text=True)
+    assert 'id="invite-form"' in room and 'value="mediator" checked' in room
     assert "Download the record (dossier.zip)" in room and 'id="job-billing"' in room and 'id="dispute-banner"' in room

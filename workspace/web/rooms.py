@@ -137,6 +137,8 @@ def accept(job_id: str, version: int) -> Any:
 def invitations(job_id: str) -> Any:
     user = actor()
     job = jobs.get_job(user, job_id)
+    if not can(job["role"], "invite.list"):  # clients invite from the room's Info tab (invite-form.js)
+        raise Forbidden("Only the freelancer manages this job's invitations.")
     created = None
     if request.method == "POST":
         try:
@@ -145,10 +147,8 @@ def invitations(job_id: str) -> Any:
             created["url"] = url_for("invites.show", token=created["token"], _external=True)
         except Invalid as exc:
             flash(exc.message, "error")
-    # A client may invite (a colleague as a client, or a mediator); only the freelancer lists and revokes.
     return render_template("rooms/invites.html", job=job, created=created,
-                           invites=invites.list_invites(user, job_id) if can(job["role"], "invite.list") else [],
-                           can_manage=can(job["role"], "invite.list"))
+                           invites=invites.list_invites(user, job_id), can_manage=True)
 
 
 @bp.post("/invites/<int:invite_id>/revoke")

@@ -18,6 +18,7 @@ import { CallToAction } from "./call-to-action.js";
 import { MoneyPanel } from "./money-panel.js";
 import { Disputes } from "./disputes.js";
 import { BillingForm } from "./billing-form.js";
+import { inviteForm } from "./invite-form.js";
 import { Live } from "./live.js";
 import { markAccepted, markAdmitted } from "./room-consent.js";
 import { tickTimes } from "./time.js";
@@ -108,6 +109,7 @@ if ($("job-billing")) {
   new BillingForm({ root: box, url: box.dataset.url, pick: (answer) => answer.mine, freelancerSide: box.dataset.role === "freelancer",
     note: "Only for this job's invoices; your account's details apply otherwise." }).load();
 }
+inviteForm($("invite-form")); // a client invites a mediator or a colleague (the Info tab)
 let refreshTimer = null; // several events in a row fetch the job once
 
 // ---------------------------------------------------------------- what events change (event-effects.js)
