@@ -8,6 +8,9 @@ if __name__ == "__main__" and os.environ.get("SOCKETIO_ASYNC_MODE", "eventlet") 
     import eventlet
 
     eventlet.monkey_patch()
+    # psycopg 3 detects gevent but not eventlet: its default wait (in C) would block the whole worker
+    # on every PostgreSQL round trip. Its select-based wait goes through eventlet's green select.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 from workspace import create_app  # noqa: E402
 
