@@ -46,8 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,  # default: <instance>/uploads
     "ATTACHMENT_MAX_BYTES": 25 * 1024 * 1024,
     "SOCKET_MAX_MESSAGE_BYTES": 1_000_000,
-    "PRESENCE_COALESCE": 0.5,
-    "MAX_SOCKETS_PER_USER": 20,  # per worker process; the next connection is refused with a reason  # seconds: presence changes in one room are sent together
+    "PRESENCE_COALESCE": 0.5,  # seconds: presence changes in one room are sent together
+    "MAX_SOCKETS_PER_USER": 20,  # per worker process; the next connection is refused with a reason
+    # A socket that stops reading is closed once this much waits for it (realtime/send_queue.py; 0: no cap).
+    "SOCKET_SEND_QUEUE_BYTES": 1 << 20,
+    "SOCKET_SEND_QUEUE_PACKETS": 2000,
     # permessage-deflate costs ~4x memory per connection and CPU per delivery (bench/README.md);
     # browsers always offer it, so it is refused unless turned on here.
     "WEBSOCKET_COMPRESSION": False,
@@ -99,6 +102,8 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "ATTACHMENT_MAX_BYTES": int,
     "HEAD_INTERVAL": float,
     "MAX_SOCKETS_PER_USER": int,
+    "SOCKET_SEND_QUEUE_BYTES": int,
+    "SOCKET_SEND_QUEUE_PACKETS": int,
     "WEBSOCKET_COMPRESSION": lambda v: v.lower() in ("1", "true", "yes"),
     "AUTO_APPROVE_INTERVAL": float,
     "ICE_SERVERS": json.loads,
