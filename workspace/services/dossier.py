@@ -66,6 +66,13 @@ class Plan:
     def filename(self) -> str:
         return f"{self.folder}.zip"
 
+    @property
+    def estimate(self) -> int:
+        """About how many bytes the zip will be, for a progress bar (it is streamed without a length):
+        files are stored as they are, the log and documents are small beside them."""
+        return sum(f.size for f in self.files) + 400 * self.head + 60_000 * (len(self.agreements) + len(self.receipts)
+                                                                            + len(self.invoices) + 2) + 40_000
+
 
 def prepare(actor: User, job_id: str, *, upload_dir: Path) -> Plan:
     """Check that the actor is a member (404 otherwise, as every job route) and read the small parts."""

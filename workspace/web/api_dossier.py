@@ -29,7 +29,9 @@ def _download(job_id: str) -> Response:
     plan = dossier.prepare(user, job_id, upload_dir=Path(current_app.config["UPLOAD_DIR"]))  # 404 for non-members
     response = Response(stream_with_context(dossier.chunks(plan)), mimetype="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{plan.filename}"',
-                                 "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+                                 "Cache-Control": "no-store", "X-Accel-Buffering": "no",
+                                 # about how big it will be: the page's progress bar (no Content-Length)
+                                 "X-Dossier-Estimate": str(plan.estimate)})
     return response
 
 
