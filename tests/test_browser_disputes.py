@@ -148,6 +148,7 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
     assert "EUR account" in methods.text_content()
     assert pay.locator(".pay-reference").text_content() == "Quote INV-0001 as the reference with 200.00 EUR owed."
     assert pay.locator("input").first.input_value() == "200.00"
+    assert pay.get_by_label("Reference").input_value() == "INV-0001"  # what to quote, already filled in
     no_sideways_scroll(cleo)
     pay.screenshot(path=str(ARTIFACTS / f"disputes-pay-form-{size}.png"))
     shot(cleo, "money-panel", size)

@@ -356,7 +356,7 @@ export class MoneyPanel {
     const draft = this.payDraft || {};
     amount.value = draft.amount ?? b.major.payable;
     method.value = draft.method ?? method.value;
-    reference.value = draft.reference ?? "";
+    reference.value = draft.reference ?? (this.job.payment_instructions?.reference || "");  // the invoice to quote
     const keep = () => { this.payDraft = { amount: amount.value, method: method.value, reference: reference.value }; };
     for (const input of [amount, method, reference]) input.addEventListener("input", keep);
     const send = el("button", { class: "button small primary", type: "submit", text: "Record payment" });
