@@ -151,7 +151,7 @@ def world(api: ApiActions, people: dict[str, Any], job: dict[str, Any]) -> dict[
     state = activate(api, people, job)
     return {"job_id": job["id"], "version": 1, "milestone_id": state["milestones"][0]["id"], "payment_id": 1,
             "token": "nope", "invite_id": 1, "message_id": 1, "user_id": people["viewer"]["id"], "session_id": 1,
-            "snapshot_id": 1, "token_id": 999}
+            "snapshot_id": 1, "token_id": 999, "dispute_id": 1, "proposal_id": 1, "invoice_id": 1}
 
 
 # ---------------------------------------------------------------- real servers and browsers

@@ -120,7 +120,7 @@ def test_edit_reply_and_delete_in_the_page(two_in_a_room):
     fran.locator(".prose", has_text="first thought").wait_for()
     cleo.locator(".event-message.mine", has_text="first thought").get_by_role("button", name="Edit").click()
     cleo.fill(".edit-area", "second thought")
-    cleo.get_by_role("button", name="Save").click()
+    cleo.get_by_role("button", name="Save", exact=True).click()
     fran.locator(".prose", has_text="second thought").wait_for()
     assert fran.locator(".event-message", has_text="second thought").get_by_text("edited").is_visible()
     fran.locator(".event-message", has_text="second thought").get_by_role("button", name="Reply").click()
@@ -131,7 +131,7 @@ def test_edit_reply_and_delete_in_the_page(two_in_a_room):
     cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="second thought")) \
         .get_by_role("button", name="Edit").click()
     cleo.fill(".edit-area", "third thought")
-    cleo.get_by_role("button", name="Save").click()
+    cleo.get_by_role("button", name="Save", exact=True).click()
     fran.locator(".reply-quote", has_text="third thought").wait_for()
     cleo.on("dialog", lambda d: d.accept())
     cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="third thought")) \

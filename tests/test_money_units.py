@@ -98,13 +98,18 @@ def _actions(api, people, job_id):
 
 
 # (state, cancel asked by) -> actions per role, written out independently of the state table.
+# Once there is something to dispute (submitted, changes requested, approved and unpaid), both sides may.
 EXPECTED = {
     ("planned", None): {"freelancer": ["submit", "cancel"], "client": ["cancel"], "viewer": []},
-    ("submitted", None): {"freelancer": ["cancel"], "client": ["approve", "request_changes", "cancel"], "viewer": []},
-    ("submitted", "freelancer"): {"freelancer": [], "client": ["approve", "request_changes", "cancel"], "viewer": []},
-    ("changes_requested", None): {"freelancer": ["submit", "cancel"], "client": ["cancel"], "viewer": []},
-    ("changes_requested", "out_of_scope"): {"freelancer": ["submit", "cancel", "price"], "client": ["cancel"], "viewer": []},
-    ("approved", None): {"freelancer": [], "client": [], "viewer": []},
+    ("submitted", None): {"freelancer": ["cancel", "dispute"], "client": ["approve", "request_changes", "cancel",
+                                                                         "dispute"], "viewer": []},
+    ("submitted", "freelancer"): {"freelancer": ["dispute"], "client": ["approve", "request_changes", "cancel",
+                                                                        "dispute"], "viewer": []},
+    ("changes_requested", None): {"freelancer": ["submit", "cancel", "dispute"], "client": ["cancel", "dispute"],
+                                  "viewer": []},
+    ("changes_requested", "out_of_scope"): {"freelancer": ["submit", "cancel", "price", "dispute"],
+                                            "client": ["cancel", "dispute"], "viewer": []},
+    ("approved", None): {"freelancer": ["dispute"], "client": ["dispute"], "viewer": []},
     ("cancelled", None): {"freelancer": [], "client": [], "viewer": []},
 }
 
@@ -125,11 +130,12 @@ def test_actions_per_role_and_state(api, people, job):
     api.ok("POST", f"/milestones/{m1}/cancel", f, {})
     assert at(0) == EXPECTED[("submitted", "freelancer")]
     api.ok("POST", f"/milestones/{m1}/request-changes", c, {"reason": "More blue", "criteria": [], "out_of_scope": False})
-    assert at(0)["client"] == ["cancel"] and at(0)["freelancer"] == ["submit"]  # the freelancer's cancel request stands
+    assert at(0)["client"] == ["cancel", "dispute"] and at(0)["freelancer"] == ["submit", "dispute"]  # the freelancer's cancel request stands
     submit(api, f, m1)
     api.ok("POST", f"/milestones/{m1}/request-changes", c, {"reason": "New page", "criteria": [], "out_of_scope": True})
     got = at(0)
-    assert got["freelancer"] == ["submit", "price"] and got["client"] == ["cancel"] and got["viewer"] == []
+    assert got["freelancer"] == ["submit", "price", "dispute"] and got["client"] == ["cancel", "dispute"]
+    assert got["viewer"] == []
     submit(api, f, m1)
     approve(api, c, m1)
     assert at(0) == EXPECTED[("approved", None)]
