@@ -2,8 +2,7 @@
 // (review a submission, confirm or record a payment, accept terms, leave a review) with a button
 // that takes them there; once the job is complete it is the completion banner, with "Leave a review"
 // as its button until this person has left one. Everything comes from the job view the server computed for this person:
-// each milestone's and payment's `actions`, the balances' `actions`, who terms await, my review, and a
-// dispute's proposal that waits for my acceptance.
+// each milestone's and payment's `actions`, the balances' `actions`, who terms await and my review.
 import { el, duration } from "./dom.js";
 import { shown } from "./money.js";
 
@@ -27,12 +26,8 @@ export function nextSteps(job, me) {
     steps.push({ id: `admit-${joining.user.id}`, label: "Review who joins", go: { href: "agreement" },
       text: [el("strong", { text: joining.user.name }), " wants to join as a client: admit them to let them approve and pay."] });
   }
-  for (const d of job.disputes || []) {
-    const p = d.state === "open" ? d.pending : null;
-    if (!p || !(p.actions || []).includes("accept")) continue;
-    steps.push({ id: `dispute-${d.id}`, label: "Answer the dispute", go: { target: `.dispute-banner[data-dispute-id="${d.id}"]` },
-      text: [`A resolution of the dispute over `, el("strong", { text: `“${d.milestone_title}”` }), ` waits for your answer (proposed by the ${p.proposer_role}).`] });
-  }
+  // An open dispute is not repeated here: its banner, just above, is that call to action (red and with
+  // its Accept button when a proposal waits for me), and on a phone two bars would leave no room to chat.
   for (const m of job.milestones) {
     const may = new Set(m.actions || []);
     const title = `“${m.title}”`;
