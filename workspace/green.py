@@ -84,3 +84,33 @@ def install_graceful_stop() -> None:
             eventlet.spawn_n(drain)
 
     signal.signal(signal.SIGTERM, on_term)
+    _wake_the_hub_on_signals()
+
+
+def _wake_the_hub_on_signals() -> None:
+    """Run a signal's work at once, not when the hub's next timer is due.
+
+    The hub sleeps in epoll until its next timer; a signal interrupts that, Python runs the handler (which
+    only schedules the drain) and then retries the wait for the time that was left (PEP 475), so the drain
+    waited seconds. With a wakeup fd the signal also makes a pipe readable: the wait returns at once and
+    the scheduled work runs."""
+    import os
+    import signal
+
+    import eventlet
+    from eventlet.hubs import trampoline
+
+    readable, writable = os.pipe()
+    os.set_blocking(readable, False)
+    os.set_blocking(writable, False)
+    signal.set_wakeup_fd(writable)
+
+    def drain_pipe() -> None:
+        while True:
+            trampoline(readable, read=True)
+            try:
+                os.read(readable, 512)
+            except BlockingIOError:
+                pass
+
+    eventlet.spawn_n(drain_pipe)
