@@ -226,12 +226,19 @@ def diff_terms(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str
     row("Up front", _upfront_label(o.get("upfront"), cur_old), _upfront_label(new["upfront"], cur_new))
     row("Update at least every", _hours(o.get("update_every_hours")), _hours(new["update_every_hours"]))
     row("Review window", _days(o.get("auto_approve_days")), _days(new["auto_approve_days"]))
+    row("Mediator's resolution", _mediation_label(old), _mediation_label(new))
     old_ms, new_ms = o.get("milestones", []), new["milestones"]
     for i in range(max(len(old_ms), len(new_ms))):
         a = old_ms[i] if i < len(old_ms) else None
         b = new_ms[i] if i < len(new_ms) else None
         row(f"Milestone {i + 1}", _milestone_label(a, cur_old), _milestone_label(b, cur_new))
     return rows
+
+
+def _mediation_label(terms: dict[str, Any] | None) -> str | None:
+    if terms is None:
+        return None
+    return "Binds both sides" if terms.get("mediation_binding") else "A proposal both sides accept"
 
 
 def scope_diff(old: str | None, new: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ BLANK_MILESTONE = {"title": "", "amount": "", "due": "", "criteria": "", "revisi
 DEFAULT_FORM: dict[str, Any] = {
     "scope": "", "deadline": "", "currency": "USD", "upfront_kind": "none", "upfront_amount": "",
     "update_every_hours": 24, "auto_approve_days": 7, "milestones": [dict(BLANK_MILESTONE)],
+    "mediation_binding": False,
 }
 
 
@@ -33,6 +34,7 @@ def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "update_every_hours": form.get("update_every_hours", ""),
         "auto_approve_days": form.get("auto_approve_days", ""),
         "milestones": rows,
+        "mediation_binding": form.get("mediation_binding") == "yes",
     }
 
 
@@ -66,6 +68,8 @@ def terms_from_form(typed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
         "milestones": milestones, "update_every_hours": _int_or_raw(typed["update_every_hours"]),
         "auto_approve_days": _int_or_raw(typed["auto_approve_days"]),
     }
+    if typed.get("mediation_binding"):  # an optional term: absent unless agreed (older terms keep their hash)
+        terms["mediation_binding"] = True
     return terms, errors
 
 
@@ -83,6 +87,7 @@ def form_from_terms(terms: dict[str, Any]) -> dict[str, Any]:
              "criteria": "\n".join(m["criteria"]), "revisions": m["revisions"]}
             for m in terms["milestones"]
         ],
+        "mediation_binding": bool(terms.get("mediation_binding")),
     }
 
 

@@ -54,8 +54,7 @@ def agreement(job_id: str) -> Any:
     me_joining = next((w for w in (in_force or {}).get("awaiting", []) if w["user"]["id"] == user.id), None)
     return render_template(
         "rooms/agreement.html", job=job, pending=pending, in_force=in_force,
-        diff=_with_mediation(diff_terms(in_force["terms"] if in_force else None, pending["terms"]), in_force,
-                             pending["terms"]) if pending else None,
+        diff=diff_terms(in_force["terms"] if in_force else None, pending["terms"]) if pending else None,
         scope_diff=scope_diff(in_force["terms"]["scope"] if in_force else None,
                               pending["terms"]["scope"]) if pending else None,
         can_accept=bool(pending) and can(job["role"], "agreement.accept") and not joining and not accepted_by_me,
@@ -64,22 +63,6 @@ def agreement(job_id: str) -> Any:
         can_propose=can(job["role"], "agreement.propose"),
         history=agreements.list_agreements(user, job_id),
     )
-
-
-def _mediation_text(terms: dict[str, Any] | None) -> str | None:
-    if terms is None:
-        return None
-    return "Binds both sides" if terms.get("mediation_binding") else "A proposal both sides accept"
-
-
-def _with_mediation(rows: list[dict[str, Any]], in_force: dict[str, Any] | None, new: dict[str, Any]
-                    ) -> list[dict[str, Any]]:
-    """The diff with the optional mediation term (a mediator's resolution binding or not) as a row."""
-    before = _mediation_text(in_force["terms"] if in_force else None)
-    after = _mediation_text(new)
-    at = next((i for i, r in enumerate(rows) if r["field"].startswith("Milestone")), len(rows))
-    return [*rows[:at], {"field": "Mediator's resolution", "before": before, "after": after,
-                         "changed": before != after}, *rows[at:]]
 
 
 @bp.route("/agreement/propose", methods=["GET", "POST"])
@@ -93,12 +76,9 @@ def agreement_form(job_id: str) -> Any:
     if request.method == "GET":
         base = job["pending_agreement"] or job["agreement"]
         form = form_from_terms(base["terms"]) if base else DEFAULT_FORM
-        form = {**form, "mediation_binding": bool(base and base["terms"].get("mediation_binding"))}
         return _render_form(job, form, {}, None)
-    typed = {**read_form(request.form), "mediation_binding": request.form.get("mediation_binding") == "yes"}
+    typed = read_form(request.form)
     terms, errors = terms_from_form(typed)
-    if typed["mediation_binding"]:  # an optional term: absent unless agreed (terms without it keep their hash)
-        terms["mediation_binding"] = True
     try:
         if errors:
             raise Invalid("Some terms need attention.", fields=errors)
