@@ -18,6 +18,7 @@ from sqlalchemy import select
 from workspace import db as unit_of_work
 from workspace.extensions import db
 from workspace.rendering import render_markdown
+from workspace.services.views import overdue_view
 
 EXCERPT_CHARS = 140
 
@@ -149,8 +150,6 @@ def _noted_wire(entity: dict[str, Any]) -> dict[str, Any]:
 
 def _milestone_wire(m: dict[str, Any]) -> dict[str, Any]:
     """A milestone as sent: whether it is overdue is worked out now, from its due date and state."""
-    from workspace.services.views import overdue_view
-
     submission = m.get("submission")
     out = {**m, "submission": _noted_wire(submission)} if isinstance(submission, dict) else dict(m)
     if isinstance(m.get("due"), str) and isinstance(m.get("state"), str):
