@@ -15,7 +15,7 @@ class Watcher:
         self.server, self.who = server, who
         self.events: list[dict[str, Any]] = []
         self.signals: dict[str, list[Any]] = {"head": [], "presence": [], "typing": [], "read": [],
-                                              "resync_required": []}
+                                              "resync_required": [], "notification": []}
         self.lock = threading.Lock()
         self.client = socketio.Client(reconnection=False)
         self.client.on("event", self._on_event)

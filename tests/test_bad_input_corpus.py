@@ -80,7 +80,8 @@ def test_every_json_endpoint_refuses_the_corpus_cleanly(app, api, people, world,
 
 
 SOCKET_ACTIONS = ["join", "leave", "message", "edit_message", "delete_message", "progress", "typing", "read",
-                  "live_start", "live_resume", "live_pause", "live_stop", "live_heartbeat", "live_watch", "signal"]
+                  "live_start", "live_resume", "live_pause", "live_stop", "live_heartbeat", "live_watch", "signal",
+                  "visibility"]
 
 
 def test_every_socket_action_refuses_the_corpus_cleanly(app, api, people, world, caplog):

@@ -51,7 +51,8 @@ def test_json_endpoints_never_5xx(app, api, people, world):
 
 
 SOCKET_ACTIONS = ["join", "leave", "message", "edit_message", "delete_message", "progress", "typing", "read",
-                  "live_start", "live_resume", "live_pause", "live_stop", "live_heartbeat", "live_watch", "signal"]
+                  "live_start", "live_resume", "live_pause", "live_stop", "live_heartbeat", "live_watch", "signal",
+                  "visibility"]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

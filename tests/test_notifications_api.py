@@ -214,6 +214,62 @@ def test_pushes_reach_each_persons_own_sockets_live(app, api, people, job):
             s.disconnect()
 
 
+def test_a_room_in_view_gets_the_event_and_no_notification_of_it(app, api, people, job):
+    """A socket with the room in view is not pushed a notification of the room's own events (the event
+    tells it); the same person's other pages are, and so is a room in a background tab. The control:
+    the same room page, hidden, is told."""
+    from workspace.extensions import socketio
+
+    f, c = people["freelancer"], people["client"]
+    in_view, background, elsewhere = (socketio.test_client(app, auth={"token": c["token"]}) for _ in range(3))
+    try:
+        assert in_view.emit("join", {"job": job["id"]}, callback=True)["ok"]
+        assert background.emit("join", {"job": job["id"], "hidden": True}, callback=True)["ok"]
+        for s in (in_view, background, elsewhere):
+            s.get_received()
+
+        def got(s, name):
+            return [m["args"][0] for m in s.get_received() if m["name"] == name]
+
+        def names(s):
+            return [m["name"] for m in s.get_received()]
+
+        event = post(api, f, job, "Seen here?")
+        seen = [m for m in in_view.get_received()]
+        assert [m["args"][0]["seq"] for m in seen if m["name"] == "event"] == [event["seq"]]
+        assert [m for m in seen if m["name"] == "notification"] == []
+        assert [n["notification"]["seq"] for n in got(background, "notification")] == [event["seq"]]
+        assert [n["notification"]["seq"] for n in got(elsewhere, "notification")] == [event["seq"]]
+
+        # The page goes to the background, and the one behind it comes into view: they swap.
+        assert in_view.emit("visibility", {"job": job["id"], "hidden": True}, callback=True) == {
+            "ok": True, "hidden": True}
+        assert background.emit("visibility", {"job": job["id"], "hidden": False}, callback=True)["ok"]
+        second = post(api, f, job, "And now?")
+        assert [n["notification"]["seq"] for n in got(in_view, "notification")] == [second["seq"]]
+        assert "notification" not in names(background)
+
+        # Leaving the room: its notifications come again, wherever the page is.
+        assert background.emit("leave", {"job": job["id"]}, callback=True)["ok"]
+        third = post(api, f, job, "Gone?")
+        assert [n["notification"]["seq"] for n in got(background, "notification")] == [third["seq"]]
+
+        # Only a socket in the room can say where its page is; bad input is refused.
+        refused = elsewhere.emit("visibility", {"job": job["id"], "hidden": False}, callback=True)
+        assert refused["ok"] is False and refused["error"]["code"] == "not_in_room"
+        bad = in_view.emit("visibility", {"job": job["id"], "hidden": "yes"}, callback=True)
+        assert bad["ok"] is False and bad["error"]["code"] == "invalid"
+        stranger = socketio.test_client(app, auth={"token": people["outsider"]["token"]})
+        try:
+            denied = stranger.emit("visibility", {"job": job["id"], "hidden": False}, callback=True)
+            assert denied["ok"] is False and denied["error"]["code"] in ("forbidden", "not_found")
+        finally:
+            stranger.disconnect()
+    finally:
+        for s in (in_view, background, elsewhere):
+            s.disconnect()
+
+
 # ---------------------------------------------------------------- settings
 
 def test_settings_get_and_put_and_protected_kinds_refuse_off(api, people):

@@ -49,6 +49,24 @@ def test_events_fan_out_across_workers(workers):
         on_b.close()
 
 
+def test_a_room_in_view_is_not_notified_on_any_worker(workers):
+    """The notification push skips sockets whose room is in view, on the worker that holds them (the
+    skip travels through Redis as a room name). Control: the same person's socket not in the room is told."""
+    a, b = workers
+    job, people = job_with_people(a)
+    in_view, elsewhere = Watcher(b, people["client"]).connect(), Watcher(b, people["client"]).connect()
+    try:
+        assert in_view.join(job["id"])["ok"]
+        seq = a.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "hi"}, status=201).json()["event"]["seq"]
+        assert elsewhere.wait_for(lambda: [n["notification"]["seq"] for n in elsewhere.signals["notification"]] == [seq])
+        assert in_view.wait_for(lambda: seq in in_view.seqs(job["id"]))
+        time.sleep(0.3)  # the push to both went out in one emit: nothing more is coming
+        assert in_view.signals["notification"] == []
+    finally:
+        in_view.close()
+        elsewhere.close()
+
+
 def test_logout_on_one_worker_cuts_sockets_on_the_other(workers):
     a, b = workers
     who = a.signup("leaver")

@@ -12,7 +12,7 @@ DEFAULT_RATES: dict[str, tuple[int, int]] = {
     "join": (60, 10), "leave": (60, 10), "message": (20, 10), "edit_message": (20, 10),
     "delete_message": (20, 10), "progress": (10, 60), "typing": (30, 10), "read": (60, 10),
     "signal": (600, 10), "live_start": (10, 60), "live_resume": (20, 60), "live_pause": (30, 60),
-    "live_stop": (20, 60), "live_heartbeat": (30, 60), "live_watch": (60, 60),
+    "live_stop": (20, 60), "live_heartbeat": (30, 60), "live_watch": (60, 60), "visibility": (60, 10),
 }
 
 

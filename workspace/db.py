@@ -30,7 +30,7 @@ class Publisher(Protocol):
 
     def leave(self, sockets_room: str, room: str) -> None: ...
 
-    def signal(self, room: str, event: str, data: dict[str, Any]) -> None: ...
+    def signal(self, room: str, event: str, data: dict[str, Any], skip_room: str | None = None) -> None: ...
 
 
 def utcnow() -> datetime:
@@ -312,9 +312,10 @@ class Transaction:
         """After commit, take every socket in `sockets_room` out of `room` (e.g. a removed member)."""
         self._outbox.append(lambda p: p.leave(sockets_room, room))
 
-    def signal(self, room: str, event: str, data: dict[str, Any]) -> None:
-        """After commit, send an ephemeral (never stored) signal such as a read receipt."""
-        self._outbox.append(lambda p: p.signal(room, event, data))
+    def signal(self, room: str, event: str, data: dict[str, Any], skip_room: str | None = None) -> None:
+        """After commit, send an ephemeral (never stored) signal such as a read receipt; not to the
+        sockets that are also in `skip_room`."""
+        self._outbox.append(lambda p: p.signal(room, event, data, skip_room))
 
     def flush_outbox(self, publisher: Publisher | None) -> None:
         """After commit: what was written stays written whatever happens here. A publish that fails

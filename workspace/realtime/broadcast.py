@@ -5,7 +5,7 @@ from typing import Any
 
 from workspace import metrics
 from workspace.extensions import socketio
-from workspace.realtime.control import CONTROL_EVENT
+from workspace.realtime.control import CONTROL_EVENT, skipping_room
 
 
 class SocketPublisher:
@@ -21,5 +21,5 @@ class SocketPublisher:
     def leave(self, sockets_room: str, room: str) -> None:
         socketio.emit(CONTROL_EVENT, {"action": "leave", "room": room}, to=sockets_room)
 
-    def signal(self, room: str, event: str, data: dict[str, Any]) -> None:
-        socketio.emit(event, data, to=room)
+    def signal(self, room: str, event: str, data: dict[str, Any], skip_room: str | None = None) -> None:
+        socketio.emit(event, data, to=room, skip_sid=skipping_room(skip_room) if skip_room else None)

@@ -11,6 +11,24 @@ from typing import Any
 import socketio
 
 CONTROL_EVENT = "__control__"
+_SKIP_ROOM = "\x00skip-room:"
+
+
+def skipping_room(room: str) -> str:
+    """A `skip_sid` that stands for every socket in `room`: each worker skips its own sockets of that
+    room when it sends (python-socketio only skips sids, and a sender cannot know another worker's)."""
+    return _SKIP_ROOM + room
+
+
+class _Sids(list):  # type: ignore[type-arg]
+    """The list python-socketio wants as skip_sid, with a set's membership test (large rooms)."""
+
+    def __init__(self, sids: list[str]) -> None:
+        super().__init__(sids)
+        self._set = frozenset(sids)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._set
 
 
 class ControlManager(socketio.Manager):
@@ -27,6 +45,8 @@ class ControlManager(socketio.Manager):
         if event == CONTROL_EVENT:
             self._apply_control(data, namespace or "/", to or room)
             return None
+        if isinstance(skip_sid, str) and skip_sid.startswith(_SKIP_ROOM):
+            skip_sid = _Sids([sid for sid, _eio in self.get_participants(namespace or "/", skip_sid[len(_SKIP_ROOM):])])
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
                             to=to, **kwargs)
 

@@ -18,6 +18,7 @@ from workspace.realtime.heads import ensure_ticker
 from workspace.realtime.presence import presence
 from workspace.realtime.rooms import local_rooms, signal_budget, socket_auths, user_sockets
 from workspace.services import accounts, events, live, members, messages, progress
+from workspace.services.notifications import watching_room
 from workspace.services.access import Seat, socket_token
 
 JOB = {"job": (str, True)}
@@ -90,16 +91,19 @@ def forget_socket_in_room(sid: str, room: str) -> None:
     if room.startswith("job:"):
         job = room[4:]
         socket_auths.forget(sid, job=job)  # a removed member: the next action asks the database
+        socketio.server.leave_room(sid, watching_room(job), namespace="/")
         local_rooms.remove(sid, job)
         if presence.remove(job, sid):
             broadcast_presence(job)
 
 
-@action("join", {**JOB, "after": (int, False)}, permission="job.view")
+@action("join", {**JOB, "after": (int, False), "hidden": (bool, False)}, permission="job.view")
 def on_join(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
-    """Subscribe first, then read the page after `after`: nothing committed in between is missed."""
+    """Subscribe first, then read the page after `after`: nothing committed in between is missed.
+    `hidden`: the page is not in view (a background tab), so its person's notifications still come."""
     job = data["job"]
     join_room(f"job:{job}")
+    _in_view(job, not data.get("hidden"))
     db.fresh_snapshot()
     try:
         page = events.join_page(user, job, data.get("after") or 0, page_max=current_app.config["EVENT_PAGE_MAX"],
@@ -120,9 +124,25 @@ def on_join(user: User, data: dict[str, Any], membership: Seat | None) -> dict[s
 def on_leave(user: User, data: dict[str, Any], membership: Seat | None) -> None:
     job = data["job"]
     leave_room(f"job:{job}")
+    _in_view(job, False)
     local_rooms.remove(request.sid, job)
     if presence.remove(job, request.sid):
         broadcast_presence(job)
+
+
+def _in_view(job: str, in_view: bool) -> None:
+    """A room page in view gets its events and no separate notification of them (notifications.py)."""
+    (join_room if in_view else leave_room)(watching_room(job))
+
+
+@action("visibility", {**JOB, "hidden": (bool, True)}, permission="job.view")
+def on_visibility(user: User, data: dict[str, Any], membership: Seat | None) -> dict[str, Any]:
+    """The room page went out of view (notifications come again) or back into view (they stop)."""
+    job = data["job"]
+    if not local_rooms.has(request.sid, job):
+        raise Conflict("Join the room first.", code="not_in_room")
+    _in_view(job, not data["hidden"])
+    return {"hidden": data["hidden"]}
 
 
 @action("message", {**JOB, "body": (str, False), "reply_to": (int, False), "client_ref": (str, False),

@@ -19,6 +19,10 @@ class LocalRooms:
         with self._lock:
             return self._by_sid.get(sid, {}).pop(job, None) is not None
 
+    def has(self, sid: str, job: str) -> bool:
+        with self._lock:
+            return job in self._by_sid.get(sid, {})
+
     def drop_socket(self, sid: str) -> list[str]:
         """Forget a disconnected socket; the jobs it was in."""
         with self._lock:

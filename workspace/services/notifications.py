@@ -28,6 +28,11 @@ def email_delay() -> float:
     return DEFAULT_EMAIL_DELAY
 
 
+def watching_room(job_public_id: str) -> str:
+    """The socket room of a job's sockets whose page is in view (the realtime layer keeps it)."""
+    return f"watching:{job_public_id}"
+
+
 def room_url(job_public_id: str, seq: int | None) -> str:
     """The path that opens the room at one event."""
     if seq is None:
@@ -105,8 +110,11 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
     for row, notification_id in zip(rows, ids):
         view = {"id": notification_id, "job": job.public_id, "seq": seq, "kind": row["kind"], "title": row["title"],
                 "body": body, "url": row["url"], "at": at, "read": False}
+        # Not to the person's sockets looking at this room now: the event itself tells them (and their
+        # reading marks it read); their other pages, and a room in a background tab, are told.
         tx.signal(f"user:{row['user_id']}", "notification",
-                  {"notification": view, "unread": int(unread.get(row["user_id"], 0))})
+                  {"notification": view, "unread": int(unread.get(row["user_id"], 0))},
+                  skip_room=watching_room(job.public_id))
 
 
 def create(tx: Transaction, job: Any, user_id: int, kind: str, occasion: str, title: str, body: str,

@@ -63,7 +63,7 @@ export class RoomLog {
     let failed = false;
     try {
       for (let page = 0; page < this.pageLimit; page += 1) {
-        const ack = await this.socket.timeout(15000).emitWithAck("join", { job: this.job, after: this.lastSeq });
+        const ack = await this.socket.timeout(15000).emitWithAck("join", { job: this.job, after: this.lastSeq, hidden: document.hidden });
         if (!ack.ok) {
           if (ack.error?.code === "resync_required") this.onResync();
           else this.onStatus("error", ack.error);

@@ -15,7 +15,13 @@ export class Presence {
     socket.on("presence", (p) => { if (p.job === job) this.renderHere(p.watching); });
     socket.on("typing", (t) => { if (t.job === job && t.user.id !== me.id) this.typing(t.user); });
     socket.on("read", (r) => { if (r.job === job) chat.read(r.user.id, r.seq); });
-    document.addEventListener("visibilitychange", () => this.scheduleRead());
+    document.addEventListener("visibilitychange", () => { this.tellVisibility(); this.scheduleRead(); });
+  }
+
+  // A room in view is not sent notifications of its own events; out of view (a background tab) it is,
+  // so the bell and system notifications still tell. Joining says it too, so a miss here heals then.
+  tellVisibility() {
+    if (this.socket.connected) this.socket.emit("visibility", { job: this.job, hidden: document.hidden });
   }
 
   renderHere(watching) {
