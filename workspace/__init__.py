@@ -16,9 +16,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from workspace import cli, config, passwords, realtime, web
     from workspace.extensions import db
     from workspace.ratelimit import limiter
+    from workspace.realtime.event_context import WorkspaceFlask
 
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.environ.get("WORKSPACE_INSTANCE") or None)
+    app = WorkspaceFlask(__name__, instance_relative_config=True,
+                         instance_path=os.environ.get("WORKSPACE_INSTANCE") or None)
     config.load(app, test_config)
     db.init_app(app)
     limiter.init_app(app)

@@ -69,8 +69,12 @@ def socket_user() -> User:
 # let a write through.
 
 def _kept(user: User) -> User:
-    """A copy of the user row that belongs to no session (a rollback elsewhere cannot expire it)."""
-    columns = attributes.instance_state(user).mapper.column_attrs
+    """A copy of the user row that belongs to no session (a rollback elsewhere cannot expire it);
+    a row that never belonged to one (`access.socket_token` builds it so) is kept as it is."""
+    state = attributes.instance_state(user)
+    if state.transient and not state.expired_attributes:
+        return user
+    columns = state.mapper.column_attrs
     return User(**{c.key: getattr(user, c.key) for c in columns})
 
 
