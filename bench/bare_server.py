@@ -1,7 +1,8 @@
 """The bare peer for the fan-out benchmark: python-socketio on eventlet, nothing else.
 
 No persistence, no auth, no Flask, no presence or heads: `join` enters the room, `message`
-emits an `event` of the same shape as ours (a fake seq counter) to the room and acks it.
+emits an `event` of the same shape as ours (a fake seq counter, and hash-chain fields of the same
+length) to the room and acks it.
 Run as `python bench/bare_server.py` with PORT (default 5001) and MAX_CONNECTIONS in the env.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import hashlib
 import html
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +29,7 @@ sio = socketio.Server(async_mode="eventlet", ping_interval=25, ping_timeout=20,
 app = socketio.WSGIApp(sio)
 
 _seq: dict[str, int] = {}
+_hash: dict[str, str] = {}
 _message_id = 0
 
 
@@ -65,6 +68,10 @@ def message(sid: str, data: dict[str, Any]) -> dict[str, Any]:
             "edited_at": None, "deleted": False, "reply_to": None, "attachments": [],
         }},
     }
+    # The same bytes as ours on the wire: the event's place in the hash chain (three SHA-256 hex digests).
+    event["data_digest"] = hashlib.sha256(body.encode()).hexdigest()
+    event["prev_hash"] = _hash.get(job, "0" * 64)
+    event["hash"] = _hash[job] = hashlib.sha256(f"{job}:{seq}:{event['data_digest']}".encode()).hexdigest()
     sio.emit("event", event, to=f"job:{job}")
     return {"ok": True, "event": event}
 

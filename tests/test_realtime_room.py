@@ -212,6 +212,20 @@ def test_head_tells_a_watcher_the_last_seq(room):
     assert w.wait_for(lambda: any(h == {"job": job["id"], "last_seq": 3} for h in w.signals["head"]), timeout=5)
 
 
+def test_a_quiet_room_is_not_sent_the_same_head_and_presence_again(room):
+    """Heads and presence go out when they change (HEAD_INTERVAL is 1 s here), not every tick."""
+    server, job, people, watcher = room
+    w = watcher("client")
+    w.join(job["id"])
+    assert w.wait_for(lambda: any(h == {"job": job["id"], "last_seq": 3} for h in w.signals["head"]), timeout=5)
+    time.sleep(1.2)  # the tick after the join may still carry the joiner's presence
+    heads, presences = len(w.signals["head"]), len(w.signals["presence"])
+    time.sleep(3.5)
+    assert (len(w.signals["head"]), len(w.signals["presence"])) == (heads, presences)
+    server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "news"}, status=201)
+    assert w.wait_for(lambda: any(h == {"job": job["id"], "last_seq": 4} for h in w.signals["head"]), timeout=5)
+
+
 def test_presence_counts_tabs_once_and_updates_on_leave(room):
     server, job, people, watcher = room
     f = watcher("freelancer")

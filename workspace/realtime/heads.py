@@ -2,10 +2,16 @@
 
 A client whose last live event was dropped (emits are at-most-once) sees a head beyond its seq and
 catches up; presence entries of sockets on a dead worker go stale and drop out.
+
+Only what changed is sent: a room gets its head and presence again when its last_seq, its presence
+list or this worker's sockets in it changed since the last tick, and at least every KEEP_ALIVE
+seconds. A quiet room (most of them, most of the time) then costs no frames: with thousands of
+rooms, re-sending the same two frames to every socket every 5 s was a load of its own.
 """
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +23,9 @@ from workspace.realtime.rooms import local_rooms
 
 log = logging.getLogger(__name__)
 _started: set[int] = set()
+KEEP_ALIVE = 60.0
+# job -> what this worker last sent its room: (last_seq, watching, sockets here, when both were sent)
+_sent: dict[str, tuple[int | None, list[dict[str, Any]], int, float]] = {}
 
 
 def ensure_ticker(app: Any) -> None:
@@ -47,9 +56,17 @@ def tick() -> None:
         heads = dict(db.session.execute(select(Job.public_id, Job.last_seq).where(Job.public_id.in_(list(rooms)))).all())
     finally:
         db.session.remove()
+    now = time.monotonic()
+    for gone in set(_sent) - set(rooms):
+        del _sent[gone]
     for job, sids in rooms.items():
         presence.refresh(job, sids)
         room = f"job:{job}"
-        if job in heads:
-            manager.emit_local("head", {"job": job, "last_seq": heads[job]}, room)
-        manager.emit_local("presence", {"job": job, "watching": presence.watching(job)}, room)
+        head, watching = heads.get(job), presence.watching(job)
+        last = _sent.get(job)
+        renew = last is None or now - last[3] >= KEEP_ALIVE or last[2] != len(sids)
+        if head is not None and (renew or head != last[0]):  # type: ignore[index]
+            manager.emit_local("head", {"job": job, "last_seq": head}, room)
+        if renew or watching != last[1]:  # type: ignore[index]
+            manager.emit_local("presence", {"job": job, "watching": watching}, room)
+        _sent[job] = (head, watching, len(sids), now if renew else last[3])  # type: ignore[index]
