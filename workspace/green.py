@@ -70,7 +70,11 @@ def settle_the_heap() -> None:
 def install_graceful_stop() -> None:
     """SIGTERM stops the worker gently: every socket is told to go (its client reconnects to another
     worker and resumes from its last event), the accept loop ends (no new connections), and the
-    server waits for the requests in flight before `serve` returns and the process exits."""
+    server waits for the requests in flight before `serve` returns and the process exits (eventlet
+    shuts the WebSocket connections then: they count as idle).
+
+    Sockets are told without waiting for each one's queue to drain (`send_queue.close_all`): a client
+    that stopped reading used to hold the whole drain, and the worker, until it was killed."""
     import logging
     import signal
 
@@ -83,9 +87,10 @@ def install_graceful_stop() -> None:
 
     def drain() -> None:
         from workspace.extensions import socketio
+        from workspace.realtime import send_queue
 
         logging.getLogger(__name__).warning("SIGTERM: draining (sockets told to reconnect elsewhere)")
-        socketio.server.eio.disconnect()
+        send_queue.close_all(socketio.server.eio)
         # The accept loop ends on SystemExit and then waits for every request in flight.
         hubs.get_hub().schedule_call_global(0, server_loop.throw, SystemExit)
 

@@ -73,6 +73,15 @@ def queued_sockets(server: Any) -> list[Any]:
     return list(getattr(server, "sockets", {}).values())
 
 
+def close_all(server: Any) -> None:
+    """Tell every socket to go without waiting for its writer (`engineio.Server.disconnect()` waits
+    for each socket's queue to drain, one after the other: a socket whose client stopped reading, or
+    whose writer already ended, made a stopping worker wait for ever)."""
+    for sock in queued_sockets(server):
+        sock.close(wait=False, reason=server.reason.SERVER_DISCONNECT)
+    server.sockets = {}
+
+
 def install(config: Any) -> None:
     """Patch python-engineio's Socket once (the cap's figures are read from config every call)."""
     LIMITS["bytes"] = int(config.get("SOCKET_SEND_QUEUE_BYTES", DEFAULT_MAX_BYTES) or 0)
