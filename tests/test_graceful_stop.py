@@ -90,9 +90,10 @@ def test_a_socket_whose_client_stopped_reading_does_not_hold_the_stop(tmp_path, 
     db_path = tmp_path / "db.sqlite"
     shutil.copy(sqlite_template, db_path)
     server = LiveServer(f"sqlite:///{db_path}", tmp_path, env={"SOCKET_SEND_QUEUE_BYTES": "0"}).start()
-    job, people = job_with_people(server)
-    frozen = _frozen_reader(server.port, people["client"]["token"], job["id"])
+    frozen = None
     try:
+        job, people = job_with_people(server)
+        frozen = _frozen_reader(server.port, people["client"]["token"], job["id"])
         for n in range(400):  # ~7 MB of events (body and HTML) for a client that reads nothing: more than
             # the kernel buffers between them (the server's send buffer grows to 4 MB), so its writer blocks
             server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"],
@@ -102,5 +103,6 @@ def test_a_socket_whose_client_stopped_reading_does_not_hold_the_stop(tmp_path, 
         assert server.process.wait(8) == 0
         assert time.monotonic() - started < 3
     finally:
-        frozen.close()
+        if frozen is not None:
+            frozen.close()
         server.stop()
