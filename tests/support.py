@@ -91,3 +91,14 @@ class ApiActions:
 
     def events(self, who: dict[str, Any], job_id: str, after: int = 0, limit: int = 500) -> dict[str, Any]:
         return self.ok("GET", f"/jobs/{job_id}/events?after={after}&limit={limit}", who)
+
+
+def log_in(client: Any, who: dict[str, Any]) -> None:
+    """Sign a Flask test client in with the login form (CSRF token from the page), as a browser does."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post("/login", data={"csrf_token": token, "email": who["email"],
+                                           "password": "correct horse battery"})
+    assert response.status_code == 302, response.status_code

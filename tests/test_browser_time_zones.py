@@ -54,6 +54,9 @@ def test_deadlines_and_due_dates_show_in_the_viewers_zone_with_its_name(shared_s
     assert stamps.count() > 0
     for text in stamps.all_text_contents():
         assert "UTC" not in text, text
+    # The zone is kept for the server's day grouping (the work diary).
+    assert {"name": "tz", "value": "America/New_York"}.items() <= next(
+        c for c in page.context.cookies() if c["name"] == "tz").items()
 
 
 def test_the_agreement_diff_shows_a_changed_deadline_as_a_date_in_the_viewers_zone(shared_server, contexts):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import timedelta
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Any, Callable
 
@@ -99,8 +99,9 @@ def _week(moment: Any) -> str:
     return f"{year}-W{week:02d}"
 
 
-def diary(actor: User, job_id: str, *, grace_minutes: float) -> dict[str, Any]:
-    """Sessions by day with their snapshots and the progress posted during them; totals by week and milestone."""
+def diary(actor: User, job_id: str, *, grace_minutes: float, zone: tzinfo = timezone.utc) -> dict[str, Any]:
+    """Sessions by day with their snapshots and the progress posted during them; totals by week and milestone.
+    Days and weeks are the viewer's (`zone`): a session at 21:00 in New York is that day's, not the next."""
     job, membership = load_member(db.session(), actor, job_id)
     sessions = db.session.scalars(select(LiveSession).where(LiveSession.job_id == job.id)
                                   .order_by(LiveSession.started_at.desc())).all()
@@ -130,23 +131,25 @@ def diary(actor: User, job_id: str, *, grace_minutes: float) -> dict[str, Any]:
         view["snapshots"] = shots.get(s.id, [])
         view["progress"] = [{"percent": u.percent, "note": u.note, "at": iso(u.created_at)}
                             for u in updates if s.started_at <= u.created_at <= end]
-        day = s.started_at.date().isoformat()
+        local_start = s.started_at.astimezone(zone)
+        day = local_start.date().isoformat()
         bucket = days.setdefault(day, {"day": day, "sessions": [], "seconds": 0})
         bucket["sessions"].append(view)
         bucket["seconds"] += seconds
-        weeks[_week(s.started_at)] += seconds
+        weeks[_week(local_start)] += seconds
         per_milestone[title or "No milestone"] += seconds
     return {
         "days": list(days.values()), "total_seconds": sum(d["seconds"] for d in days.values()),
         "weeks": [{"week": w, "seconds": n} for w, n in sorted(weeks.items(), reverse=True)],
         "milestones": [{"milestone": m, "seconds": n} for m, n in sorted(per_milestone.items())],
         "snapshot_seconds": job.snapshot_seconds, "role": membership.role, "title": job.title, "id": job.public_id,
+        "time_zone": str(zone),
     }
 
 
-def diary_csv(actor: User, job_id: str) -> str:
-    """One row per session: for invoices and timesheets."""
-    data = diary(actor, job_id, grace_minutes=0)
+def diary_csv(actor: User, job_id: str, zone: tzinfo = timezone.utc) -> str:
+    """One row per session: for invoices and timesheets (the date in `zone`, the times in UTC)."""
+    data = diary(actor, job_id, grace_minutes=0, zone=zone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["date", "started_at", "ended_at", "minutes", "title", "milestone", "snapshots",

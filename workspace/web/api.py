@@ -20,6 +20,7 @@ from workspace.services.views import user_view
 from workspace.web.http import actor, client_address, json_body
 from workspace.web.openapi import openapi_document
 from workspace.web.security import cookie_free
+from workspace.web.zone import zone_from_query
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -356,7 +357,8 @@ def live_session(job_id: str) -> Any:
 @bp.get("/jobs/<job_id>/diary")
 @authenticated
 def get_diary(job_id: str) -> Any:
-    return jsonify(diary.diary(actor(), job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"]))
+    return jsonify(diary.diary(actor(), job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"],
+                               zone=zone_from_query(request.args.get("tz"))))
 
 
 @bp.put("/jobs/<job_id>/diary/settings")

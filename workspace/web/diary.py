@@ -11,6 +11,7 @@ from workspace.domain.errors import Forbidden, Invalid, NotFound
 from workspace.services import diary, jobs, live
 from workspace.services.live import SNAPSHOT_CHOICES
 from workspace.web.http import actor
+from workspace.web.zone import zone_from_cookie
 
 bp = Blueprint("diary", __name__, url_prefix="/jobs/<job_id>/diary")
 
@@ -20,7 +21,8 @@ bp = Blueprint("diary", __name__, url_prefix="/jobs/<job_id>/diary")
 def show(job_id: str) -> Any:
     user = actor()
     job = jobs.get_job(user, job_id)
-    data = diary.diary(user, job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"])
+    data = diary.diary(user, job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"],
+                       zone=zone_from_cookie(request.cookies.get("tz")))
     return render_template("rooms/diary.html", job=job, diary=data, choices=SNAPSHOT_CHOICES,
                            grace=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"])
 
@@ -28,7 +30,7 @@ def show(job_id: str) -> Any:
 @bp.get("/export.csv")
 @login_required
 def export(job_id: str) -> Any:
-    return Response(diary.diary_csv(actor(), job_id), mimetype="text/csv",
+    return Response(diary.diary_csv(actor(), job_id, zone_from_cookie(request.cookies.get("tz"))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="work-diary-{job_id}.csv"'})
 
 

@@ -429,8 +429,10 @@ def money_paths() -> dict[str, Any]:
 def live_paths() -> dict[str, Any]:
     return {
         "/jobs/{job_id}/live": {"get": _op("The live session now, if any", {**_ok("200", "OK")}, params=[JOB_ID])},
-        "/jobs/{job_id}/diary": {"get": _op("The work diary: sessions by day, snapshots, totals", {
-            **_ok("200", "OK")}, params=[JOB_ID])},
+        "/jobs/{job_id}/diary": {"get": _op("The work diary: sessions by day (in `tz`, default UTC), snapshots, totals", {
+            **_ok("200", "OK")}, params=[JOB_ID, {"name": "tz", "in": "query", "schema": {
+                "type": "string", "pattern": "^([A-Za-z][A-Za-z0-9_+\\-/]{0,63})?$",
+                "description": "IANA time zone, e.g. Europe/Berlin; empty or absent: UTC (422 when there is no such zone)"}}])},
         "/jobs/{job_id}/diary/settings": {"put": _op("Snapshot interval in seconds (0 = off; freelancer)", {
             **_ok("200", "OK"), **_errors(403, 429)}, params=[JOB_ID],
             body=_in(["snapshot_seconds"], snapshot_seconds={"anyOf": [{"type": "integer", "const": 0},

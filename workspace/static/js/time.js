@@ -99,4 +99,16 @@ export function watchTimes(root = document.body) {
   setInterval(() => tickTimes(root), 30000);
 }
 
-if (typeof document !== "undefined" && document.body) watchTimes();
+// The server groups a few pages by calendar day (the work diary): it reads the viewer's zone here.
+export function rememberZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(zone || "")) return; // IANA names are cookie-safe as they are
+    const cookie = `tz=${zone}`;
+    if (!document.cookie.split("; ").includes(cookie)) {
+      document.cookie = `${cookie}; path=/; max-age=31536000; SameSite=Lax`;
+    }
+  } catch { /* no zone, or cookies off: the server uses UTC */ }
+}
+
+if (typeof document !== "undefined" && document.body) { watchTimes(); rememberZone(); }
