@@ -128,6 +128,11 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
     first = cleo.locator(".ms").first
     first.locator(".money", has_text="200.00 EUR").wait_for()
     assert first.locator(".disputed-pill").count() == 0
+    # The milestone keeps saying how its dispute ended.
+    first.locator(".dispute-closed", has_text="Dispute resolved").wait_for()
+    assert first.locator(".dispute-closed").text_content().endswith(": 200.00 EUR to the freelancer.")
+    first.scroll_into_view_if_needed()
+    shot(cleo, "resolved-milestone", size)
     assert server.api("GET", f"/jobs/{job['id']}", cleo_api, status=200).json()["job"]["balances"]["owed"] == 20000
 
     # Invoices: the invoice and the credit note for what was not awarded; a PDF opens.
@@ -258,4 +263,7 @@ def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, si
     cleo.locator(".dispute-banner").get_by_role("button", name="Withdraw the dispute").click()
     fran.locator("#dispute-banner").wait_for(state="hidden")
     fran.locator("#timeline").get_by_text("withdrew the dispute over “Concepts”").wait_for(state="attached")
+    # On the milestone, both endings stay told: the revision, then the withdrawal.
+    cleo_card.locator(".dispute-closed", has_text="Dispute withdrawn").wait_for()
+    assert "one more revision, due" in cleo_card.locator(".dispute-closed", has_text="resolved").text_content()
     assert server.api("GET", f"/jobs/{job['id']}/disputes", fran_api, status=200).json()

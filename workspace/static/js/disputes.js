@@ -24,6 +24,17 @@ export function terms(p, d) {
   return ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline"), "."];
 }
 
+// A closed dispute, on its milestone: how it ended ("Dispute resolved Dec 2, 2026: 200.00 EUR to the
+// freelancer." / "…: one more revision, due …" / "Dispute withdrawn …"); the whole story is in the timeline.
+export function closedNote(d) {
+  const accepted = (d.proposals || []).find((p) => p.state === "accepted");
+  const head = [d.state === "resolved" ? "Dispute resolved " : "Dispute withdrawn ", timeNode(d.closed_at || d.opened_at, "date")];
+  let outcome = ".";
+  if (d.state === "resolved" && accepted?.kind === "amount") outcome = [": ", el("strong", { text: accepted.amount_display }), " to the freelancer."];
+  else if (d.state === "resolved" && accepted) outcome = [": one more revision, due ", timeNode(`${accepted.due}T23:59:59Z`, "deadline"), "."];
+  return el("p", { class: "small muted dispute-closed", dataset: { disputeId: d.id } }, ...head, ...[outcome].flat());
+}
+
 // Who a pending proposal still waits for, in words.
 function waitingFor(p, me) {
   const order = ["freelancer", "client"];

@@ -9,7 +9,7 @@ import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue, redrawWhenDue } from "./overdue.js";
 import { timeNode } from "./time.js";
 import { forgetTyped, keepFocus } from "./keep-focus.js";
-import { disputeForm } from "./disputes.js";
+import { closedNote, disputeForm } from "./disputes.js";
 
 const STATE_LABELS = {
   planned: "Planned", submitted: "In review", changes_requested: "Changes requested",
@@ -117,6 +117,7 @@ export class MoneyPanel {
         el("span", { class: "money", text: shown(m) }), " · due ", timeNode(m.due_at, "deadline"),
         late ? el("span", { class: "overdue", text: ` (${days} day${days === 1 ? "" : "s"} overdue)` }) : null,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
+    for (const d of (this.job.disputes || []).filter((x) => x.milestone === m.id && x.state !== "open")) card.append(closedNote(d));
     if (disputed) {
       card.append(el("p", { class: "small bad-text", text: "Frozen by a dispute: see the banner at the top of the room." }));
     } else if (m.state === "submitted" && s) {
