@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 _started: set[int] = set()
 KEEP_ALIVE = 60.0
 # job -> what this worker last sent its room: (last_seq, watching, sockets here, when both were sent)
-_sent: dict[str, tuple[int | None, list[dict[str, Any]], int, float]] = {}
+_sent: dict[str, tuple[int | None, list[dict[str, Any]] | None, int, float]] = {}
 
 
 def ensure_ticker(app: Any) -> None:
@@ -63,10 +63,10 @@ def tick() -> None:
         presence.refresh(job, sids)
         room = f"job:{job}"
         head, watching = heads.get(job), presence.watching(job)
-        last = _sent.get(job)
-        renew = last is None or now - last[3] >= KEEP_ALIVE or last[2] != len(sids)
-        if head is not None and (renew or head != last[0]):  # type: ignore[index]
+        sent_head, sent_watching, sent_sockets, sent_at = _sent.get(job, (None, None, -1, float("-inf")))
+        renew = now - sent_at >= KEEP_ALIVE or sent_sockets != len(sids)
+        if head is not None and (renew or head != sent_head):
             manager.emit_local("head", {"job": job, "last_seq": head}, room)
-        if renew or watching != last[1]:  # type: ignore[index]
+        if renew or watching != sent_watching:
             manager.emit_local("presence", {"job": job, "watching": watching}, room)
-        _sent[job] = (head, watching, len(sids), now if renew else last[3])  # type: ignore[index]
+        _sent[job] = (head, watching, len(sids), now if renew else sent_at)
