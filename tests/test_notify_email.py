@@ -234,6 +234,32 @@ def test_reminders_are_sent_once_per_occasion(app, api, people, active, notices)
     assert any("due tomorrow" in s or "updates in" in s for s in subjects)
 
 
+def test_a_milestone_is_overdue_for_reminders_when_the_room_says_so(app, api, people, active):
+    """One rule for "overdue": the reminder and the room's flag (`views.overdue_view`) turn at the same
+    moment, the end of the due day (23:59:59 UTC), not a second apart."""
+    from datetime import date
+
+    from workspace.domain.agreement import due_at
+    from workspace.services import reminders
+    from workspace.services.views import overdue_view
+
+    state, _ids = active
+    due = date.fromisoformat(state["milestones"][0]["due"])
+    end = due_at(due)
+
+    def overdue_titles() -> list[str]:
+        body = api.ok("GET", "/notifications?limit=100", people["client"])
+        return [n["title"] for n in body["notifications"] if n["title"].endswith("is overdue")]
+
+    with app.app_context():
+        reminders.run(end - timedelta(seconds=1))
+    assert overdue_titles() == [] and overdue_view(due, "planned", end - timedelta(seconds=1))["overdue"] is False
+    with app.app_context():
+        reminders.run(end + timedelta(milliseconds=500))  # the last half second of the old rule
+    assert overdue_titles() == ["“Concepts” is overdue"]
+    assert overdue_view(due, "planned", end + timedelta(milliseconds=500))["overdue"] is True
+
+
 def test_auto_approval_waits_until_the_clients_were_warned(app, api, people, job, notices):
     """A 1-day window: the warning is the whole window, so approval waits a full day after the client
     was actually told (here: by email)."""

@@ -7,7 +7,7 @@ submission, the last update...), unique per person: a reminder goes out once per
 when a round runs twice or the process restarts. A changed deadline is a new occasion."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -16,10 +16,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workspace.db import transaction, utcnow
+from workspace.domain.agreement import due_at
 from workspace.domain.money import format_money
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
-from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, Notification, Payment, ProgressUpdate
+from workspace.models import (
+    Acceptance,
+    Agreement,
+    Job,
+    Membership,
+    Milestone,
+    Notification,
+    Payment,
+    ProgressUpdate,
+)
 from workspace.services import notifications
 from workspace.services.disputes import disputed_milestone_ids
 
@@ -30,10 +40,6 @@ def review_warning(window: timedelta) -> timedelta:
     """How long before auto-approval the clients are warned: 48 h, or the whole window if shorter."""
     hours = float(current_app.config.get("REVIEW_WARNING_HOURS", 48)) if has_app_context() else 48.0
     return min(timedelta(hours=hours), window)
-
-
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day + DAY, time(0), tzinfo=timezone.utc)
 
 
 def run(now: datetime | None = None) -> int:
@@ -111,9 +117,9 @@ class _Reminder:
         if not self.terms_in_force:
             return
         due_day = date.fromisoformat(self.terms_in_force["deadline"])
-        left = _end_of(due_day) - self.now
+        left = due_at(due_day) - self.now
         name, when = self.job.title, due_day.strftime("%-d %B %Y")
-        if left <= timedelta(0):
+        if left < timedelta(0):
             self.tell((FREELANCER, CLIENT), "deadlines", f"deadline:passed:{due_day}",
                       f"The deadline of {name} has passed", f"It was {when}. Agree a new one in the terms if needed.")
         elif left <= DAY:
@@ -127,9 +133,9 @@ class _Reminder:
         open_ones = self.session.scalars(select(Milestone).where(
             Milestone.job_id == self.job.id, Milestone.state.in_(("planned", "changes_requested"))))
         for m in (m for m in open_ones if m.id not in self.disputed):
-            left = _end_of(m.due) - self.now
+            left = due_at(m.due) - self.now
             when = m.due.strftime("%-d %B")
-            if left <= timedelta(0):
+            if left < timedelta(0):  # the day has ended: the rule `views.overdue_view` uses
                 self.tell((FREELANCER, CLIENT), "deadlines", f"milestone:overdue:{m.id}:{m.due}",
                           f"“{m.title}” is overdue", f"It was due {when} and has not been submitted.")
             elif left <= 2 * DAY:
