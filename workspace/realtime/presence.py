@@ -43,26 +43,30 @@ class Presence:
             self._redis = None
 
     def add(self, job: str, sid: str, member: dict[str, Any]) -> None:
+        self.refresh(job, {sid: member})
+
+    def refresh(self, job: str, sids: dict[str, dict[str, Any]]) -> None:
+        """Stamp the entries of sockets this worker holds in the room (a join, or its ticker for those
+        still here): in memory, and in Redis in one round trip for the room (a worker holds thousands)."""
         now = time.time()
         with self._lock:  # this worker's own copy: what a room shows while Redis is away
             entries = self._local.setdefault(job, {})
-            if sid not in entries:
-                counts = self._counts.setdefault(job, {})
-                counts[member["id"]] = counts.get(member["id"], 0) + 1
-                if counts[member["id"]] == 1:
-                    self._watching.pop(job, None)
-            entries[sid] = (member, now)
-        if self._redis is not None:
-            shared_or_local(lambda: self._shared_add(job, sid, member, now), lambda: None, "presence")
+            counts = self._counts.setdefault(job, {})
+            for sid, member in sids.items():
+                if sid not in entries:
+                    counts[member["id"]] = counts.get(member["id"], 0) + 1
+                    if counts[member["id"]] == 1:
+                        self._watching.pop(job, None)
+                entries[sid] = (member, now)
+        if self._redis is not None and sids:
+            shared_or_local(lambda: self._shared_stamp(job, sids, now), lambda: None, "presence")
 
-    def _shared_add(self, job: str, sid: str, member: dict[str, Any], now: float) -> None:
-        self._redis.hset(f"{self._prefix}:{job}", sid, json.dumps({"m": member, "t": now}))
-        self._redis.expire(f"{self._prefix}:{job}", int(STALE_AFTER * 4))
-
-    def refresh(self, job: str, sids: dict[str, dict[str, Any]]) -> None:
-        """Re-stamp the entries of sockets this worker still holds in the room."""
-        for sid, member in sids.items():
-            self.add(job, sid, member)
+    def _shared_stamp(self, job: str, sids: dict[str, dict[str, Any]], now: float) -> None:
+        key = f"{self._prefix}:{job}"
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, mapping={sid: json.dumps({"m": member, "t": now}) for sid, member in sids.items()})
+        pipe.expire(key, int(STALE_AFTER * 4))
+        pipe.execute()
 
     def remove(self, job: str, sid: str) -> bool:
         with self._lock:
