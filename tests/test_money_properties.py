@@ -272,7 +272,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.timeout(900)  # hundreds of real transactions; minutes on a busy 2-core machine
-@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: test_money_properties_postgres.py
 def test_random_money_sequences_keep_the_invariants(database_url, tmp_path):
     MoneyMachine.database_url = database_url
     MoneyMachine.tmp = tmp_path
