@@ -70,6 +70,15 @@ def test_go_live_watch_and_stop(live_server, contexts):
 
     early.goto(f"{live_server.url}/jobs/{job['id']}/diary/")
     early.locator(".diary-session", has_text="Working on concept B").wait_for()
+    # The page says in whose days it counts (the browser's zone, kept by time.js in the tz cookie).
+    early.get_by_text("Days and weeks in UTC.").wait_for()
+    from tests.browser_support import SIZES
+    from tests.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for size, viewport in SIZES.items():
+        early.set_viewport_size(viewport)
+        early.screenshot(path=str(ARTIFACTS / f"diary-with-session-{size}.png"), full_page=True)
     assert early.locator(".strip img").count() >= 1
     src = early.locator(".strip img").first.get_attribute("src")
     assert early.request.get(live_server.url + src).status == 200

@@ -11,7 +11,7 @@ from workspace.domain.errors import Forbidden, Invalid, NotFound
 from workspace.services import diary, jobs, live
 from workspace.services.live import SNAPSHOT_CHOICES
 from workspace.web.http import actor
-from workspace.web.zone import zone_from_cookie
+from workspace.web.zone import page_zone
 
 bp = Blueprint("diary", __name__, url_prefix="/jobs/<job_id>/diary")
 
@@ -22,7 +22,7 @@ def show(job_id: str) -> Any:
     user = actor()
     job = jobs.get_job(user, job_id)
     data = diary.diary(user, job_id, grace_minutes=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"],
-                       zone=zone_from_cookie(request.cookies.get("tz")))
+                       zone=page_zone())
     return render_template("rooms/diary.html", job=job, diary=data, choices=SNAPSHOT_CHOICES,
                            grace=current_app.config["SNAPSHOT_DELETE_GRACE_MINUTES"])
 
@@ -30,7 +30,7 @@ def show(job_id: str) -> Any:
 @bp.get("/export.csv")
 @login_required
 def export(job_id: str) -> Any:
-    return Response(diary.diary_csv(actor(), job_id, zone_from_cookie(request.cookies.get("tz"))), mimetype="text/csv",
+    return Response(diary.diary_csv(actor(), job_id, page_zone()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="work-diary-{job_id}.csv"'})
 
 

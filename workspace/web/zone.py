@@ -10,6 +10,8 @@ import re
 from datetime import timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import request
+
 from workspace.domain.errors import Invalid
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
@@ -21,13 +23,18 @@ def parse_zone(name: str | None) -> tzinfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory of the system's zone files
         return None
 
 
 def zone_from_cookie(value: str | None) -> tzinfo:
     """A page's zone: the cookie's, or UTC when it is missing or not a zone (never an error)."""
     return parse_zone(value) or timezone.utc
+
+
+def page_zone() -> tzinfo:
+    """The zone of the person viewing a page (their `tz` cookie)."""
+    return zone_from_cookie(request.cookies.get("tz"))
 
 
 def zone_from_query(value: str | None) -> tzinfo:

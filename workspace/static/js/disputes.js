@@ -31,7 +31,7 @@ export function closedNote(d) {
   const head = [d.state === "resolved" ? "Dispute resolved " : "Dispute withdrawn ", timeNode(d.closed_at || d.opened_at, "date")];
   let outcome = ".";
   if (d.state === "resolved" && accepted?.kind === "amount") outcome = [": ", el("strong", { text: accepted.amount_display }), " to the freelancer."];
-  else if (d.state === "resolved" && accepted) outcome = [": one more revision, due ", timeNode(`${accepted.due}T23:59:59Z`, "deadline"), "."];
+  else if (d.state === "resolved" && accepted) outcome = [": ", ...terms(accepted, d)]; // one more revision, due …
   return el("p", { class: "small muted dispute-closed", dataset: { disputeId: d.id } }, ...head, ...[outcome].flat());
 }
 

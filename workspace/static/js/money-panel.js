@@ -117,7 +117,8 @@ export class MoneyPanel {
         el("span", { class: "money", text: shown(m) }), " · due ", timeNode(m.due_at, "deadline"),
         late ? el("span", { class: "overdue", text: ` (${days} day${days === 1 ? "" : "s"} overdue)` }) : null,
         ` · ${m.revisions_used}/${m.revisions_included} revisions used`));
-    for (const d of (this.job.disputes || []).filter((x) => x.milestone === m.id && x.state !== "open")) card.append(closedNote(d));
+    // Its closed disputes, oldest first (the job view lists them newest first).
+    for (const d of (this.job.disputes || []).filter((x) => x.milestone === m.id && x.state !== "open").reverse()) card.append(closedNote(d));
     if (disputed) {
       card.append(el("p", { class: "small bad-text", text: "Frozen by a dispute: see the banner at the top of the room." }));
     } else if (m.state === "submitted" && s) {
