@@ -197,3 +197,32 @@ def test_a_locked_sqlite_database_is_a_clear_503_not_a_500(app, api, people, job
         blocker.execute("ROLLBACK")
         blocker.close()
     assert api.call("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": "hi"}).status_code == 201
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_writes_take_the_write_lock_at_begin_and_reads_do_not(app, database_url):
+    """A write transaction starts with BEGIN IMMEDIATE (two writers never deadlock upgrading a read lock);
+    a read with a plain BEGIN. Done in the dialect's begin, so the engine has no statement event listeners
+    (any would make every statement dispatch them)."""
+    from sqlalchemy import event, text
+
+    from workspace.db import transaction
+    from workspace.extensions import db
+
+    seen: list[str] = []
+
+    @event.listens_for(db.engine, "connect")
+    def trace(dbapi_conn, _record):
+        dbapi_conn.set_trace_callback(seen.append)
+
+    db.engine.dispose()
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.commit()
+        with transaction() as tx:
+            tx.session.execute(text("SELECT 2"))
+        db.session.execute(text("SELECT 3"))
+        db.session.commit()
+    assert [s for s in seen if s.split()[0] in ("BEGIN", "SELECT", "COMMIT")] == [
+        "BEGIN", "SELECT 1", "COMMIT", "BEGIN IMMEDIATE", "SELECT 2", "COMMIT", "BEGIN", "SELECT 3", "COMMIT"]
+    assert not db.engine._has_events

@@ -209,6 +209,12 @@ def test_pushes_reach_each_persons_own_sockets_live(app, api, people, job):
         api.ok("POST", "/notifications/read", c, {"all": True})
         assert pushed("client", "notifications_read") == [{"unread": 0}]
         assert pushed("viewer", "notifications_read") == []
+
+        # Each recipient's push carries their own count, as the list says (one has read all, one has not).
+        post(api, f, job, "Still there?")
+        for who, expected in (("client", 1), ("viewer", notes(api, people["viewer"])["unread"])):
+            assert [p["unread"] for p in pushed(who, "notification")] == [expected]
+        assert notes(api, people["viewer"])["unread"] >= 2
     finally:
         for s in sockets.values():
             s.disconnect()

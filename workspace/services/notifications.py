@@ -61,19 +61,20 @@ def _push(tx: Transaction, user_id: int, view: dict[str, Any]) -> None:
 def _statements() -> dict[str, Any]:
     """The record hook's statements, built once."""
     m, n = Membership.__table__.c, Notification.__table__.c
+    unread = select(func.count()).where(n.user_id == m.user_id, n.read_at.is_(None)).scalar_subquery()
     return {
-        "members": select(m.user_id, m.role, m.last_read_seq).where(m.job_id == bindparam("job")),
+        # Each member with their unread count so far (an index-only count): a recipient's count once
+        # told is this + 1, with no second query (the writes of this job are serialized by its row).
+        "members": select(m.user_id, m.role, m.last_read_seq, unread).where(m.job_id == bindparam("job")),
         "insert": insert(table_of(Notification)).returning(n.id, sort_by_parameter_order=True),
-        "unread": select(n.user_id, func.count()).where(n.user_id.in_(bindparam("users", expanding=True)),
-                                                         n.read_at.is_(None)).group_by(n.user_id),
     }
 
 
 def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
     """The record hook: one notification per member the rule table names (never the actor).
 
-    It runs for every room event, so it stays at three statements however many people are told:
-    the members, one multi-row INSERT of the notifications, one grouped count of their unread."""
+    It runs for every room event, so it stays at two statements however many people are told: the
+    members with their unread counts, and one multi-row INSERT of the notifications."""
     event_type = wire["type"]
     if event_type not in notify_rules.RULES:
         return
@@ -81,7 +82,7 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
     conn = tx.session.connection()
     statements = _statements()
     members = conn.execute(statements["members"], {"job": job.id}).all()
-    actor_role = next((role for uid, role, _seq in members if uid == actor_id), None)
+    actor_role = next((role for uid, role, _seq, _unread in members if uid == actor_id), None)
     data = wire.get("data") or {}
     if event_type == "review.posted":
         subject = (data.get("review") or {}).get("about")  # the reviewed person's id
@@ -90,8 +91,8 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
     now = utcnow()
     due = now + timedelta(seconds=email_delay())
     seq = wire["seq"]
-    rows = []
-    for user_id, role, last_read in members:
+    rows, unread = [], {}
+    for user_id, role, last_read, unread_before in members:
         if user_id == actor_id or last_read >= seq:
             continue
         kind = notify_rules.recipients(event_type, actor_role, role, auto=bool(data.get("auto")))
@@ -102,10 +103,10 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
                      "occasion": f"event:{job.id}:{seq}", "title": title[:300], "body": body,
                      "url": room_url(job.public_id, seq), "created_at": now, "read_at": None,
                      "email_due_at": due, "emailed_at": None, "email_skipped": None, "email_id": None})
+        unread[user_id] = int(unread_before or 0) + 1
     if not rows:
         return
     ids = conn.execute(statements["insert"], rows).scalars().all()
-    unread = dict(conn.execute(statements["unread"], {"users": [r["user_id"] for r in rows]}).all())
     at = iso(now)
     for row, notification_id in zip(rows, ids):
         view = {"id": notification_id, "job": job.public_id, "seq": seq, "kind": row["kind"], "title": row["title"],
@@ -113,7 +114,7 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
         # Not to the person's sockets looking at this room now: the event itself tells them (and their
         # reading marks it read); their other pages, and a room in a background tab, are told.
         tx.signal(f"user:{row['user_id']}", "notification",
-                  {"notification": view, "unread": int(unread.get(row["user_id"], 0))},
+                  {"notification": view, "unread": unread[row["user_id"]]},
                   skip_room=watching_room(job.public_id))
 
 
