@@ -100,6 +100,8 @@ class Database:
 
     def fresh_snapshot(self) -> None:
         """End the current read transaction so the next query sees everything committed by now."""
+        if not self.session.registry.has():
+            return  # no session yet in this context: nothing to end (and none made just to ask)
         session = self.session()
         if session.in_transaction():
             session.commit()
@@ -130,14 +132,34 @@ def make_engine(url: str) -> Engine:
         # Writers take the write lock up front, so two writers never deadlock on lock upgrade. The
         # dialect's own hook rather than a "begin" event listener: any engine event listener makes
         # every statement dispatch the (empty) statement events, ~10 % of a small transaction's CPU.
-        dbapi_conn.execute("BEGIN IMMEDIATE" if _WRITE_BEGIN.get() else "BEGIN")
+        begin = _BEGIN.get()
+        if begin:
+            dbapi_conn.execute(begin)
 
     engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
     return engine
 
 
-# Set by `transaction()` around its begin: the next SQLite BEGIN of this green thread takes the write lock.
-_WRITE_BEGIN: ContextVar[bool] = ContextVar("sqlite_write_begin", default=False)
+# How this green thread's next SQLite transaction begins: `transaction()` takes the write lock up front
+# ("BEGIN IMMEDIATE"), `read_first` runs its one statement as its own snapshot (no BEGIN at all).
+_BEGIN: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN")
+
+
+def read_first(statement: Any, params: dict[str, Any], database: "Database | None" = None) -> Any:
+    """The first row of one read statement, run outside the session as its own snapshot: no session,
+    no BEGIN and no ROLLBACK around it. For the hot single reads of a socket's connect and join, which
+    a reconnect wave makes by the thousand; never inside a write (it would not see the write's rows)."""
+    if database is None:
+        from workspace.extensions import db as default
+
+        database = default
+    assert database.engine is not None
+    mode = _BEGIN.set("")
+    try:
+        with database.engine.connect() as conn:
+            return conn.execute(statement, params).first()
+    finally:
+        _BEGIN.reset(mode)
 
 
 class Serializer(Protocol):
@@ -358,7 +380,7 @@ def transaction(database: Database | None = None) -> Iterator[Transaction]:
     if session.in_transaction():
         session.commit()  # end the read snapshot so the write sees everything committed so far
     session.begin()
-    writing = _WRITE_BEGIN.set(True)
+    writing = _BEGIN.set("BEGIN IMMEDIATE")
     try:
         session.connection()
     except OperationalError as exc:
@@ -367,7 +389,7 @@ def transaction(database: Database | None = None) -> Iterator[Transaction]:
             raise Busy("The server is busy; nothing was changed. Try again in a moment.") from exc
         raise
     finally:
-        _WRITE_BEGIN.reset(writing)
+        _BEGIN.reset(writing)
     tx = Transaction(session)
     try:
         yield tx

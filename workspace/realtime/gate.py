@@ -104,7 +104,7 @@ def _seat(auth: SocketAuth, job: Any) -> Seat:
     seat = auth.seats.get(job) if isinstance(job, str) else None
     if seat is None:
         generation = auth.generation
-        seat = load_seat(db.session(), auth.user, job)
+        seat = load_seat(auth.user, job)
         if auth.generation == generation:
             auth.seats[job] = seat
     return seat

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from workspace.db import Guard, table_of
+from workspace.db import Guard, read_first, table_of
 from workspace.domain.ids import is_id
 from workspace.domain.errors import Forbidden, NotFound
 from workspace.domain.roles import PERMISSIONS, can
@@ -115,11 +115,12 @@ def _seat_query() -> Any:
             .where(j.public_id == bindparam("job"), m.user_id == bindparam("user")))
 
 
-def load_seat(session: Session, actor: User, public_id: Any) -> Seat:
-    """`load_member` in one statement, as a Seat (what a socket keeps); NotFound for outsiders."""
+def load_seat(actor: User, public_id: Any) -> Seat:
+    """`load_member` in one statement (its own snapshot, outside the session), as a Seat (what a socket
+    keeps); NotFound for outsiders."""
     if not isinstance(public_id, str) or not public_id or len(public_id) > 64:
         raise NotFound(JOB_NOT_FOUND)
-    row = session.connection().execute(_seat_query(), {"job": public_id, "user": actor.id}).first()
+    row = read_first(_seat_query(), {"job": public_id, "user": actor.id})
     if row is None:
         raise NotFound(JOB_NOT_FOUND)
     return Seat(*row)
@@ -144,7 +145,7 @@ def socket_token(raw: Any) -> tuple[User, int] | None:
 
     if not isinstance(raw, str) or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    row = db.session.connection().execute(_token_query(), {"hash": digest(raw)}).first()
+    row = read_first(_token_query(), {"hash": digest(raw)})
     if row is None:
         return None
     values = row._mapping

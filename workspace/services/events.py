@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from workspace.db import iso
+from workspace.db import iso, read_first
 from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.ids import is_seq
 from workspace.extensions import db
@@ -44,7 +44,7 @@ def events_page(job: Job | Seat, after: int, limit: int) -> dict[str, Any]:
 
     last_seq is read first and the page stops there, so the page and last_seq always agree.
     """
-    last_seq = db.session.connection().execute(_LAST_SEQ, {"job": job.id}).scalar() or 0
+    last_seq = (read_first(_LAST_SEQ, {"job": job.id}) or (0,))[0] or 0  # its own snapshot: the page stops there
     if after >= last_seq:  # up to date (a fresh watcher, most rejoins): nothing to read
         return {"events": [], "last_seq": last_seq, "more": False}
     rows = db.session.execute(
