@@ -132,34 +132,14 @@ def make_engine(url: str) -> Engine:
         # Writers take the write lock up front, so two writers never deadlock on lock upgrade. The
         # dialect's own hook rather than a "begin" event listener: any engine event listener makes
         # every statement dispatch the (empty) statement events, ~10 % of a small transaction's CPU.
-        begin = _BEGIN.get()
-        if begin:
-            dbapi_conn.execute(begin)
+        dbapi_conn.execute(_BEGIN.get())
 
-    engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign, assignment]
     return engine
 
 
-# How this green thread's next SQLite transaction begins: `transaction()` takes the write lock up front
-# ("BEGIN IMMEDIATE"), `read_first` runs its one statement as its own snapshot (no BEGIN at all).
+# How this green thread's next SQLite transaction begins: `transaction()` takes the write lock up front.
 _BEGIN: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN")
-
-
-def read_first(statement: Any, params: dict[str, Any], database: "Database | None" = None) -> Any:
-    """The first row of one read statement, run outside the session as its own snapshot: no session,
-    no BEGIN and no ROLLBACK around it. For the hot single reads of a socket's connect and join, which
-    a reconnect wave makes by the thousand; never inside a write (it would not see the write's rows)."""
-    if database is None:
-        from workspace.extensions import db as default
-
-        database = default
-    assert database.engine is not None
-    mode = _BEGIN.set("")
-    try:
-        with database.engine.connect() as conn:
-            return conn.execute(statement, params).first()
-    finally:
-        _BEGIN.reset(mode)
 
 
 class Serializer(Protocol):

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from workspace.db import Guard, read_first, table_of
+from workspace.db import Guard, table_of
+from workspace.single_read import read_first
 from workspace.domain.ids import is_id
 from workspace.domain.errors import Forbidden, NotFound
 from workspace.domain.roles import PERMISSIONS, can
@@ -134,12 +135,17 @@ def _token_query() -> Any:
             .where(tokens.c.token_hash == bindparam("hash"), tokens.c.revoked_at.is_(None)))
 
 
+@lru_cache(maxsize=None)
+def _user_keys() -> tuple[str, ...]:
+    """The User attribute of each users column, in the token query's column order."""
+    return tuple(User.__mapper__.get_property_by_column(c).key for c in User.__table__.c)
+
+
 def socket_token(raw: Any) -> tuple[User, int] | None:
     """`accounts.resolve_api_token` for a socket's connect (a reconnect wave makes thousands): one
     prebuilt statement, and the user as a copy of the row that belongs to no session (what the socket
     keeps). (owner, token id) of a live token, or None; `last_used_at` is kept the same way."""
     from workspace.db import transaction, utcnow
-    from workspace.extensions import db
     from workspace.services.accounts import TOKEN_PREFIX
     from workspace.tokens import digest
 
@@ -148,9 +154,9 @@ def socket_token(raw: Any) -> tuple[User, int] | None:
     row = read_first(_token_query(), {"hash": digest(raw)})
     if row is None:
         return None
-    values = row._mapping
-    user = User(**{attr.key: values[attr.columns[0]] for attr in User.__mapper__.column_attrs})
-    token_id, last_used = values["token_id"], values["token_last_used"]
+    keys = _user_keys()
+    user = User(**dict(zip(keys, row)))
+    token_id, last_used = row[len(keys)], row[len(keys) + 1]
     now = utcnow()
     if last_used is None or (now - last_used).total_seconds() > 60:
         with transaction() as tx:

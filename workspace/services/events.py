@@ -5,7 +5,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from workspace.db import iso, read_first
+from workspace.db import iso
+from workspace.single_read import read_first
 from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.ids import is_seq
 from workspace.extensions import db
