@@ -41,3 +41,29 @@ def test_a_rooms_sockets_are_stamped_together_and_read_by_another_worker(redis_u
         assert "sid0" in there.sids("job1")
     finally:
         r.delete(key)
+
+
+def test_a_joiners_answer_is_reused_briefly_and_the_rooms_broadcasts_read_redis(redis_url):
+    """A wave of N joins must not read the room's whole hash N times: a joiner's answer is reused for
+    up to a second (dropped at once when someone arrives or leaves through this worker); the room's
+    presence broadcasts (`fresh=True`) read Redis, so arrivals on other workers reach everyone."""
+    here, prefix = _presence(redis_url)
+    there = Presence()
+    there.init_app(SimpleNamespace(config={"REDIS_URL": redis_url, "REDIS_NAMESPACE": prefix.split(":")[0]}))
+    ann, bob, cy = ({"id": n, "name": name, "role": "viewer"} for n, name in ((1, "Ann"), (2, "Bob"), (3, "Cy")))
+    r = redis.Redis.from_url(redis_url)
+    try:
+        here.add("job1", "a", ann)
+        assert [p["id"] for p in there.watching("job1")] == [1]
+        here.add("job1", "b", bob)  # on the other worker
+        assert [p["id"] for p in there.watching("job1")] == [1]  # the joiner's answer, reused
+        assert [p["id"] for p in there.watching("job1", fresh=True)] == [1, 2]
+        assert [p["id"] for p in there.watching("job1")] == [1, 2]  # the fresh answer is kept
+
+        here.remove("job1", "b")
+        there.add("job1", "c", cy)  # an arrival through this worker drops the kept answer
+        assert [p["id"] for p in there.watching("job1")] == [1, 3]
+        there.remove("job1", "c")  # and so does a departure
+        assert [p["id"] for p in there.watching("job1")] == [1]
+    finally:
+        r.delete(f"{prefix}:job1")

@@ -83,7 +83,7 @@ def broadcast_presence(job: str) -> None:
 def _send_presence(job: str, delay: float) -> None:
     socketio.sleep(delay)
     _presence_due.discard(job)
-    socketio.emit("presence", {"job": job, "watching": presence.watching(job)}, to=f"job:{job}")
+    socketio.emit("presence", {"job": job, "watching": presence.watching(job, fresh=True)}, to=f"job:{job}")
 
 
 def forget_socket_in_room(sid: str, room: str) -> None:

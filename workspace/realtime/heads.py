@@ -62,7 +62,7 @@ def tick() -> None:
     for job, sids in rooms.items():
         presence.refresh(job, sids)
         room = f"job:{job}"
-        head, watching = heads.get(job), presence.watching(job)
+        head, watching = heads.get(job), presence.watching(job, fresh=True)
         sent_head, sent_watching, sent_sockets, sent_at = _sent.get(job, (None, None, -1, float("-inf")))
         renew = now - sent_at >= KEEP_ALIVE or sent_sockets != len(sids)
         if head is not None and (renew or head != sent_head):

@@ -14,15 +14,15 @@ from typing import Any
 from workspace.shared_state import shared_or_local
 
 STALE_AFTER = 30.0  # seconds without a refresh from the socket's worker
-CACHE_SECONDS = 1.0  # without Redis: how long one room's `watching` answer is reused
+CACHE_SECONDS = 1.0  # how long one room's `watching` answer is reused (see `watching`)
 
 
 class Presence:
     def __init__(self) -> None:
         self._redis: Any = None
         self._local: dict[str, dict[str, tuple[dict[str, Any], float]]] = {}
-        # Without Redis: sockets per person per job, and each job's last `watching` answer, dropped when
-        # someone arrives or leaves (a person's first socket or last), kept at most CACHE_SECONDS (so
+        # Sockets per person per job (this worker's), and each job's last `watching` answer, dropped when
+        # someone arrives or leaves here (a person's first socket or last), kept at most CACHE_SECONDS (so
         # entries going stale still drop out). A wave of N joins then costs O(N), not O(N^2).
         self._counts: dict[str, dict[int, int]] = {}
         self._watching: dict[str, tuple[list[dict[str, Any]], float]] = {}
@@ -101,26 +101,32 @@ class Presence:
         with self._lock:
             return {sid for sid, (_m, t) in self._local.get(job, {}).items() if t >= cutoff}
 
-    def watching(self, job: str) -> list[dict[str, Any]]:
-        """Unique people in the room, freshest entries only."""
+    def watching(self, job: str, *, fresh: bool = False) -> list[dict[str, Any]]:
+        """Unique people in the room, freshest entries only.
+
+        The answer is kept for CACHE_SECONDS and dropped when someone arrives or leaves through this
+        worker. Alone, a worker sees every arrival, so that is always right. With Redis, arrivals on
+        other workers are not seen here: a joiner's first answer (`fresh=False`) may then be up to
+        CACHE_SECONDS old, and the room's presence broadcasts (`fresh=True`, which read Redis) correct
+        it. Without the cache, a wave of N joins read the room's whole hash N times: O(N^2)."""
         now = time.time()
         cutoff = now - STALE_AFTER
-        if self._redis is not None:
-            entries = shared_or_local(lambda: self._shared_entries(job, cutoff),
-                                      lambda: self._local_entries(job, cutoff), "presence")
-        else:
+        if not fresh or self._redis is None:
             with self._lock:
                 cached = self._watching.get(job)
             if cached is not None and now - cached[1] < CACHE_SECONDS:
                 return cached[0]
+        if self._redis is not None:
+            entries = shared_or_local(lambda: self._shared_entries(job, cutoff),
+                                      lambda: self._local_entries(job, cutoff), "presence")
+        else:
             entries = self._local_entries(job, cutoff)
         people: dict[int, dict[str, Any]] = {}
         for member in entries:
             people.setdefault(member["id"], member)
         result = sorted(people.values(), key=lambda m: (m["role"] != "freelancer", m["name"]))
-        if self._redis is None:
-            with self._lock:
-                self._watching[job] = (result, now)
+        with self._lock:
+            self._watching[job] = (result, now)
         return result
 
 
