@@ -85,6 +85,11 @@ def test_a_backend_killed_under_a_read_is_unavailable_then_the_next_read_works(a
                 read_first(query, {"x": 1})
             assert database_unavailable(raised.value) and raised.value.connection_invalidated
             assert read_first(query, {"x": 2}) == (2,)
+            pooled = db.engine.raw_connection()  # the read ran in autocommit; the pool gets it back as it was
+            try:
+                assert pooled.dbapi_connection.autocommit is False
+            finally:
+                pooled.close()
     finally:
         event.remove(db.engine, "checkout", kill)
         admin.dispose()

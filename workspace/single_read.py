@@ -70,15 +70,24 @@ def read_first(statement: Any, params: dict[str, Any], engine: Engine | None = N
     bound = prepared.parameters(params)
     dbapi = engine.dialect.loaded_dbapi
     connection = engine.raw_connection()
+    # PostgreSQL: the read in autocommit, as SQLAlchemy's own pool ping does, so it is one round trip
+    # (no BEGIN before it, no ROLLBACK when the connection goes back). SQLite's connections are in
+    # autocommit already (db.make_engine issues BEGIN itself).
+    driver = connection.dbapi_connection
+    autocommit = engine.dialect.name == "postgresql"
     try:
+        if autocommit:
+            driver.autocommit = True
         cursor = connection.cursor()
         try:
             cursor.execute(prepared.sql, bound)
             raw = cursor.fetchone()
         finally:
             cursor.close()
+            if autocommit and not driver.closed:
+                driver.autocommit = False
     except dbapi.Error as exc:
-        dropped = engine.dialect.is_disconnect(exc, connection.dbapi_connection, None)
+        dropped = engine.dialect.is_disconnect(exc, driver, None)
         if dropped:
             connection.invalidate(exc)
         raise DBAPIError.instance(prepared.sql, bound, exc, dbapi.Error,
