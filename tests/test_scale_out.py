@@ -67,6 +67,41 @@ def test_a_room_in_view_is_not_notified_on_any_worker(workers):
         elsewhere.close()
 
 
+def test_one_transactions_sends_travel_between_workers_as_one_message(workers, redis_url):
+    """A posted message's event and its notifications reach the other worker as one Redis message
+    (each worker decodes every message on the channel), and are delivered there in order."""
+    import json
+
+    import redis
+
+    a, b = workers
+    job, people = job_with_people(a)
+    away, watching = Watcher(b, people["client"]).connect(), Watcher(b, people["viewer"]).connect()
+    listener = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    try:
+        assert watching.join(job["id"])["ok"]
+        time.sleep(1.0)  # the join's presence broadcast has gone out
+        listener.subscribe(a.env["REDIS_NAMESPACE"])
+        seq = a.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": "hi"},
+                    status=201).json()["event"]["seq"]
+        assert away.wait_for(lambda: [n["notification"]["seq"] for n in away.signals["notification"]] == [seq])
+        assert watching.wait_for(lambda: seq in watching.seqs(job["id"]))
+        time.sleep(0.3)
+        messages, deadline = [], time.monotonic() + 0.5
+        while time.monotonic() < deadline:  # (None also stands for the subscription's confirmation)
+            if (message := listener.get_message(timeout=0.1)) is not None:
+                messages.append(json.loads(message["data"]))
+        assert len(messages) == 1, messages
+        parts = messages[0]["data"][0]
+        assert [(p["event"], p["room"]) for p in parts] == [
+            ("event", f"job:{job['id']}"), ("notification", f"user:{people['client']['id']}"),
+            ("notification", f"user:{people['viewer']['id']}")]
+    finally:
+        listener.close()
+        away.close()
+        watching.close()
+
+
 def test_logout_on_one_worker_cuts_sockets_on_the_other(workers):
     a, b = workers
     who = a.signup("leaver")

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Protocol, cast
+from typing import Any, Callable, ContextManager, Iterator, Protocol, cast
 
 from sqlalchemy import DateTime, Engine, Table, create_engine, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -32,6 +32,10 @@ class Publisher(Protocol):
     def leave(self, sockets_room: str, room: str) -> None: ...
 
     def signal(self, room: str, event: str, data: dict[str, Any], skip_room: str | None = None) -> None: ...
+
+    def together(self) -> ContextManager["Publisher"]:
+        """A publisher whose sends go out together (one message between workers) when the block ends."""
+        ...
 
 
 def utcnow() -> datetime:
@@ -329,13 +333,14 @@ class Transaction:
         """After commit: what was written stays written whatever happens here. A publish that fails
         (the message queue restarting) is logged and skipped; clients recover the events through the
         resume path (heads and joins read the database), so the request still succeeds."""
-        if publisher is not None:
-            for send in self._outbox:
-                try:
-                    send(publisher)
-                except Exception as exc:  # noqa: BLE001 - the commit stands; live delivery is best effort
-                    log.warning("publish after commit failed (%s); clients will resume from the log",
-                                exc.__class__.__name__)
+        if publisher is not None and self._outbox:
+            try:
+                with publisher.together() as together:
+                    for send in self._outbox:
+                        send(together)
+            except Exception as exc:  # noqa: BLE001 - the commit stands; live delivery is best effort
+                log.warning("publish after commit failed (%s); clients will resume from the log",
+                            exc.__class__.__name__)
         for action in self._after:
             action()
 

@@ -11,6 +11,9 @@ from typing import Any
 import socketio
 
 CONTROL_EVENT = "__control__"
+# One message carrying several sends (one transaction's, `broadcast.SocketPublisher.together`): each
+# worker delivers its parts to its own sockets, in order.
+BATCH_EVENT = "__batch__"
 _SKIP_ROOM = "\x00skip-room:"
 
 
@@ -44,6 +47,11 @@ class ControlManager(socketio.Manager):
              callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
         if event == CONTROL_EVENT:
             self._apply_control(data, namespace or "/", to or room)
+            return None
+        if event == BATCH_EVENT:
+            for item in data:  # here only: the batch itself is what travelled between workers
+                ControlManager.emit(self, item["event"], item["data"], namespace, room=item["room"],
+                                    skip_sid=item["skip_sid"])
             return None
         if isinstance(skip_sid, str) and skip_sid.startswith(_SKIP_ROOM):
             skip_sid = _Sids([sid for sid, _eio in self.get_participants(namespace or "/", skip_sid[len(_SKIP_ROOM):])])
