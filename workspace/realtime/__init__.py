@@ -7,6 +7,7 @@ from workspace.extensions import db, socketio
 from workspace.realtime.broadcast import SocketPublisher
 from workspace.realtime.control import ControlManager, make_manager
 from workspace.realtime.nodeflate import refuse_compression
+from workspace.realtime.packets import install as install_packet_check
 from workspace.realtime.presence import presence
 
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     if not config["WEBSOCKET_COMPRESSION"]:
         app.wsgi_app = refuse_compression(app.wsgi_app)  # type: ignore[method-assign]
     db.publisher = SocketPublisher()
+    install_packet_check()
     presence.init_app(app)
     from workspace.realtime import handlers
 
