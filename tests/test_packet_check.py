@@ -14,10 +14,16 @@ payloads = st.recursive(leaves, lambda inner: st.one_of(
     st.tuples(inner, inner)), max_leaves=25)
 
 
+class Library:
+    """The library's check, recursing into itself (not into the installed replacement)."""
+
+    data_is_binary = LIBRARY_CHECK
+
+
 @settings(max_examples=400, deadline=None)
 @given(payloads)
 def test_same_answer_as_the_librarys(data):
-    assert data_is_binary(Packet, data) == LIBRARY_CHECK.__func__(Packet, data)
+    assert data_is_binary(Packet, data) == Library.data_is_binary(data)
 
 
 def test_installed_for_every_packet(app):

@@ -93,3 +93,51 @@ def test_a_backend_killed_under_a_read_is_unavailable_then_the_next_read_works(a
     finally:
         event.remove(db.engine, "checkout", kill)
         admin.dispose()
+
+
+def test_inside_an_open_transaction_the_read_joins_it(app, api, people, job):
+    """Same snapshot as the caller's reads before and after (and its own uncommitted rows); no second
+    pooled connection. HTTP's events page reads last_seq so, in the snapshot its page is read in."""
+    from sqlalchemy import update
+
+    from workspace.db import transaction
+    from workspace.extensions import db
+    from workspace.models import Job
+    from workspace.services.events import _LAST_SEQ
+    from workspace.single_read import read_first
+
+    with app.app_context():
+        pk = db.session.scalar(select(Job.id).where(Job.public_id == job["id"]))
+        before = read_first(_LAST_SEQ, {"job": pk})[0]
+        class Undo(Exception):
+            pass
+
+        with pytest.raises(Undo), transaction() as tx:
+            tx.session.execute(update(Job).where(Job.id == pk).values(last_seq=Job.last_seq + 1000))
+            assert read_first(_LAST_SEQ, {"job": pk}) == (before + 1000,)  # its own uncommitted write
+            raise Undo  # rolled back
+        assert read_first(_LAST_SEQ, {"job": pk}) == (before,)
+
+
+def test_a_database_that_cannot_be_reached_is_unavailable_not_a_crash(app):
+    """Taking the connection fails (the pool reconnecting to a database that is down): the driver's
+    error comes out as SQLAlchemy's, which the 503 / busy path knows."""
+    from sqlalchemy import create_engine
+
+    from workspace.db import normalize_url
+    from workspace.single_read import read_first
+
+    down = create_engine(normalize_url("postgresql://nobody@127.0.0.1:1/none"), pool_pre_ping=True)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            read_first(select(bindparam("x")), {"x": 1}, engine=down)
+        assert database_unavailable(raised.value)
+    finally:
+        down.dispose()
+
+
+def test_statements_it_cannot_run_are_refused_when_first_prepared(app):
+    from workspace.single_read import read_first
+
+    with app.app_context(), pytest.raises(ValueError, match="plain bound statements"):
+        read_first(select(bindparam("x")).where(bindparam("y", expanding=True).in_([1, 2])), {"x": 1, "y": [1]})

@@ -102,6 +102,10 @@ class Database:
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(lambda exc: self.session.remove())
 
+    def in_transaction(self) -> bool:
+        """The current context's session has a transaction open (without making a session to ask)."""
+        return self.session.registry.has() and self.session().in_transaction()
+
     def fresh_snapshot(self) -> None:
         """End the current read transaction so the next query sees everything committed by now."""
         if not self.session.registry.has():
@@ -337,12 +341,18 @@ class Transaction:
             try:
                 with publisher.together() as together:
                     for send in self._outbox:
-                        send(together)
-            except Exception as exc:  # noqa: BLE001 - the commit stands; live delivery is best effort
-                log.warning("publish after commit failed (%s); clients will resume from the log",
-                            exc.__class__.__name__)
+                        try:  # one send failing does not hold back the others
+                            send(together)
+                        except Exception as exc:  # noqa: BLE001 - the commit stands; delivery is best effort
+                            _publish_failed(exc)
+            except Exception as exc:  # noqa: BLE001 - (the sends going out together at the end)
+                _publish_failed(exc)
         for action in self._after:
             action()
+
+
+def _publish_failed(exc: BaseException) -> None:
+    log.warning("publish after commit failed (%s); clients will resume from the log", exc.__class__.__name__)
 
 
 def database_unavailable(exc: BaseException) -> bool:

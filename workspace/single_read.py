@@ -7,8 +7,8 @@ DBAPI connection). Here the statement is compiled once per dialect, its bind and
 (e.g. our UTC datetimes) are applied as SQLAlchemy would, and DBAPI errors are raised as SQLAlchemy's
 (so `database_unavailable` and the 503 path see them), invalidating a connection the server dropped.
 
-One statement is its own snapshot; never use this inside a write transaction (it would not see the
-write's own rows).
+One statement is its own snapshot; when the session already has a transaction open, the read joins
+it instead (its snapshot, its write's own rows, no second connection).
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ class PreparedRead:
     def __init__(self, statement: Any, engine: Engine) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("read_first runs plain bound statements: no expanding IN or literal parameters")
         self.sql: str = compiled.string
         self.positional: bool = bool(compiled.positional)
         self.names: list[str] = list(compiled.positiontup or []) if self.positional else list(compiled.binds)
@@ -60,38 +62,60 @@ def _prepared(engine: Engine, statement: Any) -> PreparedRead:
 
 
 def read_first(statement: Any, params: dict[str, Any], engine: Engine | None = None) -> tuple[Any, ...] | None:
-    """The first row of `statement` (built once, e.g. module level or lru_cached) as a tuple, or None."""
+    """The first row of `statement` (built once, e.g. module level or lru_cached) as a tuple, or None.
+
+    When the app's session already has a transaction open, the read joins it instead: the same
+    snapshot as what the caller read before (and will read after), and no second pooled connection."""
     if engine is None:
         from workspace.extensions import db
 
         assert db.engine is not None
         engine = db.engine
+        if db.in_transaction():
+            row = db.session.connection().execute(statement, params).first()
+            return None if row is None else tuple(row)
     prepared = _prepared(engine, statement)
     bound = prepared.parameters(params)
     dbapi = engine.dialect.loaded_dbapi
-    connection = engine.raw_connection()
-    # PostgreSQL: the read in autocommit, as SQLAlchemy's own pool ping does, so it is one round trip
-    # (no BEGIN before it, no ROLLBACK when the connection goes back). SQLite's connections are in
-    # autocommit already (db.make_engine issues BEGIN itself).
-    driver = connection.dbapi_connection
-    autocommit = engine.dialect.name == "postgresql"
+    connection: Any = None
+    driver: Any = None
     try:
+        connection = engine.raw_connection()
+        # PostgreSQL: the read in autocommit, as SQLAlchemy's own pool ping does: no BEGIN before it
+        # and no ROLLBACK when the connection goes back (the pool's pre-ping is the other round trip).
+        # SQLite's connections are in autocommit already (db.make_engine issues BEGIN itself).
+        driver = connection.dbapi_connection
+        autocommit = engine.dialect.name == "postgresql"
         if autocommit:
             driver.autocommit = True
-        cursor = connection.cursor()
         try:
-            cursor.execute(prepared.sql, bound)
-            raw = cursor.fetchone()
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.sql, bound)
+                raw = cursor.fetchone()
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
-            if autocommit and not driver.closed:
-                driver.autocommit = False
-    except dbapi.Error as exc:
-        dropped = engine.dialect.is_disconnect(exc, driver, None)
-        if dropped:
+            if autocommit:
+                _restore(connection, driver)
+    except dbapi.Error as exc:  # taking the connection too: the pool's reconnect raises the driver's error
+        dropped = connection is None or engine.dialect.is_disconnect(exc, driver, None)
+        if dropped and connection is not None:
             connection.invalidate(exc)
         raise DBAPIError.instance(prepared.sql, bound, exc, dbapi.Error,
                                   connection_invalidated=dropped, dialect=engine.dialect) from exc
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
     return None if raw is None else prepared.row(raw)
+
+
+def _restore(connection: Any, driver: Any) -> None:
+    """Give the connection back to the pool as it came (not in autocommit); one that cannot be (a read
+    cut short mid-statement, a closed connection) is dropped from the pool instead."""
+    if driver.closed:
+        return
+    try:
+        driver.autocommit = False
+    except Exception as exc:  # noqa: BLE001 - an interrupted read: the connection's state is unknown
+        connection.invalidate(exc)

@@ -6,9 +6,12 @@ same queue; each process then acts on the sockets it holds instead of sending th
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import socketio
+
+log = logging.getLogger(__name__)
 
 CONTROL_EVENT = "__control__"
 # One message carrying several sends (one transaction's, `broadcast.SocketPublisher.together`): each
@@ -50,8 +53,11 @@ class ControlManager(socketio.Manager):
             return None
         if event == BATCH_EVENT:
             for item in data:  # here only: the batch itself is what travelled between workers
-                ControlManager.emit(self, item["event"], item["data"], namespace, room=item["room"],
-                                    skip_sid=item["skip_sid"])
+                try:  # a part failing here (e.g. a disconnect's handler) does not hold back the others
+                    ControlManager.emit(self, item["event"], item["data"], namespace, room=item["room"],
+                                        skip_sid=item["skip_sid"])
+                except Exception:  # noqa: BLE001 - logged; the rest of the batch still goes out
+                    log.exception("delivering part of a batch (%s) failed", item.get("event"))
             return None
         if isinstance(skip_sid, str) and skip_sid.startswith(_SKIP_ROOM):
             skip_sid = _Sids([sid for sid, _eio in self.get_participants(namespace or "/", skip_sid[len(_SKIP_ROOM):])])
@@ -81,6 +87,21 @@ class ControlRedisManager(socketio.RedisManager, ControlManager):
 
     def __init__(self, url: str, channel: str = "workspace", **kwargs: Any) -> None:
         super().__init__(url, channel=channel, **kwargs)
+
+    def emit(self, event: str, data: Any, namespace: str | None = None, room: Any = None, skip_sid: Any = None,
+             callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+        """A batch goes to the other workers before this one delivers it (python-socketio delivers
+        first): a transaction its delivery starts (a disconnect handler writing) then publishes after
+        it, so the other workers see the two in the order they were committed."""
+        if event != BATCH_EVENT or kwargs.get("ignore_queue"):
+            return super().emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, to=to, **kwargs)
+        message = {"method": "emit", "event": event, "data": [data], "binary": False,
+                   "namespace": namespace or "/", "room": to or room, "skip_sid": None, "callback": None,
+                   "host_id": self.host_id}  # the message python-socketio's PubSubManager.emit makes
+        self._publish(message)
+        self._handle_emit(message)
+        return None
 
 
 def make_manager(redis_url: str | None, channel: str = "workspace") -> socketio.Manager:

@@ -45,7 +45,9 @@ def events_page(job: Job | Seat, after: int, limit: int) -> dict[str, Any]:
 
     last_seq is read first and the page stops there, so the page and last_seq always agree.
     """
-    last_seq = (read_first(_LAST_SEQ, {"job": job.id}) or (0,))[0] or 0  # its own snapshot: the page stops there
+    # In the caller's snapshot when it has one open (HTTP), else as its own (a join, after fresh_snapshot:
+    # the page is then read in a later snapshot, which has every event up to last_seq).
+    last_seq = (read_first(_LAST_SEQ, {"job": job.id}) or (0,))[0] or 0
     if after >= last_seq:  # up to date (a fresh watcher, most rejoins): nothing to read
         return {"events": [], "last_seq": last_seq, "more": False}
     rows = db.session.execute(
