@@ -225,8 +225,14 @@ def test_reminders_are_sent_once_per_occasion(app, api, people, active, notices)
     assert "“Concepts” is overdue" in titles("client")
     assert "Your update for Logo for Acme is overdue" in titles("freelancer")
     assert not any("update" in t for t in titles("client"))
+    # Half a day before the deadline's end (the end of its UTC day, whatever the time of day now).
+    from datetime import date
+
+    from workspace.domain.agreement import due_at
+
+    deadline_end = due_at(date.today() + timedelta(days=30))  # tests/support.terms()
     with app.app_context():
-        reminders.run(later + timedelta(days=1, hours=12))
+        reminders.run(deadline_end - timedelta(hours=12))
     due_tomorrow = [t for t in titles("client") if "due tomorrow" in t]
     assert due_tomorrow == ["Logo for Acme is due tomorrow"]
     run_round(app, timedelta(days=29, hours=12))
