@@ -99,8 +99,10 @@ class ControlRedisManager(socketio.RedisManager, ControlManager):
         message = {"method": "emit", "event": event, "data": [data], "binary": False,
                    "namespace": namespace or "/", "room": to or room, "skip_sid": None, "callback": None,
                    "host_id": self.host_id}  # the message python-socketio's PubSubManager.emit makes
-        self._publish(message)
-        self._handle_emit(message)
+        try:
+            self._publish(message)
+        finally:  # delivered here even when the queue is away
+            self._handle_emit(message)
         return None
 
 
