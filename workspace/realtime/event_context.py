@@ -5,8 +5,9 @@ environ of its Engine.IO connection. A full request context then opens the cooki
 HMAC check of the cookie) and runs the URL matcher on `/socket.io/` (which raises and keeps a
 NotFound) on every event, about a tenth of a join's CPU. Neither is used: Flask-SocketIO
 replaces the session with the socket's own copy (`saved_session`, made at connect), and no event
-has a URL rule. So once the socket has its copy, the context starts from it and skips the
-matcher; `url_for` still works (the URL adapter is made as before).
+has a URL rule. So once the socket has its copy, the context starts from it; every Socket.IO
+context (the connect's too) skips the matcher; `url_for` still works (the URL adapter is made as
+before).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class SocketEventContext(RequestContext):
 
 class WorkspaceFlask(Flask):
     def request_context(self, environ: dict[str, Any]) -> RequestContext:  # type: ignore[override]
-        saved = environ.get("saved_session")
-        if saved is not None and environ.get("PATH_INFO", "").startswith(SOCKET_PATH):
-            return SocketEventContext(self, environ, session=saved)
+        if environ.get("PATH_INFO", "").startswith(SOCKET_PATH):
+            # The connect itself has no copy yet: its context opens the cookie session as usual.
+            return SocketEventContext(self, environ, session=environ.get("saved_session"))
         return super().request_context(environ)
