@@ -197,6 +197,21 @@ def test_a_changed_address_voids_the_old_link(app, api, client, mailbox):
     assert user_row(app, "second@example.test").email_verified_at is None
 
 
+def test_an_account_can_test_only_a_few_new_addresses_an_hour(app, api, client, mailbox):
+    """Saying an address is taken tells that an account uses it (sign-up hides that): one account may
+    try EMAIL_CHANGE_LIMIT_PER_ACCOUNT new addresses an hour, then gets a 429 whatever the address."""
+    signup_api(api, "owner@example.test")
+    me = signup_api(api, "prober@example.test")
+    limit, _window = app.config["EMAIL_CHANGE_LIMIT_PER_ACCOUNT"]
+    for n in range(limit):
+        address = "owner@example.test" if n % 2 == 0 else f"free{n}@example.test"
+        response = api.call("PATCH", "/me", me, {"email": address, "current_password": PASSWORD})
+        assert response.status_code == (409 if address == "owner@example.test" else 200), response.get_json()
+    blocked = api.call("PATCH", "/me", me, {"email": "owner@example.test", "current_password": PASSWORD})
+    assert blocked.status_code == 429 and blocked.headers.get("Retry-After")
+    assert api.call("PATCH", "/me", me, {"name": "Still Fine"}).status_code == 200  # a name change is not counted
+
+
 # ---------------------------------------------------------------- password reset
 
 def test_reset_answers_the_same_for_unknown_addresses(app, api, mailbox):

@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT": (10, 15 * 60),  # failures per (account, address) per window (seconds)
     "LOGIN_LIMIT_PER_ADDRESS": (50, 15 * 60),
     "SIGNUP_LIMIT_PER_ADDRESS": (20, 60 * 60),
+    "EMAIL_CHANGE_LIMIT_PER_ACCOUNT": (10, 60 * 60),  # new addresses tried per account per window
     # Jobs.
     "INVITE_TTL_DAYS": 7,
     "EVENT_PAGE_MAX": 500,
@@ -112,6 +113,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "LOGIN_LIMIT_PER_ACCOUNT": _rate,
     "LOGIN_LIMIT_PER_ADDRESS": _rate,
     "SIGNUP_LIMIT_PER_ADDRESS": _rate,
+    "EMAIL_CHANGE_LIMIT_PER_ACCOUNT": _rate,
     "SOCKET_RATE_LIMITS": lambda v: {k: tuple(x) for k, x in json.loads(v).items()},
     "ARGON2_TIME_COST": int,
     "ARGON2_MEMORY_KIB": int,

@@ -214,8 +214,10 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
         raise Invalid("Please correct the highlighted fields.", fields=errors)
     if needs_password:
         _check_current_password(actor, current)
-    if "email" in wanted and db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
-        raise Conflict("Another account uses that address.", fields={"email": "Used by another account."})
+    if "email" in wanted:
+        _count_address_change(actor)
+        if db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
+            raise Conflict("Another account uses that address.", fields={"email": "Used by another account."})
     new_hash = hash_password(wanted["password"]) if "password" in wanted else None
     old_email = actor.email
     try:
@@ -240,6 +242,16 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
     except IntegrityError:
         raise Conflict("Another account uses that address.", fields={"email": "Used by another account."}) from None
     return user
+
+
+def _count_address_change(actor: User) -> None:
+    """An account may try a few new addresses an hour (EMAIL_CHANGE_LIMIT_PER_ACCOUNT). Saying that an
+    address is taken tells whether an account uses it; sign-up hides that, and this caps how many
+    addresses one account can test (accounts themselves are capped per network address)."""
+    limit, window = current_app.config["EMAIL_CHANGE_LIMIT_PER_ACCOUNT"]
+    if limiter.hit(f"email-change:{actor.id}", window) > limit:
+        raise RateLimited("Too many address changes in a short time. Try again in an hour.",
+                          retry_after=limiter.retry_after(window))
 
 
 def _check_current_password(actor: User, current: str) -> None:
