@@ -51,6 +51,7 @@ def test_client_sees_messages_and_progress_live(two_in_a_room):
     send(cleo, "Looks great")
     fran.locator(".event-message .prose", has_text="Looks great").wait_for()
     cleo.wait_for_function("() => document.getElementById('seen-by').textContent.includes('Freelancer')")
+    assert "you" not in fran.text_content("#seen-by").lower().split()  # who else saw it, never the reader
 
 
 def test_after_the_socket_is_cut_coming_back_shows_everything_in_order(two_in_a_room):
@@ -155,7 +156,9 @@ def test_since_you_were_away_banner(two_in_a_room):
     server, job, people, fran, cleo = two_in_a_room
     send(fran, "seen while here")
     cleo.locator(".prose", has_text="seen while here").wait_for()
-    cleo.wait_for_function("() => document.getElementById('seen-by').textContent !== ''")
+    # The client's read reaches the freelancer; the client's own page never says "Seen by you".
+    fran.wait_for_function("() => document.getElementById('seen-by').textContent.includes('Client')")
+    assert "you" not in cleo.text_content("#seen-by").lower().split()
     cleo.close()  # the client goes away for a while
     for n in range(3):
         server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": f"away {n}"}, status=201)

@@ -30,11 +30,15 @@ export class Chat {
       this.place.top = this.scroller.scrollTop;
       if (this.place.atBottom) $("new-below").hidden = true;
     });
-    // Content that grows after it was drawn (an image loading, a long message, an edit) keeps a reader
-    // who was at the bottom at the bottom; one who had scrolled up stays where they were.
-    new ResizeObserver(() => {
-      if (this.scroller.clientHeight && this.place.atBottom && !this.nearBottom()) this.scrollToBottom();
-    }).observe(this.list);
+    // Content that grows after it was drawn (an image loading, a long message, an edit), and the chat
+    // itself getting shorter (a banner above it: a review bar, a dispute, "since you were away"), keep a
+    // reader who was at the bottom at the bottom; one who had scrolled up stays where they were.
+    // (A resize fires no scroll event, so `place` still says where the reader was before it.)
+    const pin = new ResizeObserver(() => {
+      if (this.scroller.clientHeight && this.place.atBottom && !this.atVeryBottom()) this.scrollToBottom();
+    });
+    pin.observe(this.list);
+    pin.observe(this.scroller);
     $("new-below").addEventListener("click", () => this.scrollToBottom());
     $("load-older").hidden = initialAfter === 0;
     $("load-older").addEventListener("click", () => this.loadOlder());
@@ -46,6 +50,12 @@ export class Chat {
   nearBottom() {
     const s = this.scroller;
     return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+
+  // Nothing at all below the fold (nearBottom allows a little, for a reader who is "about" there).
+  atVeryBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 1;
   }
 
   scrollToBottom() {
@@ -134,10 +144,11 @@ export class Chat {
     const last = this.timeline.lastMessage();
     const box = this.$("seen-by");
     if (!last) { box.textContent = ""; return; }
-    const others = [...this.members.values()].filter((m) => m.id !== last.message?.author.id);
+    // Who else has read it: never its author, and never the reader themself ("Seen by you" tells them nothing).
+    const others = [...this.members.values()].filter((m) => m.id !== last.message?.author.id && m.id !== this.me.id);
     const seen = others.filter((m) => (this.reads.get(m.id) || 0) >= last.seq);
     box.textContent = !seen.length ? "" : seen.length === others.length && others.length > 1
-      ? "Seen by everyone" : `Seen by ${seen.map((m) => (m.id === this.me.id ? "you" : m.name)).join(", ")}`;
+      ? "Seen by everyone" : `Seen by ${seen.map((m) => m.name).join(", ")}`;
   }
 
   // "Since you were away": what others did since this person last read the room.
