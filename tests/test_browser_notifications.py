@@ -3,10 +3,11 @@ event, "Mark all read" clears the badge, and the bell works on a phone-sized scr
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.browser_support import log_in
+from tests.browser_support import SIZES, log_in
 from tests.sockets import job_with_people
 from tests.support import terms
 
@@ -181,3 +182,50 @@ def test_browser_notifications_are_asked_for_only_after_the_click(shared_server,
     page.goto(server.url + "/settings/notifications")
     page.get_by_role("button", name="Turn off on this device").click()
     assert page.evaluate("() => localStorage.getItem('workspace.browserNotifications')") is None
+
+
+LONG_TITLE = "Logo and brand kit for the Northwind Coffee Roasters spring relaunch"
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_bell_items_wrap_inside_the_panel_and_quote_messages_as_plain_text(shared_server, contexts, size):
+    """Long titles wrap (two lines at most, then an ellipsis) inside the panel; bodies show no Markdown."""
+    server = shared_server
+    people = {role: server.signup(role) for role in ("freelancer", "client")}
+    job = server.api("POST", "/jobs", people["freelancer"], {"title": LONG_TITLE}, status=201).json()["job"]
+    invite = server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "client"},
+                        status=201).json()["invite"]
+    server.api("POST", f"/invites/{invite['token']}/accept", people["client"], status=200)
+    page = contexts(viewport=SIZES[size]).new_page()
+    log_in(page, server, people["client"])
+    bell_ready(page)
+    for body in ("Looks great, thanks! Quick q: can we add a **favicon**?",
+                 "Here are **two directions**:\n- A: classic serif\n- B: a [bold](https://example.com) geometric sans",
+                 "Averyveryverylongwordwithoutanyspacesthatcannotwrapanywhereatallunlessbrokenanywhere" * 2):
+        server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": body}, status=201)
+    page.wait_for_function("() => document.title.startsWith('(3) ')")
+    page.click("#bell-button")
+    page.locator("#bell-list .bell-item", has_text="favicon").wait_for()
+    page.locator("#bell-list .bell-item", has_text="two directions").wait_for()
+
+    panel = page.locator("#bell-panel").bounding_box()
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= SIZES[size]["width"], panel
+    texts = page.eval_on_selector_all("#bell-list .bell-item-title, #bell-list .bell-item-body", """nodes => nodes.map(n => {
+        const r = n.getBoundingClientRect(), p = document.getElementById('bell-panel').getBoundingClientRect();
+        const lines = Math.round(r.height / parseFloat(getComputedStyle(n).lineHeight));
+        return { text: n.textContent, scroll: n.scrollWidth, client: n.clientWidth, lines,
+                 inside: r.left >= p.left - 1 && r.right <= p.right + 1 };
+    })""")
+    titles = [t for t in texts if t["text"].startswith("Freelancer wrote")]
+    assert len(titles) == 3, texts
+    for t in texts:  # nothing is cut off at the right edge: it wraps, within the panel
+        assert t["scroll"] <= t["client"] + 1 and t["inside"], (size, t)
+        assert 1 <= t["lines"] <= 2, (size, t)
+    assert all(t["lines"] == 2 for t in titles), titles  # the long job title wraps onto a second line
+    bodies = [t["text"] for t in texts if t not in titles]
+    assert "Looks great, thanks! Quick q: can we add a favicon?" in bodies
+    assert "Here are two directions: A: classic serif B: a bold geometric sans" in bodies
+    assert not any("**" in b or "](" in b for b in bodies), bodies
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"bell-open-{size}.png"))

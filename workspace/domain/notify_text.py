@@ -1,7 +1,11 @@
 """What a notification says: a title and a short body from an event's facts (pure, no I/O)."""
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from workspace.domain import event_types as ev
 from workspace.domain.money import format_money
@@ -12,6 +16,51 @@ BODY_MAX = 280
 def _clip(text: str, limit: int = BODY_MAX) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Messages and notes are Markdown (workspace/rendering.py turns them into the room's HTML, with the same
+# rules as this parser; linking bare addresses changes no text). A notification quotes their words: the
+# text content of that HTML, without the markup, not the Markdown source.
+_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+# A text with none of these is its own plain text (most chat lines): no character that starts inline
+# syntax, an escape or an entity, and no line that starts a heading, list, quote, rule or setext underline.
+_MARKUP = re.compile(r"[\\`*_\[\]<>&~|#]|^[ \t]*(?:[-+=]|\d+[.)])", re.MULTILINE)
+_PARSE_MAX = 4000  # enough source for BODY_MAX characters of text: a long message is not parsed whole
+
+
+def _inline_text(children: list[Token]) -> str:
+    out = []
+    for child in children:
+        if child.type in ("text", "text_special", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        # an image shows nothing (the room's sanitizer drops it); links, emphasis, strike: only their text
+    return "".join(out)
+
+
+def _plain(markdown: str) -> str:
+    """The words of a Markdown text as the room shows them: markup out, entities and escapes resolved."""
+    if not _MARKUP.search(markdown):
+        return markdown
+    source = markdown
+    if len(markdown) > _PARSE_MAX:  # a long text: up to a paragraph break far enough in (else all of it)
+        cut = markdown.rfind("\n\n", 0, _PARSE_MAX)
+        source = markdown[:cut] if cut >= _PARSE_MAX // 2 else markdown
+    pieces = []
+    for token in _md.parse(source):
+        if token.type == "inline":
+            pieces.append(_inline_text(token.children or []))
+        elif token.type in ("fence", "code_block"):
+            pieces.append(token.content)
+    text = " ".join(" ".join(pieces).split())
+    return text + " …" if len(source) < len(markdown) and len(text) < BODY_MAX else text
+
+
+def _excerpt(markdown: Any) -> str:
+    """A Markdown text (a message, a note) as a notification's body: its plain text, clipped."""
+    return _clip(_plain(str(markdown or "")))
 
 
 def _milestone(data: dict[str, Any]) -> str:
@@ -39,7 +88,7 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
                 "The agreed terms ask for this before work starts.")
     if event_type == ev.MILESTONE_SUBMITTED:
         note = ((d.get("milestone") or {}).get("submission") or {}).get("note") or ""
-        return f"{who} submitted “{_milestone(d)}” for your review", _clip(note) or "Review it against the criteria."
+        return f"{who} submitted “{_milestone(d)}” for your review", _excerpt(note) or "Review it against the criteria."
     if event_type == ev.MILESTONE_CHANGES_REQUESTED:
         return f"{who} asked for changes to “{_milestone(d)}”", _clip(str(d.get("reason") or ""))
     if event_type == ev.MILESTONE_APPROVED:
@@ -73,11 +122,11 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
     if event_type == ev.MESSAGE_POSTED:
         m = d.get("message") or {}
         files = len(m.get("attachments") or [])
-        body = _clip(str(m.get("body") or "")) or (f"{files} file(s)" if files else "")
+        body = _excerpt(m.get("body")) or (f"{files} file(s)" if files else "")
         return f"{who} wrote in {job_title}", body
     if event_type == ev.PROGRESS_POSTED:
         p = d.get("progress") or {}
-        return f"{who} posted progress: {p.get('percent')}%", _clip(str(p.get("note") or ""))
+        return f"{who} posted progress: {p.get('percent')}%", _excerpt(p.get("note"))
     if event_type == ev.REVIEW_POSTED:
         r = d.get("review") or {}
         return f"{who} reviewed your work: {r.get('rating')}/5", _clip(str(r.get("text") or ""))

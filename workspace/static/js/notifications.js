@@ -39,7 +39,7 @@ function itemNode(n) {
     el("a", { href: n.url, dataset: { notificationId: n.id } },
       n.read ? null : el("span", { class: "unread-dot", "aria-hidden": "true" }),
       el("span", { class: "bell-item-text" },
-        el("span", { class: "bell-item-title", text: n.title }),
+        el("span", { class: "bell-item-title", text: n.title, title: n.title }), // at most two lines: all of it on hover
         n.body ? el("span", { class: "bell-item-body", text: n.body }) : null,
         timeEl(n.at))));
 }
