@@ -58,6 +58,13 @@ def test_the_advance_and_each_approval_are_invoiced_with_the_advance_deducted(
 
     pdf = api.call("GET", f"/invoices/{second['id']}.pdf", c)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert job["title"] in text and "Milestone 1 “Concepts”" in text and not re.search(r"milestone:\d", text), text
     assert api.call("GET", f"/invoices/{second['id']}", people["outsider"]).status_code == 404
     assert api.call("GET", f"/invoices/{second['id']}.pdf", people["outsider"]).status_code == 404
     # Where to pay, for the client recording a payment.

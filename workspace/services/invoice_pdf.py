@@ -20,7 +20,26 @@ def _party(title: str, party: dict[str, Any]) -> list[Any]:
     return [_para(rows[0], "Heading4")] + [_para(line) for line in rows[1:]]
 
 
-def render(view: dict[str, Any]) -> bytes:
+# What a stored `ref` bills, in words, when the caller has nothing better (never its database id).
+REF_KINDS = {"milestone": "Milestone", "upfront": "Advance", "dispute": "Dispute settlement"}
+
+
+def _issued_line(view: dict[str, Any], job_title: str | None, subject: str | None) -> str:
+    """'Issued 2026-11-27 · Logo design · Milestone 1 “Concepts”': the job by its title (its public id
+    only when no title is known), and what is billed by name rather than by the invoice's internal ref."""
+    job_title = job_title or view.get("job_title")
+    subject = subject or view.get("subject")
+    if subject is None:
+        kind, _, key = str(view.get("ref") or "").partition(":")
+        subject = f"Advance under the terms of version {key}" if kind == "upfront" and key.isdigit() \
+            else REF_KINDS.get(kind)
+    parts = [f"Issued {view['issued_at'][:10]}", f"Job “{job_title}”" if job_title else f"job {view['job']}", subject]
+    return " · ".join(part for part in parts if part)
+
+
+def render(view: dict[str, Any], job_title: str | None = None, subject: str | None = None) -> bytes:
+    """The PDF of an invoice's JSON view; `job_title` and `subject` (what it bills, in words) name the job
+    and the milestone for people (the view itself carries only ids)."""
     credit = view["kind"] == "credit_note"
     title = "Credit note" if credit else "Invoice"
     lines = [["Description", "Amount"]] + [[_para(line["text"]), line["display"]] for line in view["lines"]]
@@ -29,7 +48,7 @@ def render(view: dict[str, Any]) -> bytes:
         totals = [["Net", view["display"]["net"]], [f"Tax {view['tax_rate']}", view["display"]["tax"]]] + totals
     flow: list[Any] = [
         _para(f"{title} {view['number']}", "Title"),
-        _para(f"Issued {view['issued_at'][:10]} · job {view['job']} · {view['ref']}", "Italic"),
+        _para(_issued_line(view, job_title, subject), "Italic"),
         Spacer(1, 4 * mm),
         _table([[_party("From", view["seller"]), _party("To", view["buyer"])]], widths=[85 * mm, 85 * mm],
                header=False),

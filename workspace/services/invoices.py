@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from workspace.db import Transaction, iso, utcnow
 from workspace.domain import invoices as rules
-from workspace.domain.errors import NotFound
 from workspace.domain.money import format_money
 from workspace.domain.roles import CLIENT, FREELANCER
 from workspace.extensions import db
-from workspace.models import Invoice, Job, Membership, User
+from workspace.models import Dispute, Invoice, Job, Membership, Milestone, User
 from workspace.services import billing
 from workspace.services.access import load_in_job, load_member
 
@@ -118,10 +117,35 @@ def latest_open_reference(session: Session, job: Job) -> str | None:
     return rules.number_label(number.kind, number.number) if number else None
 
 
+def _milestone_label(milestone: Milestone | None) -> str | None:
+    return f"Milestone {milestone.position + 1} “{milestone.title}”" if milestone is not None else None
+
+
+def subject_label(session: Session, job: Job, ref: str) -> str | None:
+    """What an invoice bills, in words ("Milestone 2 “Concepts”"), from its stored `ref` ("milestone:7",
+    "upfront:2", "dispute:3": the key that makes issuing idempotent, with a database id people never see)."""
+    kind, _, key = ref.partition(":")
+    if not key.isdigit():
+        return None
+    if kind == "milestone":
+        return _milestone_label(session.scalar(select(Milestone).where(Milestone.id == int(key),
+                                                                       Milestone.job_id == job.id)))
+    if kind == "upfront":
+        return f"Advance under the terms of version {key}"
+    if kind == "dispute":
+        dispute = session.scalar(select(Dispute).where(Dispute.id == int(key), Dispute.job_id == job.id))
+        milestone = session.get(Milestone, dispute.milestone_id) if dispute is not None else None
+        label = _milestone_label(milestone)
+        return f"Dispute over {label[0].lower()}{label[1:]}" if label else "Dispute settlement"
+    return None
+
+
 def invoice_pdf(actor: User, invoice_id: Any) -> tuple[bytes, str]:
     from workspace.services.invoice_pdf import render
 
-    view = get_invoice(actor, invoice_id)
-    if view is None:  # pragma: no cover
-        raise NotFound(INVOICE_NOT_FOUND)
-    return render(view), f"{view['number']}.pdf"
+    session = db.session()
+    invoice, job, _membership = load_in_job(session, actor, Invoice, invoice_id, INVOICE_NOT_FOUND)
+    view = invoice_view(invoice, job.public_id)
+    # The stored invoice stays as issued; the PDF names the job and what it bills in words.
+    pdf = render(view, job_title=job.title, subject=subject_label(session, job, invoice.ref))
+    return pdf, f"{view['number']}.pdf"

@@ -18,6 +18,23 @@ const STATE_LABELS = {
 const METHODS = [["bank_transfer", "Bank transfer"], ["paypal", "PayPal"], ["wise", "Wise"], ["card", "Card"], ["cash", "Cash"], ["other", "Other"]];
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
+// A form's per-field messages: each `.field-error[data-field=name]` shows its text, its field is marked
+// aria-invalid and the first such field takes the focus; fields without a message are cleared. Returns
+// whether any message was placed.
+function fieldErrors(form, fields) {
+  let first = null;
+  for (const box of form.querySelectorAll(".field-error[data-field]")) {
+    const input = form.querySelector(`[name="${CSS.escape(box.dataset.field)}"]`);
+    const text = fields[box.dataset.field];
+    box.textContent = text || "";
+    box.hidden = !text;
+    if (text) input?.setAttribute("aria-invalid", "true"); else input?.removeAttribute("aria-invalid");
+    if (text) first = first || input;
+  }
+  first?.focus();
+  return Boolean(first);
+}
+
 export class MoneyPanel {
   constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job, onRender = () => {}, alsoRedrawn = [] }) {
     this.onRender = onRender; // the room's own parts that follow the job (its status badge)
@@ -267,21 +284,33 @@ export class MoneyPanel {
     const next = m.revisions_used + 1;
     const label = next <= m.revisions_included ? `This is revision ${next} of ${m.revisions_included}.`
       : `All ${m.revisions_included} included revisions are used: the freelancer may price this as extra work.`;
-    const reason = el("textarea", { rows: "3", placeholder: "What should change?", "aria-label": "Reason" });
+    // The reason's own message sits next to it (the server names it `reason` in its error's fields).
+    const reasonError = el("p", { class: "field-error", id: `changes-reason-error-${m.id}`, dataset: { field: "reason" }, hidden: true });
+    const reason = el("textarea", { rows: "3", name: "reason", maxlength: "5000", placeholder: "What should change?", "aria-label": "Reason",
+      "aria-describedby": reasonError.id });
     const criteria = m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", value: String(i) }), ` ${c}`));
     const scope = el("input", { type: "checkbox" });
     const send = el("button", { class: "button small primary", type: "submit", text: "Send change request" });
     const form = el("form", { class: "form" },
-      el("p", { class: "small muted", text: label }), reason,
+      el("p", { class: "small muted", text: label }), reason, reasonError,
       criteria.length ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Which criteria is it about?" }), criteria) : null,
       el("label", { class: "radio small" }, scope, " This is new work, outside the agreed scope"),
       el("div", { class: "actions" }, send));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      fieldErrors(form, {});
+      if (!reason.value.trim()) { error.hidden = true; fieldErrors(form, { reason: "Say what should change." }); return; }
       const picked = criteria.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value));
-      const done = await this.act(send, error, () => api("POST", `/api/v1/milestones/${m.id}/request-changes`,
-        { reason: reason.value, criteria: picked, out_of_scope: scope.checked }));
-      if (done) { this.open.delete(m.id); this.refresh(); }
+      let fields = {};
+      const done = await this.act(send, error, async () => {
+        const result = await api("POST", `/api/v1/milestones/${m.id}/request-changes`,
+          { reason: reason.value, criteria: picked, out_of_scope: scope.checked });
+        fields = result.ok ? {} : result.error?.fields || {};
+        return result;
+      });
+      if (done) { this.open.delete(m.id); this.refresh(); return; }
+      // A field the form shows gets its message next to it; the box under the button keeps the rest.
+      if (fieldErrors(form, fields) && Object.keys(fields).every((name) => form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`))) error.hidden = true;
     });
     return form;
   }
