@@ -91,6 +91,11 @@ def test_a_members_dossier_verifies_with_a_bare_python(api, people, seeded, tmp_
             "job.json", "ledger.json", "ledger.csv", "agreements/v1.md", "agreements/v1.pdf", "statement.pdf",
             f"receipts/receipt-{seeded['job']}-{seeded['payment']['id']}.pdf",
             "invoices/INV-0001.json", "invoices/INV-0001.pdf"} <= names
+    from pypdf import PdfReader
+
+    invoice_text = " ".join(page.extract_text() for page in PdfReader(folder / "invoices/INV-0001.pdf").pages)
+    assert re.search(r"Job \S", invoice_text) and not re.search(r"(milestone|upfront|dispute):\d", invoice_text)
+    assert seeded["job"] not in invoice_text  # the job by its title, not its id
     files = sorted(n for n in names if n.startswith("files/"))
     # A message's file and a submission's; the deleted message's file is not there.
     assert files == sorted([f"files/{seeded['kept']['id']}-sketch _v1_.pdf",

@@ -188,6 +188,7 @@ def _event_rows(plan: Plan) -> Iterator[dict[str, Any]]:
 def _documents(plan: Plan) -> Iterator[tuple[str, Any]]:
     """(name, bytes or a callable giving bytes) of every generated document, in the zip's order."""
     from workspace.services.invoice_pdf import render as render_invoice
+    from workspace.services.invoices import subject_label
     from workspace.services.receipts import receipt_pdf, statement_pdf
 
     title = plan.view["title"]
@@ -206,7 +207,8 @@ def _documents(plan: Plan) -> Iterator[tuple[str, Any]]:
         yield "statement.pdf", lambda: statement_pdf(plan.actor, plan.job.public_id)[0]
     for invoice in plan.invoices:
         yield f"invoices/{invoice['number']}.json", _json(invoice)
-        yield f"invoices/{invoice['number']}.pdf", lambda i=invoice: render_invoice(i)
+        yield f"invoices/{invoice['number']}.pdf", lambda i=invoice: render_invoice(
+            i, title, subject_label(db.session(), plan.job, i.get("ref") or ""))
     if plan.disputes:
         yield "disputes.json", _json(plan.disputes)
 
