@@ -230,7 +230,11 @@ def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, si
     concepts.get_by_role("button", name="Dispute").click()
     concepts.get_by_role("button", name="Open the dispute").click()  # no reason: said in the page
     concepts.get_by_text("Say what is wrong.").wait_for()
-    concepts.get_by_label("Reason for the dispute").fill("No answer for ten days.")
+    reason = concepts.get_by_label("Reason for the dispute")  # the message is the box's own, and it has the focus
+    assert reason.get_attribute("aria-invalid") == "true"
+    assert reason.evaluate("el => el === document.activeElement && "
+                           "document.getElementById(el.getAttribute('aria-describedby')).textContent")
+    reason.fill("No answer for ten days.")
     concepts.get_by_role("button", name="Open the dispute").click()
 
     banner = cleo.locator(".dispute-banner")

@@ -5,7 +5,7 @@
 // events refetch it, so the other side's banner changes live. Every POST carries an Idempotency-Key
 // made when the step opens and kept until it succeeds, so a double click or a retry acts once.
 import { api } from "./http.js";
-import { el } from "./dom.js";
+import { el, fieldErrors } from "./dom.js";
 import { parseMajor, shown } from "./money.js";
 import { timeNode } from "./time.js";
 import { forgetTyped } from "./keep-focus.js";
@@ -191,20 +191,27 @@ export class Disputes {
 
 // The "Dispute" step on a milestone (money-panel.js draws it when the milestone offers `dispute`).
 export function disputeForm({ milestone, error, keyFor, done }) {
-  const reason = el("textarea", { rows: "3", maxlength: "5000", name: "reason", placeholder: "What is wrong? Both sides and any mediator see this.", "aria-label": "Reason for the dispute" });
+  // The reason's own message sits next to it (the server names it `reason` in its error's fields).
+  const reasonError = el("p", { class: "field-error", id: `dispute-reason-error-${milestone.id}`, dataset: { field: "reason" }, hidden: true });
+  const reason = el("textarea", { rows: "3", maxlength: "5000", name: "reason", placeholder: "What is wrong? Both sides and any mediator see this.", "aria-label": "Reason for the dispute",
+    "aria-describedby": reasonError.id });
   const send = el("button", { class: "button small danger", type: "submit", text: "Open the dispute" });
   const form = el("form", { class: "form" },
     el("p", { class: "small muted", text: `Disputing freezes “${milestone.title}”: no approval, resubmission or automatic approval until you both agree on a resolution (or you withdraw it).` }),
-    reason, el("div", { class: "actions" }, send));
+    reason, reasonError, el("div", { class: "actions" }, send));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (!reason.value.trim()) { error.textContent = "Say what is wrong."; error.hidden = false; reason.focus(); return; }
+    fieldErrors(form, {});
+    error.hidden = true;
+    if (!reason.value.trim()) { fieldErrors(form, { reason: "Say what is wrong." }); return; }
     const action = `dispute:${milestone.id}`;
     send.disabled = true;
-    error.hidden = true;
     const result = await api("POST", `/api/v1/milestones/${milestone.id}/disputes`, { reason: reason.value }, { "Idempotency-Key": keyFor(action) });
     send.disabled = false;
     if (!result.ok) {
+      const fields = result.error?.fields || {};
+      // A field the form shows gets its message next to it; the line under the button keeps the rest.
+      if (fieldErrors(form, fields) && Object.keys(fields).every((name) => name === "reason")) return;
       error.textContent = result.error?.message || "That did not work.";
       error.hidden = false;
       return;

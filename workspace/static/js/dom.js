@@ -50,3 +50,20 @@ export { tickTimes } from "./time.js";
 export function timeEl(iso) {
   return timeNode(iso, "ago", "ago");
 }
+
+// A form's per-field messages: each `.field-error[data-field=name]` shows its text, its field is marked
+// aria-invalid and the first such field takes the focus; fields without a message are cleared. Returns
+// whether any message was placed.
+export function fieldErrors(form, fields) {
+  let first = null;
+  for (const box of form.querySelectorAll(".field-error[data-field]")) {
+    const input = form.querySelector(`[name="${CSS.escape(box.dataset.field)}"]`);
+    const text = fields[box.dataset.field];
+    box.textContent = text || "";
+    box.hidden = !text;
+    if (text) input?.setAttribute("aria-invalid", "true"); else input?.removeAttribute("aria-invalid");
+    if (text) first = first || input;
+  }
+  first?.focus();
+  return Boolean(first);
+}

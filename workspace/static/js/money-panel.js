@@ -4,7 +4,7 @@
 // The server decides: amounts arrive formatted (`display`), the buttons come from each view's
 // `actions` for this person, and typed amounts are read with the currency exponent it sent.
 import { api, upload } from "./http.js";
-import { el, duration, fileIcon, timeEl } from "./dom.js";
+import { el, duration, fieldErrors, fileIcon, timeEl } from "./dom.js";
 import { learn, parseMajor, shown } from "./money.js";
 import { daysOverdue, isOverdue, redrawWhenDue } from "./overdue.js";
 import { timeNode } from "./time.js";
@@ -17,23 +17,6 @@ const STATE_LABELS = {
 };
 const METHODS = [["bank_transfer", "Bank transfer"], ["paypal", "PayPal"], ["wise", "Wise"], ["card", "Card"], ["cash", "Cash"], ["other", "Other"]];
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
-
-// A form's per-field messages: each `.field-error[data-field=name]` shows its text, its field is marked
-// aria-invalid and the first such field takes the focus; fields without a message are cleared. Returns
-// whether any message was placed.
-function fieldErrors(form, fields) {
-  let first = null;
-  for (const box of form.querySelectorAll(".field-error[data-field]")) {
-    const input = form.querySelector(`[name="${CSS.escape(box.dataset.field)}"]`);
-    const text = fields[box.dataset.field];
-    box.textContent = text || "";
-    box.hidden = !text;
-    if (text) input?.setAttribute("aria-invalid", "true"); else input?.removeAttribute("aria-invalid");
-    if (text) first = first || input;
-  }
-  first?.focus();
-  return Boolean(first);
-}
 
 export class MoneyPanel {
   constructor({ milestonesRoot, balanceRoot, reviewRoot, me, job, onRender = () => {}, alsoRedrawn = [] }) {
