@@ -8,8 +8,8 @@ import io
 import re
 from typing import Any
 
-from tests.money_support import activate, approve, key, submit
-from tests.support import ApiActions, terms
+from tests.money_support import activate, approve, settle_below_approved, submit
+from tests.support import ApiActions
 
 
 def _pdf_text(api: ApiActions, who: dict[str, Any], invoice: dict[str, Any]) -> str:
@@ -53,21 +53,11 @@ def test_a_milestone_invoice_names_the_job_and_the_milestone(api: ApiActions, pe
 
 def test_a_credit_note_names_the_disputed_milestone(api: ApiActions, people: dict[str, Any],
                                                     job: dict[str, Any]) -> None:
-    f, c = people["freelancer"], people["client"]
-    state = activate(api, people, job, terms(upfront={"kind": "none"}))
-    m1 = state["milestones"][0]["id"]
-    submit(api, f, m1)
-    approve(api, c, m1)
-    dispute = api.call("POST", f"/milestones/{m1}/disputes", c, {"reason": "Not vector"}, headers=key()).get_json()
-    proposal = api.call("POST", f"/disputes/{dispute['dispute']['id']}/proposals", c,
-                        {"kind": "amount", "amount": 24_000}, headers=key()).get_json()
-    pid = proposal["dispute"]["proposals"][0]["id"]
-    assert api.call("POST", f"/dispute-proposals/{pid}/accept", f, {}, headers=key()).status_code == 200
-    credit = _invoices(api, c, job["id"])[-1]
+    credit = settle_below_approved(api, people, job)[-1]
     assert credit["kind"] == "credit_note" and credit["ref"].startswith("dispute:")
 
-    text = _pdf_text(api, f, credit)
-    assert state["title"] in text and "Dispute over milestone 1 “Concepts”" in text, text
+    text = _pdf_text(api, people["freelancer"], credit)
+    assert job["title"] in text and "Dispute over milestone 1 “Concepts”" in text, text
     _no_internal_ids(text, job)
 
 

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.money_support import activate, approve, balances, key, submit
+from tests.money_support import activate, approve, balances, settle_below_approved, submit
 from tests.support import ApiActions, terms
 from workspace.domain import invoices as rules
-
 
 # ------------------------------------------------------------------ pure rules
 
@@ -74,17 +73,8 @@ def test_the_advance_and_each_approval_are_invoiced_with_the_advance_deducted(
 
 def test_a_dispute_settled_below_an_approved_amount_gets_a_credit_note(api: ApiActions, people: dict[str, Any],
                                                                         job: dict[str, Any]) -> None:
-    f, c = people["freelancer"], people["client"]
-    state = activate(api, people, job, terms(upfront={"kind": "none"}))
-    m1 = state["milestones"][0]["id"]
-    submit(api, f, m1)
-    approve(api, c, m1)
-    dispute = api.call("POST", f"/milestones/{m1}/disputes", c, {"reason": "Not vector"}, headers=key()).get_json()
-    proposal = api.call("POST", f"/disputes/{dispute['dispute']['id']}/proposals", c,
-                        {"kind": "amount", "amount": 24_000}, headers=key()).get_json()
-    pid = proposal["dispute"]["proposals"][0]["id"]
-    assert api.call("POST", f"/dispute-proposals/{pid}/accept", f, {}, headers=key()).status_code == 200
-    invoices = _invoices(api, c, job["id"])
+    c = people["client"]
+    invoices = settle_below_approved(api, people, job)
     assert [(i["number"], i["total"]) for i in invoices] == [("INV-0001", 30_000), ("CN-0002", -6_000)]
     assert sum(i["total"] for i in invoices) == balances(api, c, job["id"])["owed"]
 
