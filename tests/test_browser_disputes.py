@@ -234,6 +234,8 @@ def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, si
     assert reason.get_attribute("aria-invalid") == "true"
     assert reason.evaluate("el => el === document.activeElement && "
                            "document.getElementById(el.getAttribute('aria-describedby')).textContent")
+    reason.scroll_into_view_if_needed()
+    fran.screenshot(path=str(ARTIFACTS / f"disputes-empty-reason-{size}.png"))
     reason.fill("No answer for ten days.")
     concepts.get_by_role("button", name="Open the dispute").click()
 

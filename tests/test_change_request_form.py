@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ARTIFACTS
 from tests.browser_support import SIZES, in_room, show_tab
 from tests.sockets import job_in_force
 from tests.support import terms
@@ -48,6 +49,7 @@ def test_an_empty_change_request_marks_the_reason_box(shared_server, contexts, s
     assert message.text_content() == "Say what should change."
     assert reason.get_attribute("aria-invalid") == "true"
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Reason"
+    page.screenshot(path=str(ARTIFACTS / f"change-request-empty-{size}.png"))
     # The message follows the box (next to it, not under the button) and is on screen.
     assert page.evaluate("""(id) => { const m = document.getElementById(id);
         return m.previousElementSibling.tagName === 'TEXTAREA'; }""", message.get_attribute("id"))

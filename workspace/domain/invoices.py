@@ -16,6 +16,18 @@ RATE_MAX_BP = 10_000  # tax rates in basis points: 2000 = 20 %
 Line = dict[str, Any]  # {"text": str, "amount": int} (signed minor units)
 
 
+# What a stored `ref` ("milestone:7", "upfront:2", "dispute:3": the key that makes issuing idempotent)
+# bills, in words from the ref alone: never its database id.
+REF_KINDS = {"milestone": "Milestone", "upfront": "Advance", "dispute": "Dispute settlement"}
+
+
+def ref_words(ref: str) -> str | None:
+    kind, _, key = ref.partition(":")
+    if kind == "upfront" and key.isdigit():
+        return f"Advance under the terms of version {key}"
+    return REF_KINDS.get(kind)
+
+
 def number_label(kind: str, number: int) -> str:
     return f"{PREFIX[kind]}-{number:04d}"
 

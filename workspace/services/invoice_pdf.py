@@ -6,6 +6,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
+from workspace.domain.invoices import ref_words
 from workspace.green import run_blocking
 from workspace.services.receipts import _para, _render, _table
 
@@ -20,19 +21,10 @@ def _party(title: str, party: dict[str, Any]) -> list[Any]:
     return [_para(rows[0], "Heading4")] + [_para(line) for line in rows[1:]]
 
 
-# What a stored `ref` bills, in words, when the caller has nothing better (never its database id).
-REF_KINDS = {"milestone": "Milestone", "upfront": "Advance", "dispute": "Dispute settlement"}
-
-
 def _issued_line(view: dict[str, Any], job_title: str | None, subject: str | None) -> str:
     """'Issued 2026-11-27 · Logo design · Milestone 1 “Concepts”': the job by its title (its public id
     only when no title is known), and what is billed by name rather than by the invoice's internal ref."""
-    job_title = job_title or view.get("job_title")
-    subject = subject or view.get("subject")
-    if subject is None:
-        kind, _, key = str(view.get("ref") or "").partition(":")
-        subject = f"Advance under the terms of version {key}" if kind == "upfront" and key.isdigit() \
-            else REF_KINDS.get(kind)
+    subject = subject or ref_words(str(view.get("ref") or ""))
     parts = [f"Issued {view['issued_at'][:10]}", f"Job “{job_title}”" if job_title else f"job {view['job']}", subject]
     return " · ".join(part for part in parts if part)
 

@@ -130,14 +130,12 @@ def subject_label(session: Session, job: Job, ref: str) -> str | None:
     if kind == "milestone":
         return _milestone_label(session.scalar(select(Milestone).where(Milestone.id == int(key),
                                                                        Milestone.job_id == job.id)))
-    if kind == "upfront":
-        return f"Advance under the terms of version {key}"
     if kind == "dispute":
         dispute = session.scalar(select(Dispute).where(Dispute.id == int(key), Dispute.job_id == job.id))
-        milestone = session.get(Milestone, dispute.milestone_id) if dispute is not None else None
-        label = _milestone_label(milestone)
-        return f"Dispute over {label[0].lower()}{label[1:]}" if label else "Dispute settlement"
-    return None
+        label = _milestone_label(session.get(Milestone, dispute.milestone_id) if dispute is not None else None)
+        if label:
+            return f"Dispute over {label[0].lower()}{label[1:]}"
+    return rules.ref_words(ref)
 
 
 def invoice_pdf(actor: User, invoice_id: Any) -> tuple[bytes, str]:

@@ -211,7 +211,7 @@ export function disputeForm({ milestone, error, keyFor, done }) {
     if (!result.ok) {
       const fields = result.error?.fields || {};
       // A field the form shows gets its message next to it; the line under the button keeps the rest.
-      if (fieldErrors(form, fields) && Object.keys(fields).every((name) => name === "reason")) return;
+      if (fieldErrors(form, fields)) return;
       error.textContent = result.error?.message || "That did not work.";
       error.hidden = false;
       return;

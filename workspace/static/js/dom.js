@@ -53,17 +53,19 @@ export function timeEl(iso) {
 
 // A form's per-field messages: each `.field-error[data-field=name]` shows its text, its field is marked
 // aria-invalid and the first such field takes the focus; fields without a message are cleared. Returns
-// whether any message was placed.
+// whether every field named in `fields` got its message next to it (then no general line is needed).
 export function fieldErrors(form, fields) {
   let first = null;
+  const placed = new Set();
   for (const box of form.querySelectorAll(".field-error[data-field]")) {
     const input = form.querySelector(`[name="${CSS.escape(box.dataset.field)}"]`);
     const text = fields[box.dataset.field];
     box.textContent = text || "";
     box.hidden = !text;
     if (text) input?.setAttribute("aria-invalid", "true"); else input?.removeAttribute("aria-invalid");
-    if (text) first = first || input;
+    if (text) { placed.add(box.dataset.field); first = first || input; }
   }
   first?.focus();
-  return Boolean(first);
+  const named = Object.keys(fields);
+  return named.length > 0 && named.every((name) => placed.has(name));
 }

@@ -293,7 +293,7 @@ export class MoneyPanel {
       });
       if (done) { this.open.delete(m.id); this.refresh(); return; }
       // A field the form shows gets its message next to it; the box under the button keeps the rest.
-      if (fieldErrors(form, fields) && Object.keys(fields).every((name) => form.querySelector(`.field-error[data-field="${CSS.escape(name)}"]`))) error.hidden = true;
+      if (fieldErrors(form, fields)) error.hidden = true;
     });
     return form;
   }
