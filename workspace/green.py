@@ -51,6 +51,11 @@ def serve(app: Any, host: str, port: int, *, max_size: int, log_output: bool) ->
     import eventlet
     import eventlet.wsgi
 
+    from workspace import wal_checkpoint
+    from workspace.extensions import db
+
+    if db.engine is not None:
+        wal_checkpoint.start(db.engine)  # SQLite: the log's checkpoints off the hub
     listener = eventlet.listen((host, port), backlog=1024)  # a reconnect wave must not queue at 50
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     install_graceful_stop()
