@@ -13,7 +13,7 @@
 //   pending   the author's unsent copy of it is replaced by the real one
 //   members   who is in the room (names for "seen by")
 //   consent   the agreement card's lists of who accepted or was admitted (and who became a client)
-//   terms     "The terms changed" notice
+//   terms     "The terms changed" notice (what the page drew from the old terms: the Info tab's summary)
 // Effects marked NEWS below only follow events that happened after the page was drawn (the page's own
 // state already includes older ones); the others follow every event, history included.
 
@@ -30,7 +30,7 @@ export const EFFECTS = {
   "member.joined": { timeline: "entry", also: ["members"] },
   "member.removed": { timeline: "entry", also: ["members"] },
   "member.admitted": { timeline: "entry", also: ["consent", "job"] },
-  "agreement.proposed": { timeline: "entry", also: ["job", "terms"] },
+  "agreement.proposed": { timeline: "entry", also: ["job"] }, // the terms card and the call to action say it
   "agreement.accepted": { timeline: "entry", also: ["consent", "job"] },
   "agreement.in_force": { timeline: "entry", also: ["job", "terms"] },
   "upfront.requested": { timeline: "entry", also: MONEY },

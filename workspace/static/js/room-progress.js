@@ -26,9 +26,13 @@ export class Progress {
     this.render();
   }
 
-  statusChanged(status) {
-    if (this.state.job.status === status) return;
-    this.state.job.status = status;
+  // The job as the server sees it now (any room event that redraws the job): its status, the
+  // deadline and cadence of the terms in force (new terms come into force while the page is open).
+  jobChanged(fresh) {
+    const deadline = fresh.agreement?.terms?.deadline;
+    this.deadlineAt = deadline ? `${deadline}T23:59:59Z` : null; // the end of the agreed day, UTC (domain/agreement.due_at)
+    this.state.job.status = fresh.status;
+    if (fresh.progress) this.state.progress = { ...this.state.progress, ...fresh.progress };
     this.render();
   }
 
@@ -63,6 +67,10 @@ export class Progress {
       $("deadline").textContent = days >= 0 ? `Deadline in ${days} day${days === 1 ? "" : "s"}` : `Deadline passed ${-days} day${days === -1 ? "" : "s"} ago`;
       $("deadline").title = `Due ${formatTime(this.deadlineAt, "deadline")}`;
       $("deadline").className = days >= 0 ? "" : "overdue";
+    } else {
+      $("deadline").textContent = "No deadline agreed yet";
+      $("deadline").removeAttribute("title");
+      $("deadline").className = "";
     }
   }
 

@@ -21,6 +21,7 @@ import { BillingForm } from "./billing-form.js";
 import { inviteForm } from "./invite-form.js";
 import { Live } from "./live.js";
 import { markAccepted, markAdmitted } from "./room-consent.js";
+import { renderTermsCards } from "./room-terms.js";
 import { tickTimes } from "./time.js";
 
 const socket = io({ transports: ["websocket"], reconnectionDelayMax: 4000 });
@@ -83,7 +84,8 @@ const panel = new MoneyPanel({
     disputes.render(fresh);
     cta.render(fresh);
     live.offerMilestones(fresh.milestones);
-    progress.statusChanged(fresh.status);
+    progress.jobChanged(fresh);
+    renderTermsCards(fresh, $("panel-work"));
   },
 });
 panel.render(state.full_job);

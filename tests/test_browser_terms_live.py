@@ -1,0 +1,44 @@
+"""In Chromium at 1366x800 and 390x844: terms proposed and accepted while the room is open show there
+without a reload: the "Terms waiting" card comes with who accepted, the freelancer's "Next: the
+terms" goes, and once the terms are in force the card goes and the agreed deadline shows."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import SIZES, in_room, show_tab
+from tests.conftest import ARTIFACTS
+from tests.sockets import job_with_people
+from tests.support import terms
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_terms_proposed_and_accepted_show_in_the_open_room(shared_server, contexts, size):
+    job, people = job_with_people(shared_server)
+    freelancer, client = in_room(shared_server, contexts, size, job["id"], people["freelancer"], people["client"])
+    for page in (freelancer, client):
+        assert page.text_content("#deadline") == "No deadline agreed yet"
+        show_tab(page, size, "Milestones & money")
+    freelancer.locator("#terms-next").wait_for()
+
+    proposed = shared_server.api("POST", f"/jobs/{job['id']}/agreements", people["freelancer"], terms(),
+                                 status=201).json()["agreement"]
+    for page in (freelancer, client):
+        card = page.locator("#terms-waiting")
+        card.get_by_text("Version 1 was proposed by").wait_for()
+        assert card.locator("li.accepted").count() == 1 and card.locator("li.awaiting").count() == 1
+        assert card.get_by_role("link", name="Review terms").get_attribute("href") == f"/jobs/{job['id']}/agreement"
+    assert freelancer.locator("#terms-next").count() == 0
+    assert client.locator("#terms-changed").is_hidden()  # nothing to reload for: the card says it
+    client.screenshot(path=str(ARTIFACTS / f"terms-live-waiting-{size}.png"))
+
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", people["client"],
+                      {"terms_hash": proposed["terms_hash"]}, status=200)
+    for page in (freelancer, client):
+        page.locator("#terms-waiting").wait_for(state="detached")
+        page.wait_for_function("() => document.getElementById('deadline').textContent.startsWith('Deadline in')")
+        assert page.get_attribute("#deadline", "title").startswith("Due ")
+        page.locator("#milestones-panel", has_text="Concepts").wait_for()
+        assert page.locator("#terms-changed").is_visible()  # the Info tab still shows what it was drawn with
+    freelancer.screenshot(path=str(ARTIFACTS / f"terms-live-in-force-{size}.png"))
