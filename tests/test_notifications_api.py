@@ -276,6 +276,32 @@ def test_a_room_in_view_gets_the_event_and_no_notification_of_it(app, api, peopl
             s.disconnect()
 
 
+def test_a_person_whose_every_socket_shows_the_room_is_pushed_nothing(app, api, people, job):
+    """Every socket of the person has the room in view (the short cut that skips the push whole); a
+    page that goes to the background is told again."""
+    from workspace.extensions import socketio
+
+    f, c = people["freelancer"], people["client"]
+    pages = [socketio.test_client(app, auth={"token": c["token"]}) for _ in range(2)]
+    try:
+        for s in pages:
+            assert s.emit("join", {"job": job["id"]}, callback=True)["ok"]
+            s.get_received()
+        event = post(api, f, job, "Both pages see it")
+        for s in pages:
+            received = s.get_received()
+            assert [m["args"][0]["seq"] for m in received if m["name"] == "event"] == [event["seq"]]
+            assert [m for m in received if m["name"] == "notification"] == []
+        assert pages[1].emit("visibility", {"job": job["id"], "hidden": True}, callback=True)["ok"]
+        second = post(api, f, job, "One page is behind another tab")
+        told = [m["args"][0]["notification"]["seq"] for m in pages[1].get_received() if m["name"] == "notification"]
+        assert told == [second["seq"]]
+        assert "notification" not in [m["name"] for m in pages[0].get_received()]
+    finally:
+        for s in pages:
+            s.disconnect()
+
+
 # ---------------------------------------------------------------- settings
 
 def test_settings_get_and_put_and_protected_kinds_refuse_off(api, people):

@@ -60,9 +60,20 @@ class ControlManager(socketio.Manager):
                     log.exception("delivering part of a batch (%s) failed", item.get("event"))
             return None
         if isinstance(skip_sid, str) and skip_sid.startswith(_SKIP_ROOM):
-            skip_sid = _Sids([sid for sid, _eio in self.get_participants(namespace or "/", skip_sid[len(_SKIP_ROOM):])])
+            skipped_room = skip_sid[len(_SKIP_ROOM):]
+            if self._all_skipped(namespace or "/", to or room, skipped_room):
+                return None  # e.g. a notification whose person's every socket shows its room: nothing to encode
+            skip_sid = _Sids([sid for sid, _eio in self.get_participants(namespace or "/", skipped_room)])
         return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
                             to=to, **kwargs)
+
+    def _all_skipped(self, namespace: str, room: Any, skipped_room: str) -> bool:
+        """Every socket of this worker in `room` is also in `skipped_room` (or `room` has none here)."""
+        if not isinstance(room, str):
+            return False
+        rooms = self.rooms.get(namespace, {})
+        skipped = rooms.get(skipped_room, {})
+        return all(sid in skipped for sid in rooms.get(room, ()))
 
     def _apply_control(self, data: dict[str, Any], namespace: str, room: str) -> None:
         sids = [sid for sid, _eio in self.get_participants(namespace, room)]
