@@ -225,3 +225,10 @@ def test_since_you_were_away(app, api, people, job):
     assert away["messages"] == 3 and away["progress"] == 1 and away["sessions"] == 0
     assert [m["title"] for m in away["in_review"]] == ["Concepts"] and away["in_review"][0]["review_due_at"]
     assert away["events"] == 5  # 3 messages, 1 progress, 1 submission
+    assert away["live_now"] is False
+    from workspace.services.live import start_session
+
+    with app.app_context():
+        start_session(db.session.get(User, f["id"]), job["id"], "sid-1", "Sketching")
+        away = away_summary(db.session.get(User, c["id"]), job["id"])
+    assert away["sessions"] == 1 and away["live_now"] is True  # the page says "live now", not "(0 s)"

@@ -176,5 +176,6 @@ def away_summary(actor: User, job_id: str) -> dict[str, Any] | None:
         "payments": counts.get("payment.sent", 0) + counts.get("payment.confirmed", 0),
         "sessions": len(sessions),
         "session_seconds": int(sum(((s.ended_at or now) - s.started_at).total_seconds() for s in sessions)),
+        "live_now": any(s.ended_at is None for s in sessions),
         "in_review": [{"title": t, "review_due_at": iso(d) if d else None} for t, d in in_review],
     }

@@ -158,7 +158,10 @@ export class Chat {
     const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
     if (away.messages) parts.push(plural(away.messages, "message"));
     if (away.progress) parts.push(plural(away.progress, "progress update"));
-    if (away.sessions) parts.push(`${plural(away.sessions, "live session")} (${duration(away.session_seconds * 1000)})`);
+    if (away.sessions) {
+      const time = duration(away.session_seconds * 1000);
+      parts.push(`${plural(away.sessions, "live session")} (${away.live_now ? (away.sessions > 1 ? `${time}, one live now` : "live now") : time})`);
+    }
     if (away.payments) parts.push(plural(away.payments, "payment update"));
     for (const m of away.in_review) {
       const left = m.review_due_at ? Date.parse(m.review_due_at) - Date.now() : null;
