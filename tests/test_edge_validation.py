@@ -67,6 +67,31 @@ def test_agreement_form_with_odd_row_names_answers_a_page(client, api, people, j
         assert r.status_code in (200, 422), (name, r.status_code)
 
 
+def _field_errors(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="field-error"[^>]*>([^<]+)<', page)
+
+
+def test_the_agreement_form_names_every_mistake_at_once(client, api, people, job):
+    """An empty form (its one milestone row left blank) says what each field needs, and a typo in an
+    amount does not hide the rest until the next try."""
+    log_in(client, people["freelancer"])
+    path = f"/jobs/{job['id']}/agreement/propose"
+    row = {"m-0-title": "", "m-0-amount": "", "m-0-due": "", "m-0-criteria": "", "m-0-revisions": "1"}
+    base = {"csrf_token": csrf(client, path), "currency": "EUR", "upfront_kind": "none",
+            "update_every_hours": "24", "auto_approve_days": "7"}
+    empty = client.post(path, data={**base, **row, "scope": "", "deadline": ""})
+    assert empty.status_code == 422
+    assert sorted(_field_errors(empty.get_data(as_text=True))) == sorted([
+        "Give the milestone a title.", "Give the amount.", "Give the due date as a date (YYYY-MM-DD).",
+        "Describe the scope of the work.", "Give the deadline as a date (YYYY-MM-DD).", ])
+    typo = client.post(path, data={**base, **row, "m-0-title": "Logo", "m-0-amount": "12,,5", "scope": ""})
+    errors = _field_errors(typo.get_data(as_text=True))
+    assert typo.status_code == 422 and len(errors) == 4 and "Describe the scope of the work." in errors
+    assert api.ok("GET", f"/jobs/{job['id']}", people["freelancer"])["job"]["pending_agreement"] is None
+
+
 def test_head_never_submits_a_form(client, api, people):
     log_in(client, people["freelancer"])
     jobs_before = len(api.ok("GET", "/jobs", people["freelancer"])["jobs"])

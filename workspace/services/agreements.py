@@ -30,6 +30,17 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def terms_problems(job: dict[str, Any], raw_terms: Any) -> dict[str, str]:
+    """What proposing `raw_terms` in `job` (its view, with the terms in force) would refuse, field by
+    field, without proposing: a form with other mistakes still names all of them at once."""
+    in_force = job.get("agreement")
+    try:
+        validate_terms(raw_terms, _today(), in_force["terms"] if in_force else None)
+    except Invalid as exc:
+        return dict(exc.fields or {})
+    return {}
+
+
 def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any]:
     """A new immutable version; proposing counts as the proposer's acceptance. A milestone carried
     over from the terms in force may keep its due date even once that date has passed."""

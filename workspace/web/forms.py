@@ -20,11 +20,15 @@ def read_form(form: MultiDict[str, str]) -> dict[str, Any]:
     # Row numbers are what our own form sends (m-0-title ... m-49-title); anything else is ignored.
     indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("m-") and k.split("-")[1].isascii()
                       and k.split("-")[1].isdecimal() and len(k.split("-")[1]) <= 3})
-    rows = []
+    rows, blank = [], []
     for i in indexes:
         row = {f: (form.get(f"m-{i}-{f}") or "") for f in ("title", "amount", "due", "criteria", "revisions")}
         if any(row[f].strip() for f in ("title", "amount", "due", "criteria")):
-            rows.append(row)  # rows the person never filled are dropped
+            rows.append(row)  # rows the person never filled are dropped...
+        else:
+            blank.append(row)
+    if not rows and blank:
+        rows = blank[:1]  # ...unless none was filled: the first one's fields then say what it needs
     return {
         "scope": form.get("scope", ""),
         "deadline": (form.get("deadline") or "").strip(),
@@ -44,8 +48,11 @@ def terms_from_form(typed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     currency = typed["currency"]
 
     def amount(text: str, error_key: str) -> int | None:
-        if not text.strip() or not is_currency(currency):
-            return None  # blank or currency unknown: validation names the field
+        if not text.strip():
+            errors[error_key] = "Give the amount."
+            return None
+        if not is_currency(currency):
+            return None  # validation names the currency
         try:
             return parse_major(text, currency)
         except ValueError as exc:

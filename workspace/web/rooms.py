@@ -80,8 +80,8 @@ def agreement_form(job_id: str) -> Any:
     typed = read_form(request.form)
     terms, errors = terms_from_form(typed)
     try:
-        if errors:
-            raise Invalid("Some terms need attention.", fields=errors)
+        if errors:  # amounts that did not read: the rest is checked too, so every mistake shows at once
+            raise Invalid("Some terms need attention.", fields={**agreements.terms_problems(job, terms), **errors})
         proposed = agreements.propose_agreement(user, job_id, terms)
     except Invalid as exc:
         return _render_form(job, typed, {**exc.fields, **errors}, exc.message), 422
