@@ -486,6 +486,21 @@ def test_account_changes_by_page_keep_this_session_only(app, client, mailbox):
     assert re.search(r'value="ws_[^"]+"', created.get_data(as_text=True))
 
 
+def test_a_wrong_current_password_and_a_bad_new_one_show_together(app, client):
+    """The account page names both at once (not the new password first, then the current one)."""
+    signup_page(client, "together@example.test")
+
+    def post(**data):
+        return client.post("/account", data={"csrf_token": csrf_from(client, "/account"), **data})
+
+    both = post(action="password", current_password="not my password", password="short")
+    page = both.get_data(as_text=True)
+    assert both.status_code == 422 and "not your current password" in page and "at least 10 characters" in page
+    right = post(action="password", current_password=PASSWORD, password="short")
+    page = right.get_data(as_text=True)
+    assert right.status_code == 422 and "not your current password" not in page and "at least 10 characters" in page
+
+
 def test_cookie_json_changes_need_the_csrf_header(app, client):
     signup_page(client, "csrf@example.test")
     assert client.patch("/api/v1/me", json={"name": "X"}).status_code == 400

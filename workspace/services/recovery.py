@@ -210,10 +210,13 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
     needs_password = "email" in wanted or "password" in wanted
     if needs_password and (not isinstance(current, str) or not current):
         errors["current_password"] = "Enter your current password."
+    elif needs_password:
+        try:  # checked with the rest, so a wrong password and a too-short new one show together
+            _check_current_password(actor, current)
+        except Invalid as exc:
+            errors.update(exc.fields or {})
     if errors:
         raise Invalid("Please correct the highlighted fields.", fields=errors)
-    if needs_password:
-        _check_current_password(actor, current)
     if "email" in wanted:
         _count_address_change(actor)
         if db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
