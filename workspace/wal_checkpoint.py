@@ -59,7 +59,7 @@ class Checkpointer:
             while not self._stop.wait(self.interval):
                 try:
                     row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as exc:  # a locked or vanished file: the next pass tries again
+                except Exception as exc:  # noqa: BLE001 - a locked or vanished file: the next pass tries again
                     log.warning("WAL checkpoint failed: %s", exc)
                     continue
                 self.last = tuple(row) if row else None  # type: ignore[assignment]
