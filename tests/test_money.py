@@ -234,6 +234,30 @@ def test_paying_everything_completes_the_job_and_opens_reviews(api, people, acti
     assert api.ok("GET", "/me", c)["user"]["profile_url"] is None
 
 
+def test_a_completed_jobs_terms_no_longer_change(api, people, active):
+    """A proposal still waiting when the last milestone is paid cannot be accepted, and no new one
+    can be made: the job is complete (its page no longer offers either)."""
+    from tests.support import terms
+
+    state, (m1, m2) = active
+    f, c = people["freelancer"], people["client"]
+    job_id = state["id"]
+    waiting = api.ok("POST", f"/jobs/{job_id}/agreements", f, terms(scope="More work"), status=201)["agreement"]
+    for m in (m1, m2):
+        submit(api, f, m)
+        approve(api, c, m)
+    confirm(api, f, pay(api, c, job_id, balances(api, f, job_id)["owed"]).get_json()["payment"]["id"])
+    assert api.ok("GET", f"/jobs/{job_id}", c)["job"]["status"] == "completed"
+    before = api.events(f, job_id)["last_seq"]
+    late = api.call("POST", f"/jobs/{job_id}/agreements/{waiting['version']}/accept", c,
+                    {"terms_hash": waiting["terms_hash"]})
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "job_completed"
+    again = api.call("POST", f"/jobs/{job_id}/agreements", f, terms(scope="Even more work"))
+    assert again.status_code == 409 and "start a new job" in again.get_json()["error"]["message"]
+    assert api.events(f, job_id)["last_seq"] == before
+    assert api.ok("GET", f"/jobs/{job_id}", c)["job"]["agreement"]["version"] == 1
+
+
 def test_unnamed_review_stays_anonymous(api, people, active):
     state, (m1, m2) = active
     f, c = people["freelancer"], people["client"]

@@ -30,6 +30,9 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+COMPLETED_TERMS = "This job is complete: its terms no longer change. For more work, start a new job."
+
+
 def terms_problems(job: dict[str, Any], raw_terms: Any) -> dict[str, str]:
     """What proposing `raw_terms` in `job` (its view, with the terms in force) would refuse, field by
     field, without proposing: a form with other mistakes still names all of them at once."""
@@ -48,6 +51,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "agreement.propose", "Accept the terms in force first; then you can propose changes."
                 if membership.role == PENDING_CLIENT else "Viewers cannot propose terms.")
+        if job.status == "completed":
+            raise Conflict(COMPLETED_TERMS, code="job_completed")
         current = tx.session.scalars(
             select(Agreement).where(Agreement.job_id == job.id, Agreement.status.in_(("in_force", "proposed")))
         ).all()
@@ -93,6 +98,8 @@ def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any 
         if expected_hash is not None and expected_hash != agreement.terms_hash:
             raise Conflict("The terms you reviewed are not the terms of this version. Reload and review again.",
                            code="terms_changed")
+        if agreement.status == "proposed" and job.status == "completed":
+            raise Conflict(COMPLETED_TERMS, code="job_completed")
         if agreement.status in ("superseded", "replaced"):
             latest = tx.session.scalar(select(func.max(Agreement.version)).where(Agreement.job_id == job.id))
             raise Conflict(f"Version {version} was superseded by version {latest}. Review the latest terms.",

@@ -57,10 +57,11 @@ def agreement(job_id: str) -> Any:
         diff=diff_terms(in_force["terms"] if in_force else None, pending["terms"]) if pending else None,
         scope_diff=scope_diff(in_force["terms"]["scope"] if in_force else None,
                               pending["terms"]["scope"]) if pending else None,
-        can_accept=bool(pending) and can(job["role"], "agreement.accept") and not joining and not accepted_by_me,
+        can_accept=bool(pending) and can(job["role"], "agreement.accept") and not joining and not accepted_by_me
+        and job["status"] != "completed",
         can_accept_in_force=joining and bool(in_force) and not (me_joining and me_joining["accepted"]),
         me_joining=me_joining if joining else None,
-        can_propose=can(job["role"], "agreement.propose"),
+        can_propose=can(job["role"], "agreement.propose") and job["status"] != "completed",
         history=agreements.list_agreements(user, job_id),
     )
 
@@ -73,6 +74,9 @@ def agreement_form(job_id: str) -> Any:
     if not can(job["role"], "agreement.propose"):
         raise Forbidden("Accept the terms in force first; then you can propose changes."
                         if job["role"] == PENDING_CLIENT else "Viewers cannot propose terms.")
+    if job["status"] == "completed":
+        flash(agreements.COMPLETED_TERMS, "error")
+        return redirect(url_for("rooms.agreement", job_id=job_id))
     if request.method == "GET":
         base = job["pending_agreement"] or job["agreement"]
         form = form_from_terms(base["terms"]) if base else DEFAULT_FORM
