@@ -144,7 +144,14 @@ def test_mediators_are_invited_from_the_people_page_and_by_clients_from_the_room
     page = client.get(f"/jobs/{job['id']}/invites").get_data(as_text=True)
     assert 'value="mediator"' in page and 'value="viewer"' in page
     r = client.post(f"/jobs/{job['id']}/invites", data={"role": "mediator", "csrf_token": csrf(client, f"/jobs/{job['id']}/invites")})
-    assert r.status_code == 200 and 'id="invite-url"' in r.get_data(as_text=True)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/jobs/{job['id']}/invites")
+    shown = client.get(f"/jobs/{job['id']}/invites").get_data(as_text=True)
+    assert 'id="invite-url"' in shown and "Send this link to your mediator" in shown
+    # A reload shows the page again: the link is not shown twice and no second one is made.
+    again = client.get(f"/jobs/{job['id']}/invites").get_data(as_text=True)
+    assert 'id="invite-url"' not in again
+    assert len([i for i in api.ok("GET", f"/jobs/{job['id']}/invites", people["freelancer"])["invites"]
+                if i["role"] == "mediator"]) == 1
     client.post("/logout", data={"csrf_token": csrf(client, "/jobs")})
     log_in(client, people["client"])
     assert client.get(f"/jobs/{job['id']}/invites").status_code == 403  # the freelancer manages the links

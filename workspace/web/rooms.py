@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
 
 from workspace.domain.agreement import diff_terms, scope_diff
@@ -66,6 +66,9 @@ def agreement(job_id: str) -> Any:
     )
 
 
+CREATED_INVITE = "created_invite"  # the link just made, shown once by the page the POST redirects to
+
+
 @bp.route("/agreement/propose", methods=["GET", "POST"])
 @login_required
 def agreement_form(job_id: str) -> Any:
@@ -123,14 +126,19 @@ def invitations(job_id: str) -> Any:
     job = jobs.get_job(user, job_id)
     if not can(job["role"], "invite.list"):  # clients invite from the room's Info tab (invite-form.js)
         raise Forbidden("Only the freelancer manages this job's invitations.")
-    created = None
     if request.method == "POST":
         try:
             created = invites.create_invite(user, job_id, request.form.get("role"),
                                             ttl=timedelta(days=current_app.config["INVITE_TTL_DAYS"]))
-            created["url"] = url_for("invites.show", token=created["token"], _external=True)
+            # Shown once, on the page the browser is sent to: a reload there makes no second link.
+            session[CREATED_INVITE] = {"job": job_id, "role": created["role"], "expires_at": created["expires_at"],
+                                       "url": url_for("invites.show", token=created["token"], _external=True)}
         except Invalid as exc:
             flash(exc.message, "error")
+        return redirect(url_for("rooms.invitations", job_id=job_id), code=303)
+    created = session.pop(CREATED_INVITE, None)
+    if created is not None and created.get("job") != job_id:
+        created = None
     return render_template("rooms/invites.html", job=job, created=created,
                            invites=invites.list_invites(user, job_id), can_manage=True)
 
