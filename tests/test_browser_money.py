@@ -27,16 +27,16 @@ def test_milestone_to_receipt(live_server, contexts):
     first = fran.locator(".ms").first
     first.get_by_role("button", name="Submit for review").click()
     first.locator("textarea").fill("Two concepts, see **attached** notes")
-    first.get_by_role("button", name="Submit for review").last.click()
+    first.get_by_role("button", name="Send for review").click()
 
     review = cleo.locator(".ms").first
     review.locator(".state", has_text="In review").wait_for()
     assert "auto-approves in" in review.locator(".review-clock").text_content()
     assert review.locator(".submission .prose strong").text_content() == "attached"
-    review.get_by_role("button", name="Approve & release payment").click()
+    review.get_by_role("button", name="Approve", exact=True).click()
     for box in review.locator(".checklist input").all():
         box.check()
-    confirm = review.get_by_role("button", name="Confirm: approve and owe 300.00 EUR")
+    confirm = review.get_by_role("button", name="Confirm approval: you will owe 300.00 EUR")
     confirm.dblclick()  # a double click approves once (one Idempotency-Key per step)
 
     fran.locator(".ms").first.locator(".state", has_text="Approved").wait_for()

@@ -46,8 +46,8 @@ def test_the_room_shows_and_sends_the_servers_units(shared_server, contexts, cur
 
     card = cleo.locator(".ms").first
     assert card.locator(".money").text_content() == shown
-    card.get_by_role("button", name="Approve & release payment").click()
-    card.get_by_role("button", name=f"Confirm: approve and owe {shown}").click()
+    card.get_by_role("button", name="Approve", exact=True).click()
+    card.get_by_role("button", name=f"Confirm approval: you will owe {shown}").click()
     cleo.locator(".figure.owed dd", has_text=shown).wait_for()
     assert cleo.locator(".figure").nth(3).locator("dd").text_content().endswith(f" {currency}")  # agreed total
 

@@ -252,7 +252,7 @@ def test_the_call_to_action_leads_the_client_to_the_approve_step(shared_server, 
     assert cta.locator(".cta-more").get_by_role("button", name="Record a payment").is_visible()  # the next one, smaller
     assert in_viewport(cleo, "#next-steps .cta-item .button")
     cta.get_by_role("button", name="Review the submission").click()
-    confirm = cleo.get_by_role("button", name=re.compile(r"^Confirm: approve and owe [\d,.]+ EUR$"))
+    confirm = cleo.get_by_role("button", name=re.compile(r"^Confirm approval: you will owe [\d,.]+ EUR$"))
     confirm.wait_for()
     assert in_viewport(cleo, f'.ms[data-milestone-id="{milestone["id"]}"] .confirm-step')
     for box in cleo.locator(f'.ms[data-milestone-id="{milestone["id"]}"] .checklist input').all():

@@ -89,6 +89,8 @@ def test_what_approving_costs_is_computed_by_the_server(api, people, job):
     cost = client_m["on_approve"]
     assert (cost["from_deposits"], cost["payable"]) == (100000, 150000)
     assert (cost["display"]["from_deposits"], cost["display"]["payable"]) == ("100.000 IQD", "150.000 IQD")
+    # The up-front 100 is not paid yet, so it is owed already: approving leaves 250 owed in all.
+    assert cost["owed_after"] == 250000 and cost["display"]["owed_after"] == "250.000 IQD"
     assert "on_approve" not in api.ok("GET", f"/jobs/{job['id']}", people["freelancer"])["job"]["milestones"][0]
 
 

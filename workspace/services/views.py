@@ -274,8 +274,8 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "members": members_view(session, job),
         "agreement": with_admit_actions(agreement_view(session, in_force), membership) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
-        "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"], m.id in disputed)
-                       for m in milestones],
+        "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"], m.id in disputed,
+                                  owed=figures["owed"]) for m in milestones],
         # Outside each milestone entity (events carry milestones as facts; whether one is disputed now
         # is read from the open disputes): the ids the page marks as frozen.
         "disputed_milestones": sorted(disputed),
@@ -327,14 +327,19 @@ def milestone_actions(m: dict[str, Any], role: str, disputed: bool = False) -> l
     return actions
 
 
-def for_member(m: dict[str, Any], role: str, deposits_left: int, disputed: bool = False) -> dict[str, Any]:
-    """A milestone view with this member's `actions`; approving also says what it will cost now."""
+def for_member(m: dict[str, Any], role: str, deposits_left: int, disputed: bool = False, *,
+               owed: int = 0) -> dict[str, Any]:
+    """A milestone view with this member's `actions`; approving also says what it will cost now:
+    how much the up-front amount covers, what is added to what the client owes, and what they will
+    owe in all (an up-front amount not paid yet is owed already)."""
     view = {**m, "actions": milestone_actions(m, role, disputed)}
     if "approve" in view["actions"]:
         entries = dict(ledger_rules.milestone_approved(m["amount"], deposits_left))
         from_deposits, payable = entries.get("deposits", 0), entries.get("client", 0)
-        view["on_approve"] = {"from_deposits": from_deposits, "payable": payable,
-                              **money_fields(m["currency"], from_deposits=from_deposits, payable=payable)}
+        owed_after = owed + payable
+        view["on_approve"] = {"from_deposits": from_deposits, "payable": payable, "owed_after": owed_after,
+                              **money_fields(m["currency"], from_deposits=from_deposits, payable=payable,
+                                             owed_after=owed_after)}
     return view
 
 

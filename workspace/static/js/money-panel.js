@@ -175,20 +175,15 @@ export class MoneyPanel {
     };
     const error = el("p", { class: "field-error", hidden: true });
     const may = new Set(m.actions || []); // computed by the server for this person
-    if (may.has("submit")) {
-      box.append(el("button", { class: "button small primary", type: "button", text: m.state === "planned" ? "Submit for review" : "Resubmit", onclick: toggle("submit") }));
-    }
-    if (may.has("price")) box.append(el("button", { class: "button small", type: "button", text: "Price the extra work", onclick: toggle("price") }));
-    if (may.has("approve")) {
-      box.append(el("button", { class: "button small primary", type: "button", text: "Approve & release payment", onclick: toggle("approve") }));
-    }
-    if (may.has("request_changes")) {
-      box.append(el("button", { class: "button small", type: "button", text: "Request changes", onclick: toggle("changes") }));
-    }
-    if (may.has("cancel")) {
-      box.append(el("button", { class: "button small danger", type: "button", text: m.cancel_requested_by ? "Agree to cancel" : "Ask to cancel", onclick: toggle("cancel") }));
-    }
-    if (may.has("dispute")) box.append(el("button", { class: "button small", type: "button", text: "Dispute", onclick: toggle("dispute") }));
+    // Each opens its step (the step's own button then does the action): it says whether it is open.
+    const step = (name, text, kind = "") => box.append(el("button", { class: `button small${kind ? ` ${kind}` : ""}`, type: "button", text,
+      "aria-expanded": String(form === name), onclick: toggle(name) }));
+    if (may.has("submit")) step("submit", m.state === "planned" ? "Submit for review" : "Resubmit", "primary");
+    if (may.has("price")) step("price", "Price the extra work");
+    if (may.has("approve")) step("approve", "Approve", "primary");
+    if (may.has("request_changes")) step("changes", "Request changes");
+    if (may.has("cancel")) step("cancel", m.cancel_requested_by ? "Agree to cancel" : "Ask to cancel", "danger");
+    if (may.has("dispute")) step("dispute", "Dispute");
     const panel = el("div", { class: "ms-form" });
     if (form === "submit") panel.append(this.submitForm(m, error));
     if (form === "approve") panel.append(this.approveStep(m, error));
@@ -233,7 +228,7 @@ export class MoneyPanel {
       }
       input.value = "";
     });
-    const send = el("button", { class: "button small primary", type: "submit", text: "Submit for review" });
+    const send = el("button", { class: "button small primary", type: "submit", text: "Send for review" });
     const form = el("form", { class: "form" }, note, input, list, el("div", { class: "actions" }, send));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -249,7 +244,7 @@ export class MoneyPanel {
         m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", name: `crit-${m.id}`, value: String(i) }), ` ${c}`)))
       : null;
     const cost = m.on_approve; // what approving moves, computed by the server from the ledger
-    const confirm = el("button", { class: "button small primary", type: "button", text: `Confirm: approve and owe ${shown(cost, "payable")}` });
+    const confirm = el("button", { class: "button small primary", type: "button", text: `Confirm approval: you will owe ${shown(cost, "owed_after")}` });
     confirm.addEventListener("click", async () => {
       const action = `approve:${m.id}`;
       const key = this.key(action);
@@ -257,10 +252,11 @@ export class MoneyPanel {
       if (done) { this.open.delete(m.id); this.render(this.job); this.refresh(); }
     });
     return el("div", { class: "confirm-step" }, checks,
-      el("p", { class: "small" }, `Approving “${m.title}” releases ${shown(m)}`,
-        cost.from_deposits ? `; ${shown(cost, "from_deposits")} is covered by the up-front amount, so ${shown(cost, "payable")} becomes payable now.` : " and it becomes payable now."),
+      el("p", { class: "small" }, `Approving “${m.title}” earns the freelancer ${shown(m)}`,
+        cost.from_deposits ? `: ${shown(cost, "from_deposits")} of it comes from the up-front amount and ${shown(cost, "payable")} is added to what you owe.` : ", added to what you owe.",
+        cost.owed_after !== cost.payable ? ` With what is still unpaid, you will owe ${shown(cost, "owed_after")} in all.` : ""),
       el("div", { class: "actions" }, confirm,
-        el("button", { class: "button small", type: "button", text: "Back", onclick: () => this.back(m, "Approve & release payment") })));
+        el("button", { class: "button small", type: "button", text: "Back", onclick: () => this.back(m, "Approve") })));
   }
 
   changesForm(m, error) {
