@@ -42,3 +42,22 @@ def test_terms_proposed_and_accepted_show_in_the_open_room(shared_server, contex
         page.locator("#milestones-panel", has_text="Concepts").wait_for()
         assert page.locator("#terms-changed").is_visible()  # the Info tab still shows what it was drawn with
     freelancer.screenshot(path=str(ARTIFACTS / f"terms-live-in-force-{size}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_freelancer_whose_client_is_not_here_is_pointed_to_the_invitation(shared_server, contexts, size):
+    from tests.browser_support import open_room, person
+
+    f = shared_server.signup("freelancer")
+    job = shared_server.api("POST", "/jobs", f, {"title": "Solo so far"}, status=201).json()["job"]
+    page = person(shared_server, contexts, size, f)
+    open_room(page, shared_server, job["id"])
+    assert page.locator("#next-steps").is_hidden()  # no terms yet: the work panel's "Next: the terms" says it
+    shared_server.api("POST", f"/jobs/{job['id']}/agreements", f, terms(), status=201)
+    cta = page.locator("#next-steps")
+    cta.get_by_text("Your client is not here yet.").wait_for()
+    link = cta.get_by_role("link", name="Invite your client")
+    assert link.get_attribute("href") == f"/jobs/{job['id']}/invites"
+    page.screenshot(path=str(ARTIFACTS / f"terms-live-invite-cta-{size}.png"))
+    link.click()
+    page.get_by_role("button", name="Create invitation link").wait_for()

@@ -10,7 +10,7 @@ import { shown } from "./money.js";
 const awaits = (agreement, me) => Boolean(agreement?.awaiting?.some((a) => a.user.id === me.id && !a.accepted));
 
 // What `me` needs to do now in `job`, most urgent first. `go` says where the button leads:
-// {href} for another page, or {panel, milestone?, step?, payment?, target?} in this room.
+// {href: "agreement" | "invites"} for another page, or {panel, milestone?, step?, payment?, target?} in this room.
 export function nextSteps(job, me) {
   const steps = [];
   const pending = job.pending_agreement;
@@ -20,6 +20,14 @@ export function nextSteps(job, me) {
   } else if (awaits(job.agreement, me)) {
     steps.push({ id: `join-${job.agreement.version}`, label: "Review and accept", go: { href: "agreement" },
       text: [el("strong", { text: "Accept the terms in force" }), " to post, approve and pay in this job."] });
+  }
+  const terms = pending || job.agreement;
+  if (terms && job.role === "freelancer" && job.status !== "completed"
+      && !job.members.some((m) => m.role === "client" || m.role === "client_pending")) {
+    steps.push({ id: "invite", label: "Invite your client", go: { href: "invites" },
+      text: [el("strong", { text: "Your client is not here yet." }), pending
+        ? ` Send them the invitation link: they review version ${pending.version} of the terms and accept it.`
+        : " Send them the invitation link to join this job."] });
   }
   for (const joining of job.agreement?.awaiting || []) {
     if (!(joining.actions || []).includes("admit")) continue;
@@ -71,10 +79,10 @@ function completion(job, steps) {
 }
 
 export class CallToAction {
-  constructor({ root, me, agreementUrl, go }) {
+  constructor({ root, me, agreementUrl, invitesUrl, go }) {
     this.root = root;
     this.me = me;
-    this.agreementUrl = agreementUrl;
+    this.urls = { agreement: agreementUrl, invites: invitesUrl }; // where a step's `go.href` leads
     this.go = go; // (go) takes the person to that place in the room
   }
 
@@ -101,7 +109,7 @@ export class CallToAction {
   button(step, cls, describe = null) {
     const props = { class: cls, dataset: { step: step.id }, title: describe ? describe.map((p) => (typeof p === "string" ? p : p.textContent)).join("") : null };
     return step.go.href
-      ? el("a", { ...props, href: this.agreementUrl, text: step.label })
+      ? el("a", { ...props, href: this.urls[step.go.href], text: step.label })
       : el("button", { ...props, type: "button", text: step.label, onclick: () => this.go(step.go) });
   }
 }

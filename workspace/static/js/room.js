@@ -70,7 +70,8 @@ chat.layout = layout;
 chat.onOlder = (events) => log.chain.older(events); // older history is checked too (chain-verify.js)
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
-const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl });
+const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl,
+  invitesUrl: $("next-steps").dataset.invitesUrl });
 // An open dispute's banner at the top (disputes.js): redrawn with the job, so the other side's is live.
 const disputes = new Disputes({ root: $("dispute-banner"), me, job });
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when its events arrive.
