@@ -9,7 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -412,12 +412,37 @@ def test_signup_with_a_taken_address_leaks_nothing_and_tells_the_owner(app, api,
     assert api.call("POST", "/tokens", json={"email": "taken@example.test", "password": PASSWORD}).status_code == 201
 
 
-def test_the_invitation_page_answers_a_taken_address_neutrally(app, api, client, people_and_job):
+def test_the_invitation_page_answers_a_taken_address_with_a_way_back_to_it(app, api, client, mailbox,
+                                                                            people_and_job):
+    """Signing up from an invitation with an address that has an account: the page says to log in to
+    join (a button that comes back here), and the owner's email links to the log-in and back here."""
     invite = people_and_job
     response = client.post(f"/invite/{invite}/signup", data={
         "csrf_token": csrf_from(client, f"/invite/{invite}"), "email": "boss@example.test",
         "password": "another passphrase", "name": "Someone"})
-    assert response.status_code == 200 and "Check your inbox" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "We sent a message to boss@example.test" in text
+    assert "already been used" not in text and "confirm your address" not in text
+    back = f"/login?next=/invite/{invite}"
+    assert f'<a class="button primary" href="{back}">Log in to join</a>' in text
+    deliver(app)
+    notice = mails(mailbox, "boss@example.test", "signup_exists")[0]
+    assert any(unquote(link).endswith(back) for link in links_in(notice)), links_in(notice)
+
+
+def test_a_member_opening_their_invitation_again_lands_in_the_job(app, api, client):
+    """The client who joined opens their (now used) link while signed in: the job, not 'already used';
+    someone else sees only that the link was used."""
+    boss, guest = signup_api(api, "owner@example.test"), signup_page(client, "guest@example.test")
+    job = api.create_job(boss)
+    token = api.invite(boss, job["id"], "client")["token"]
+    joined = client.post(f"/invite/{token}/accept", data={"csrf_token": csrf_from(client, f"/invite/{token}")})
+    assert joined.status_code == 302
+    again = client.get(f"/invite/{token}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/jobs/{job['id']}/")
+    stranger = app.test_client()
+    page = stranger.get(f"/invite/{token}").get_data(as_text=True)
+    assert "This invitation has already been used." in page and "invites you to join" not in page
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -81,7 +82,7 @@ def enqueue_verification(tx: Transaction, user_id: int, name: str, email: str, *
 
 
 def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[int, int],
-            verified: bool = False) -> User | None:
+            verified: bool = False, resume: str | None = None) -> User | None:
     """Create an account and email it a verification link; None when the address already had an
     account: nothing about it changes and its owner is emailed instead ("log in or reset").
 
@@ -101,7 +102,7 @@ def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[
     password_hash = hash_password(password)  # also for a taken address: the same time either way
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
-        _tell_owner(existing)
+        _tell_owner(existing, resume)
         return None
     try:
         with transaction() as tx:
@@ -114,18 +115,20 @@ def sign_up(email: Any, password: Any, name: Any, *, address: str, limit: tuple[
     except IntegrityError:  # a concurrent sign-up took the address between our read and the insert
         existing = db.session.scalar(select(User).where(User.email == email))
         if existing is not None:
-            _tell_owner(existing)
+            _tell_owner(existing, resume)
         return None
     return user
 
 
-def _tell_owner(owner: User) -> None:
-    """Email the owner of a taken address (a few times an hour at most, so it cannot be a mail bomb)."""
+def _tell_owner(owner: User, resume: str | None = None) -> None:
+    """Email the owner of a taken address (a few times an hour at most, so it cannot be a mail bomb);
+    its log-in link leads back to `resume` (a same-site path: the invitation they were signing up from)."""
     if limiter.take(f"signup:notice:{owner.id}", *SIGNUP_NOTICE_LIMIT):
         return
+    login = "/login" + (f"?{urlencode({'next': resume})}" if resume else "")
     with transaction() as tx:
         enqueue(tx, to=owner.email, template="signup_exists", purpose="signup_exists", context={
-            "name": owner.name, "email": owner.email, "login_url": public_url("/login"),
+            "name": owner.name, "email": owner.email, "login_url": public_url(login),
             "reset_url": public_url("/forgot")})
 
 

@@ -45,11 +45,12 @@ def sign_in(user: Any) -> None:
     login_user(user)
 
 
-def sign_up_from_form(form: Any) -> Any:
-    """The new user, or CheckInbox when the address was taken (its owner has been emailed)."""
+def sign_up_from_form(form: Any, resume: str | None = None) -> Any:
+    """The new user, or CheckInbox when the address was taken (its owner has been emailed, with a
+    log-in link back to `resume`)."""
     config = current_app.config
     user = accounts.sign_up(form.get("email"), form.get("password"), form.get("name"),
-                            address=client_address(), limit=config["SIGNUP_LIMIT_PER_ADDRESS"])
+                            address=client_address(), limit=config["SIGNUP_LIMIT_PER_ADDRESS"], resume=resume)
     if user is None:
         raise CheckInbox(accounts.normalize_email(form.get("email")))
     return user

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from workspace.domain.errors import Conflict, Invalid, NotFound, RateLimited
 from workspace.services import invites
-from workspace.web.auth import sign_in, sign_up_from_form
+from workspace.services.access import load_seat
+from workspace.web.auth import CheckInbox, sign_in, sign_up_from_form
 from workspace.web.http import actor
 
 bp = Blueprint("invites", __name__, url_prefix="/invite")
@@ -26,7 +27,24 @@ def _page(token: str, status: int = 200, **extra: Any) -> Any:
 
 @bp.get("/<token>")
 def show(token: str) -> Any:
+    joined = _already_in(token)
+    if joined is not None:  # e.g. the client opening their own link again: the job, not "already used"
+        flash("You are already in this job.", "info")
+        return redirect(url_for("rooms.room", job_id=joined))
     return _page(token)
+
+
+def _already_in(token: str) -> str | None:
+    """The job of the invitation when the signed-in person is already one of its members (its link,
+    used or not, is left as it is)."""
+    if not current_user.is_authenticated:
+        return None
+    try:
+        job_id = invites.preview_invite(token)["job"]["id"]
+        load_seat(actor(), job_id)
+    except NotFound:
+        return None
+    return job_id
 
 
 @bp.post("/<token>/accept")
@@ -46,9 +64,13 @@ def signup(token: str) -> Any:
         return redirect(url_for("invites.show", token=token))
     try:
         invites.preview_invite(token)
-        user = sign_up_from_form(request.form)
+        user = sign_up_from_form(request.form, resume=url_for("invites.show", token=token))
     except NotFound:
         return _page(token)
+    except CheckInbox as exc:  # the address has an account: its owner logs in to join (the email links back)
+        return _page(token, exc.status, form=request.form, message=(
+            f"We sent a message to {exc.email}. If that address already has an account, log in to join: "
+            "the link in the message brings you back to this invitation."), log_in_first=True)
     except (Invalid, Conflict, RateLimited) as exc:
         return _page(token, exc.status, form=request.form, errors=exc.fields, message=exc.message)
     sign_in(user)
