@@ -185,6 +185,19 @@ def test_the_agreement_form_sends_major_units_the_server_parses(app, api, people
     assert proposed["terms"]["upfront"]["amount"] == minor
 
 
+def test_the_terms_form_offers_what_people_pay_in(app, api, people, job):
+    """Fund codes (units of account such as CLF) are not offered, unless the terms already use one."""
+    from tests.support import terms
+
+    web, _token = _login(app, people["freelancer"])
+    page = web.get(f"/jobs/{job['id']}/agreement/propose").get_data(as_text=True)
+    assert 'value="EUR"' in page and 'value="JPY"' in page and 'value="CLF"' not in page and 'value="USN"' not in page
+    api.ok("POST", f"/jobs/{job['id']}/agreements", people["freelancer"],
+           terms(currency="CLF", upfront={"kind": "none"}), status=201)
+    page = web.get(f"/jobs/{job['id']}/agreement/propose").get_data(as_text=True)
+    assert re.search(r'value="CLF" data-zero="[^"]+" selected', page) and 'value="USN"' not in page
+
+
 @pytest.mark.parametrize(("currency", "typed"), [("JPY", "1.5"), ("HUF", "1.505"), ("KWD", "1.0005")])
 def test_more_decimals_than_the_currency_has_are_refused(app, people, job, currency, typed):
     web, token = _login(app, people["freelancer"])

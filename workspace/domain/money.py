@@ -23,6 +23,10 @@ EXPONENTS: dict[str, int] = {
     **{c: 4 for c in _FOUR.split()},
 }
 CURRENCIES = tuple(sorted(EXPONENTS))
+# ISO 4217 fund codes: units of account (e.g. Chile's UF, the US next-day dollar), not what people pay
+# each other in. The API accepts them; the terms form does not offer them.
+FUNDS = frozenset("BOV CHE CHW CLF COU MXV USN UYI UYW".split())
+OFFERED_CURRENCIES = tuple(c for c in CURRENCIES if c not in FUNDS)
 MAX_AMOUNT = 10**13
 PAYMENT_METHODS = {"bank_transfer": "Bank transfer", "paypal": "PayPal", "wise": "Wise", "card": "Card",
                    "cash": "Cash", "other": "Other"}  # minor units; far above any real job, far below 64-bit limits

@@ -82,7 +82,7 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
         return f"{who} proposed terms (version {version}) for {job_title}", "Read them and accept or propose changes."
     if event_type == ev.AGREEMENT_IN_FORCE:
         version = (d.get("agreement") or {}).get("version")
-        return f"Terms version {version} are in force for {job_title}", "Both sides accepted the same terms."
+        return f"Version {version} of the terms is in force for {job_title}", "Both sides accepted the same terms."
     if event_type == ev.UPFRONT_REQUESTED:
         return (f"Upfront payment of {_money(d.get('amount'), d.get('currency'))} is due for {job_title}",
                 "The agreed terms ask for this before work starts.")

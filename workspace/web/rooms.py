@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from workspace.domain.agreement import diff_terms, scope_diff
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from workspace.domain.money import CURRENCIES
+from workspace.domain.money import CURRENCIES, OFFERED_CURRENCIES
 from workspace.domain.roles import PENDING_CLIENT, can
 from workspace.services import agreements, events, invites, jobs, members
 from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
@@ -104,7 +104,12 @@ def _render_form(job: dict[str, Any], form: dict[str, Any], errors: dict[str, st
     if not form.get("milestones"):
         form = {**form, "milestones": DEFAULT_FORM["milestones"]}
     return render_template("rooms/agreement_form.html", job=job, form=form, errors=errors, message=message,
-                           currencies=CURRENCIES, first=bool(request.args.get("first")))
+                           currencies=_currencies(form.get("currency")), first=bool(request.args.get("first")))
+
+
+def _currencies(current: Any) -> tuple[str, ...]:
+    """What the terms form offers: the currencies people pay in, and the terms' own if it is a fund code."""
+    return tuple(sorted({*OFFERED_CURRENCIES, current})) if current in CURRENCIES else OFFERED_CURRENCIES
 
 
 @bp.post("/agreement/<int:version>/accept")
