@@ -61,3 +61,36 @@ def test_a_freelancer_whose_client_is_not_here_is_pointed_to_the_invitation(shar
     page.screenshot(path=str(ARTIFACTS / f"terms-live-invite-cta-{size}.png"))
     link.click()
     page.get_by_role("button", name="Create invitation link").wait_for()
+
+
+def test_the_terms_form_keeps_what_was_typed_across_a_reload(shared_server, contexts):
+    """A reload (or leaving and coming back) restores the typed terms, rows included; "Start over"
+    drops them; sending the form drops them too."""
+    from tests.browser_support import person
+
+    job, people = job_with_people(shared_server)
+    page = person(shared_server, contexts, "laptop", people["freelancer"])
+    form_url = f"{shared_server.url}/jobs/{job['id']}/agreement/propose"
+    page.goto(form_url)
+    page.fill("textarea[name=scope]", "A logo, two concepts and a style sheet.")
+    page.fill("input[name=m-0-title]", "Concepts")
+    page.get_by_role("button", name="+ Add milestone").click()
+    page.fill("input[name=m-1-title]", "Style sheet")
+    page.check("input[name=upfront_kind][value=portion]")
+    page.wait_for_timeout(500)  # the draft is written 0.3 s after the last keystroke
+    page.reload()
+    page.locator("#draft-restored").wait_for()
+    assert page.input_value("textarea[name=scope]") == "A logo, two concepts and a style sheet."
+    assert page.input_value("input[name=m-1-title]") == "Style sheet"
+    assert page.locator(".milestone-row").count() == 2 and page.is_checked("input[name=upfront_kind][value=portion]")
+    page.locator("#draft-restored").get_by_role("button", name="Start over").click()
+    page.wait_for_load_state()
+    page.locator("textarea[name=scope]").wait_for()
+    assert page.input_value("textarea[name=scope]") == "" and page.locator("#draft-restored").is_hidden()
+    page.fill("textarea[name=scope]", "Sent with mistakes")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Propose these terms").click()
+    page.locator(".field-error").first.wait_for()  # refused (no deadline): the page shows what was sent
+    assert page.input_value("textarea[name=scope]") == "Sent with mistakes"
+    page.goto(form_url)
+    assert page.locator("#draft-restored").is_hidden() and page.input_value("textarea[name=scope]") == ""

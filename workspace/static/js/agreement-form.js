@@ -2,6 +2,7 @@
 // The form posts the typed major-unit text; the server parses it (domain/money.py parse_major).
 // The preview uses the exponent the server rendered on each currency option ("0", "0.00", "0.000").
 import { formatMinor, parseMajor } from "./money.js";
+import { TermsDraft } from "./terms-draft.js";
 
 const form = document.getElementById("terms-form");
 const list = document.getElementById("milestones");
@@ -20,11 +21,14 @@ function nextIndex() {
   return used.length ? Math.max(...used) + 1 : 0;
 }
 
-document.getElementById("add-milestone").addEventListener("click", () => {
-  const index = nextIndex();
+function addRow(index) {
   const html = template.innerHTML.replaceAll("m-999-", `m-${index}-`).replace('data-index="999"', `data-index="${index}"`);
   list.insertAdjacentHTML("beforeend", html);
   renumber();
+}
+
+document.getElementById("add-milestone").addEventListener("click", () => {
+  addRow(nextIndex());
   list.lastElementChild.querySelector("input").focus();
   update();
 });
@@ -58,7 +62,17 @@ function update() {
   document.getElementById("upfront-due").textContent = money(due);
 }
 
-form.addEventListener("input", update);
-form.addEventListener("change", update);
+// What is typed is kept in this browser until it is sent (terms-draft.js). A page the server drew
+// with errors already shows what was sent, so nothing is restored over it.
+const draft = new TermsDraft({ form, key: form.dataset.draftKey, addRow });
+if (form.dataset.restore === "yes" && draft.restore()) {
+  const note = document.getElementById("draft-restored");
+  note.hidden = false;
+  note.querySelector("button").addEventListener("click", () => { draft.clear(); location.reload(); });
+}
+form.addEventListener("input", () => { update(); draft.save(); });
+form.addEventListener("change", () => { update(); draft.save(); });
+list.addEventListener("click", () => draft.save()); // a row removed
+form.addEventListener("submit", () => draft.clear());
 renumber();
 update();
