@@ -39,10 +39,18 @@ def test_client_sees_messages_and_progress_live(two_in_a_room):
     send(fran, "Starting on the **layout** today")
     cleo.locator(".event-message .prose strong", has_text="layout").wait_for()
     assert "Starting on the layout today" in bodies(cleo)
+    # An emptied or out-of-range percent is refused in the page: nothing is posted (not "0 %").
+    for typed in ("", "150", "-5", "12.5"):
+        fran.fill("#progress-form input[type=number]", typed)
+        fran.click("#progress-form button[type=submit]")
+        fran.locator("#progress-error", has_text="Give a whole percent from 0 to 100.").wait_for()
+        assert fran.get_attribute("#progress-form input[type=number]", "aria-invalid") == "true"
     fran.fill("#progress-form input[type=number]", "40")
     fran.fill("#progress-form textarea[name=note]", "Layout done")
     fran.click("#progress-form button[type=submit]")
     cleo.locator(".progress-event", has_text="reported 40%").wait_for()
+    assert fran.locator("#progress-error").is_hidden()
+    assert cleo.locator(".progress-event").count() == 1
     assert cleo.text_content("#percent") == "40%"
     assert "Next update due in" in cleo.text_content("#next-update")
     # Presence: each sees the other here.

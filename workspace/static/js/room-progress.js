@@ -81,9 +81,21 @@ export class Progress {
     range.value = number.value = this.state.progress.percent;
     range.addEventListener("input", () => { number.value = range.value; });
     number.addEventListener("input", () => { range.value = number.value; });
+    form.noValidate = true; // the message below says what is wrong, in the page (not a browser tooltip)
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const payload = { job: this.job, percent: Number(number.value), note: form.note.value };
+      const error = this.$("progress-error");
+      const typed = number.value.trim();
+      const percent = Number(typed);
+      const valid = typed !== "" && Number.isInteger(percent) && percent >= 0 && percent <= 100;
+      number.setAttribute("aria-invalid", String(!valid));
+      if (!valid) { // an emptied box is not 0 %: nothing is posted
+        error.textContent = "Give a whole percent from 0 to 100.";
+        error.hidden = false;
+        number.focus();
+        return;
+      }
+      const payload = { job: this.job, percent, note: form.note.value };
       if (form.milestone.value) payload.milestone_id = Number(form.milestone.value);
       const button = form.querySelector("button");
       button.disabled = true;
