@@ -144,6 +144,53 @@ def test_five_events_make_one_email_and_what_was_read_in_the_app_makes_none(app,
     assert notices.to(people["freelancer"]["email"]) == []  # they wrote them
 
 
+def test_what_comes_after_the_first_rides_along_in_its_email(app, api, people, active, notices):
+    """Notifications spread over minutes make one email when the first is due (as Zulip batches), not
+    one email each as each one's own delay runs out; nothing is emailed twice."""
+    from workspace.db import transaction, utcnow
+    from workspace.extensions import db
+    from workspace.models import Notification, User
+    from workspace.services import messages
+
+    state, _ids = active
+    with app.app_context():
+        freelancer = db.session.get(User, people["freelancer"]["id"])
+        messages.post_message(freelancer, state["id"], "First news")
+        second = messages.post_message(freelancer, state["id"], "News nine minutes later")
+        with transaction() as tx:  # as if it had come nine minutes after the first
+            tx.session.execute(update(Notification).where(Notification.seq == second["seq"])
+                               .values(email_due_at=utcnow() + timedelta(minutes=19)))
+        db.session.remove()
+    run_round(app, AFTER_DELAY)
+    mails = notices.wait_to(people["client"]["email"])
+    assert len(mails) == 1 and "First news" in text_of(mails[0]) and "News nine minutes later" in text_of(mails[0])
+    run_round(app, AFTER_DELAY * 2)
+    assert len(notices.to(people["client"]["email"])) == 1
+
+
+def test_went_live_is_not_emailed_once_the_session_is_over(app, api, people, active, notices):
+    """A session that ended before its notification's email was due is no news; the control: one
+    still running is emailed."""
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services import live
+
+    state, _ids = active
+    with app.app_context():
+        freelancer = db.session.get(User, people["freelancer"]["id"])
+        live.start_session(freelancer, state["id"], "sid-1", "Quick look")
+        live.stop_session(freelancer, state["id"])
+        db.session.remove()
+    run_round(app, AFTER_DELAY)
+    assert notices.to(people["client"]["email"]) == []
+    with app.app_context():
+        live.start_session(db.session.get(User, people["freelancer"]["id"]), state["id"], "sid-2", "Long session")
+        db.session.remove()
+    run_round(app, AFTER_DELAY)
+    mails = notices.wait_to(people["client"]["email"])
+    assert len(mails) == 1 and "went live" in mails[0]["Subject"] and "Quick look" not in text_of(mails[0])
+
+
 def test_preferences_off_and_digest(app, api, people, active, notices):
     state, (m1, _m2) = active
     client, viewer = people["client"], people["viewer"]

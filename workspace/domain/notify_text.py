@@ -118,7 +118,7 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
         return f"{job_title} is complete", "Every milestone is paid. Leave a review."
     if event_type == ev.SESSION_STARTED:
         title = (d.get("session") or {}).get("title") or ""
-        return f"{who} is live now", _clip(title) or "Watch the work in the room."
+        return f"{who} went live", _clip(title) or "Watch the work in the room while the session runs."
     if event_type == ev.MESSAGE_POSTED:
         m = d.get("message") or {}
         files = len(m.get("attachments") or [])

@@ -14,7 +14,7 @@ from workspace.db import rowcount, transaction, utcnow
 from workspace.domain.roles import can
 from workspace.extensions import db
 from workspace.mail import outbox
-from workspace.models import Job, Membership, Notification, User
+from workspace.models import Job, LiveSession, Membership, Notification, User
 from workspace.services.checkpoints import sign_head
 from workspace.services.notifications import settings_for
 
@@ -50,11 +50,15 @@ class _Raced(Exception):
 
 
 def _compose(user_id: int, job_id: int, now: datetime) -> int:
+    """One email of everything waiting for this person in this job, once the oldest is due: the ones
+    that came after it ride along (as Zulip batches), so a busy afternoon is one email, not one per
+    notification as each one's delay runs out. Digest kinds wait for their hour."""
     with transaction() as tx:
+        waiting = Notification.email_skipped.is_(None) | (
+            (Notification.email_skipped == "digest") & (Notification.email_due_at <= now))
         rows = list(tx.session.scalars(
             select(Notification).where(Notification.user_id == user_id, Notification.job_id == job_id,
-                                       Notification.emailed_at.is_(None), Notification.email_due_at <= now,
-                                       Notification.email_skipped.is_(None) | (Notification.email_skipped == "digest"))
+                                       Notification.emailed_at.is_(None), waiting)
             .order_by(Notification.id)))
         user = tx.session.get(User, user_id)
         job = tx.session.get(Job, job_id)
@@ -63,6 +67,8 @@ def _compose(user_id: int, job_id: int, now: datetime) -> int:
         if not rows or user is None or job is None:
             return 0
         modes = settings_for(tx.session, user_id)
+        live_now = tx.session.scalar(select(LiveSession.id).where(LiveSession.job_id == job_id,
+                                                                 LiveSession.ended_at.is_(None)).limit(1)) is not None
         send: list[Notification] = []
         digest = False
         for n in rows:
@@ -76,6 +82,8 @@ def _compose(user_id: int, job_id: int, now: datetime) -> int:
                 n.read_at = now
             elif modes[n.kind] == "off":
                 reason = "off"
+            elif n.kind == "sessions" and not live_now:
+                reason = "ended"  # "went live" is no news once the session is over
             elif modes[n.kind] == "digest" and n.email_skipped != "digest":
                 n.email_skipped, n.email_due_at = "digest", next_digest(now)  # wait for the digest
                 continue
