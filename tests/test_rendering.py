@@ -51,3 +51,13 @@ def test_a_bare_url_in_a_message_reaches_the_room_as_a_link(api, people, job):
     posted = [e for e in api.events(people["freelancer"], job["id"])["events"] if e["type"] == "message.posted"]
     html = posted[-1]["data"]["message"]["html"]
     assert f'<a href="https://example.com/board?id=7" {SAFE}>https://example.com/board?id=7</a>' in html
+
+
+def test_a_line_break_typed_in_a_message_is_kept():
+    """Shift+Enter in the composer starts a new line, and the room shows it as one (as chat does);
+    a blank line still starts a new paragraph and lists stay lists."""
+    from workspace.rendering import render_markdown
+
+    assert render_markdown("line one\nline two") == "<p>line one<br>\nline two</p>\n"
+    assert render_markdown("first\n\nsecond") == "<p>first</p>\n<p>second</p>\n"
+    assert "<li>a</li>" in render_markdown("- a\n- b")

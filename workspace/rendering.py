@@ -1,4 +1,5 @@
-"""User text to safe HTML: Markdown with raw HTML off, bare web addresses linked, then an allow-list sanitizer."""
+"""User text to safe HTML: Markdown with raw HTML off, typed line breaks kept, bare web addresses linked,
+then an allow-list sanitizer."""
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ class _WebAddresses(LinkifyIt):  # type: ignore[misc]
         return super().test(text) and self.match(text) is not None
 
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False, "breaks": True}).enable(
     ["table", "strikethrough", "linkify"]
 )
 _md.linkify = _WebAddresses()
