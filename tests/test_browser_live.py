@@ -35,8 +35,10 @@ def test_go_live_watch_and_stop(live_server, contexts):
     open_room(early, live_server, job["id"])
 
     fran.fill("#golive-form input[name=title]", "Working on concept B")
-    fran.click("#golive-form button[type=submit]")
+    fran.dblclick("#golive-form button[type=submit]")  # one session, and no "already live" error
     fran.locator("#live-status", has_text="You are live").wait_for()
+    fran.wait_for_timeout(500)
+    assert fran.locator("#live-error").is_hidden(), fran.text_content("#live-error")
     early.locator("#live-badge").wait_for()
     assert_plays(early)
     assert early.text_content("#live-status").startswith("Live")
@@ -62,6 +64,7 @@ def test_go_live_watch_and_stop(live_server, contexts):
     for page in (early, late):
         page.locator("#stage-overlay", has_text="Session ended").wait_for()
         page.wait_for_function("() => document.getElementById('live-badge').hidden")
+        assert page.locator("#fullscreen").is_hidden()  # nothing to enlarge
     fran.locator("#live-status", has_text="Not live").wait_for()
 
     events = live_server.api("GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]

@@ -154,14 +154,24 @@ export class Live {
   }
 
   async goLive() {
+    if (this.starting) return; // a double click starts one session (the second would be refused: "already live")
     const form = this.$("golive-form");
-    const stream = await this.capture();
-    if (!stream) return;
-    const payload = { job: this.job, title: form.title.value };
-    if (form.milestone?.value) payload.milestone_id = Number(form.milestone.value);
-    const ack = await this.socket.timeout(10000).emitWithAck("live_start", payload).catch(() => ({ ok: false, error: { message: "Not connected." } }));
-    if (!ack.ok) { stream.getTracks().forEach((t) => t.stop()); this.showError(ack.error.message); return; }
-    this.startPublishing(stream, ack.session);
+    const button = form.querySelector("button[type=submit]");
+    this.starting = true;
+    button.disabled = true;
+    try {
+      const stream = await this.capture();
+      if (!stream) return;
+      const payload = { job: this.job, title: form.title.value };
+      if (form.milestone?.value) payload.milestone_id = Number(form.milestone.value);
+      const ack = await this.socket.timeout(10000).emitWithAck("live_start", payload).catch(() => ({ ok: false, error: { message: "Not connected." } }));
+      if (!ack.ok) { stream.getTracks().forEach((t) => t.stop()); this.showError(ack.error.message); return; }
+      this.showError(null);
+      this.startPublishing(stream, ack.session);
+    } finally {
+      this.starting = false;
+      button.disabled = false;
+    }
   }
 
   async resumeAfterReload() {
@@ -283,6 +293,8 @@ export class Live {
       overlay.textContent = `Session ended after ${duration(this.ended.duration_seconds * 1000)}`;
     }
     this.video.classList.toggle("hidden-video", state !== "live");
+    const fullscreen = this.$("fullscreen");
+    if (fullscreen) fullscreen.hidden = state !== "live"; // nothing to enlarge over "Not live" or "Session ended"
     this.render();
   }
 
