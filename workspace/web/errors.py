@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -54,11 +54,18 @@ def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     message = {
         404: "Nothing here.", 405: "That method is not allowed here.",
-        413: "The request is too large.", 400: "The request could not be understood.",
+        413: _too_large(), 400: "The request could not be understood.",
     }.get(status, exc.description or exc.name)
     # RFC 9110: a 405 names the methods that are allowed (Werkzeug puts them in its own headers).
     headers = {k: v for k, v in exc.get_headers() if k == "Allow"}
     return respond(status, {"code": HTTP_CODES.get(status, "error"), "message": message}, headers)
+
+
+def _too_large() -> str:
+    """What a body over MAX_CONTENT_LENGTH is told: uploads are what get that big, so say their limit."""
+    limit = current_app.config.get("ATTACHMENT_MAX_BYTES")
+    return f"The request is too large: a file may be up to {limit // (1024 * 1024)} MB." if limit else \
+        "The request is too large."
 
 
 def _unexpected(exc: Exception) -> Any:

@@ -171,7 +171,7 @@ export class Composer {
   async addFile(file) {
     const entry = { file, id: null, done: false, error: null };
     const progress = el("progress", { max: "1", value: "0" });
-    entry.node = el("li", {}, el("span", { text: file.name }), " ", progress,
+    entry.node = el("li", {}, el("span", { text: file.name }), " ", progress, " ",
       el("button", { class: "link", type: "button", text: "Remove", onclick: () => { this.files = this.files.filter((f) => f !== entry); entry.node.remove(); } }));
     this.files.push(entry);
     this.$("pending-files").append(entry.node);
