@@ -39,6 +39,16 @@ def test_oversize_upload_body_is_413(api, people):
     response = api.client.post("/api/v1/jobs", data=b"x" * (27 * 1024 * 1024), content_type="application/json",
                                headers={"Authorization": f"Bearer {people['freelancer']['token']}"})
     assert response.status_code == 413
+
+
+def test_an_upload_over_the_limit_says_the_limit(api, people, job):
+    import io
+
+    response = api.client.post(f"/api/v1/jobs/{job['id']}/attachments",
+                               data={"file": (io.BytesIO(b"x" * (27 * 1024 * 1024)), "big.bin")},
+                               content_type="multipart/form-data",
+                               headers={"Authorization": f"Bearer {people['freelancer']['token']}"})
+    assert response.status_code == 413
     assert response.get_json()["error"]["message"] == "The request is too large: a file may be up to 25 MB."
 
 
