@@ -526,6 +526,17 @@ def test_a_wrong_current_password_and_a_bad_new_one_show_together(app, client):
     assert right.status_code == 422 and "not your current password" not in page and "at least 10 characters" in page
 
 
+def test_common_passwords_and_the_same_password_again_are_refused(app, api):
+    for weak in ("password123", "Password1234", "aaaaaaaaaaaa", "ababababab"):
+        r = api.call("POST", "/signup", json={"email": "weak@example.test", "password": weak, "name": "W"})
+        assert r.status_code == 422 and "password" in r.get_json()["error"]["fields"], weak
+    me = signup_api(api, "same@example.test")
+    same = api.call("PATCH", "/me", me, {"password": PASSWORD, "current_password": PASSWORD})
+    assert same.status_code == 422 and same.get_json()["error"]["fields"] == {
+        "password": "That is already your password; choose a new one."}
+    assert api.call("PATCH", "/me", me, {"password": NEW_PASSWORD, "current_password": PASSWORD}).status_code == 200
+
+
 def test_cookie_json_changes_need_the_csrf_header(app, client):
     signup_page(client, "csrf@example.test")
     assert client.patch("/api/v1/me", json={"name": "X"}).status_code == 400

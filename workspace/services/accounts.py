@@ -42,11 +42,22 @@ def email_error(email: str) -> str | None:
     return None
 
 
+# Passwords long enough for the length rule that every guessing list starts with (NIST 800-63B: refuse
+# known and repetitive ones).
+COMMON_PASSWORDS = frozenset("""
+password12 password123 password1234 password12345 passw0rd123 1234567890 0123456789 12345678910
+123456789a 1q2w3e4r5t qwertyuiop qwertyuiop1 1qaz2wsx3edc iloveyou12 iloveyou123 abcdefghij abc1234567
+letmein123 welcome123 welcome1234 administrator football123 baseball123 princess123 sunshine123
+""".split())
+
+
 def password_error(password: Any) -> str | None:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         return f"Use at least {PASSWORD_MIN} characters."
     if len(password) > PASSWORD_MAX:
         return f"Use at most {PASSWORD_MAX} characters."
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) <= 2:
+        return "That password is among the first any attacker tries; choose another."
     return None
 
 

@@ -204,9 +204,11 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
             errors["email"] = error
         elif new_email == actor.email:
             errors["email"] = "That is already your address."
+    current: Any = changes.get("current_password")
     if "password" in wanted and (error := password_error(wanted["password"])):
         errors["password"] = error
-    current: Any = changes.get("current_password")
+    elif "password" in wanted and wanted["password"] == current:
+        errors["password"] = "That is already your password; choose a new one."
     needs_password = "email" in wanted or "password" in wanted
     if needs_password and (not isinstance(current, str) or not current):
         errors["current_password"] = "Enter your current password."
