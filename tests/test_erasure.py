@@ -89,6 +89,9 @@ def test_a_deleted_message_is_gone_for_a_viewer_invited_later(app, api, people, 
         assert download.status_code == 404 and "deleted with its message" in download.get_data(as_text=True)
     assert list(upload_dir.iterdir()) == []
     assert IBAN not in stored_text(app)
+    # Its notification says it was deleted (not an empty quote).
+    told = api.ok("GET", "/notifications", f)["notifications"]
+    assert [n["body"] for n in told if n["seq"] == posted["seq"]] == ["This message was deleted."]
 
     from workspace.services.events import verify_chain
 

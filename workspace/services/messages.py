@@ -110,6 +110,9 @@ def _erase_versions(tx: Transaction, job: Job, message: Message, *, deleted: boo
     return seqs
 
 
+DELETED_NOTICE = "This message was deleted."  # what the notifications of a deleted message say now
+
+
 def _renotify(tx: Transaction, job: Job, seqs: list[int], body: str) -> None:
     """Replace the text of the notifications that quoted the erased versions."""
     if seqs:
@@ -256,7 +259,7 @@ def delete_message(actor: User, job_id: str, message_id: Any) -> dict[str, Any]:
         message.deleted_at, message.body = utcnow(), ""
         seqs = _erase_versions(tx, job, message, deleted=True)
         erase_message_files(tx, message.id, Path(current_app.config["UPLOAD_DIR"]))
-        _renotify(tx, job, seqs, "")
+        _renotify(tx, job, seqs, DELETED_NOTICE)
         tx.session.flush()
         event = _record_message(tx, job, ev.MESSAGE_DELETED, message, actor)
     return event
