@@ -139,9 +139,15 @@ def test_edit_reply_and_delete_in_the_page(two_in_a_room):
     cleo.locator(".event-message.mine .prose", has_text="second thought").wait_for()
     cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="second thought")) \
         .get_by_role("button", name="Edit").click()
+    cleo.fill(".edit-area", "never saved")
+    cleo.press(".edit-area", "Escape")  # cancels, as in the composer
+    cleo.locator(".edit-area").wait_for(state="detached")
+    cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="second thought")) \
+        .get_by_role("button", name="Edit").click()
     cleo.fill(".edit-area", "third thought")
-    cleo.get_by_role("button", name="Save", exact=True).click()
+    cleo.press(".edit-area", "Enter")  # saves
     fran.locator(".reply-quote", has_text="third thought").wait_for()
+    assert fran.locator(".prose", has_text="never saved").count() == 0
     cleo.on("dialog", lambda d: d.accept())
     cleo.locator(".event-message.mine").filter(has=cleo.locator(".prose", has_text="third thought")) \
         .get_by_role("button", name="Delete").click()

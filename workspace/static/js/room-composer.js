@@ -205,6 +205,12 @@ export class Composer {
       if (ack.ok) this.log.apply([ack.event]);
       else { error.textContent = ack.error.message; error.hidden = false; }
     });
+    // As in the composer: Enter saves, Shift+Enter starts a new line; Escape cancels.
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); save.click(); }
+      else if (e.key === "Escape") { e.preventDefault(); cancel.click(); }
+    });
+    area.setAttribute("aria-label", "Edit your message (Enter saves, Shift+Enter starts a new line, Escape cancels)");
     node.replaceChildren(area, error, el("div", { class: "actions" }, save, cancel));
     area.focus();
   }
