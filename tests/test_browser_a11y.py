@@ -318,6 +318,13 @@ def test_the_room_works_from_the_keyboard_with_a_visible_focus(shared_server, co
     page.locator("#milestones-panel .confirm-step").wait_for()
     assert_accessible(page, "room-approve-step", size)
     assert_keyboard_complete(page, "room (approve step)", size)
+    # "Skip to writing a message" (shown once focused) goes straight to the message box, on a phone
+    # from another tab too.
+    page.locator("#skip-to-composer").focus()
+    assert page.locator("#skip-to-composer").is_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'message-body'")
+    assert page.locator("#message-body").is_visible()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -66,6 +66,13 @@ const progress = new Progress({ socket, job, state, $ });
 setInterval(() => { progress.render(); tickTimes(); }, 30000);
 
 const layout = new RoomLayout({ tablist: $("room-tabs"), grid: $("room-grid"), onShown: (shown) => { if (shown === "panel-chat") chat.shown(); } });
+// The first stop for a keyboard: straight to the message box (past the header, the tabs and every
+// message's Reply/Edit/Delete), on a phone showing the Chat tab first.
+$("skip-to-composer")?.addEventListener("click", (e) => {
+  e.preventDefault();
+  layout.show("panel-chat");
+  $("message-body").focus();
+});
 chat.layout = layout;
 chat.onOlder = (events) => log.chain.older(events); // older history is checked too (chain-verify.js)
 
