@@ -69,7 +69,7 @@ def signup() -> Any:
         return render_template("auth/signup.html", form=request.form, errors=exc.fields,
                                message=exc.message, next=next_url), exc.status
     sign_in(user)
-    flash(f"Welcome, {user.name}. We sent a link to {user.email}: open it to confirm your address.", "success")
+    flash(f"Welcome, {user.name}.", "success")  # the banner under it asks to confirm the address
     return redirect(next_url)
 
 
