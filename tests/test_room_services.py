@@ -232,3 +232,25 @@ def test_since_you_were_away(app, api, people, job):
         start_session(db.session.get(User, f["id"]), job["id"], "sid-1", "Sketching")
         away = away_summary(db.session.get(User, c["id"]), job["id"])
     assert away["sessions"] == 1 and away["live_now"] is True  # the page says "live now", not "(0 s)"
+
+
+def test_a_reload_while_live_is_not_being_away(app, api, people, job):
+    """The system pausing the freelancer's own session when their page reloads is not news to them
+    (the client, who was away, is told)."""
+    from tests.money_support import activate
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services import live
+    from workspace.services.events import away_summary
+
+    activate(api, people, job)
+    f, c = people["freelancer"], people["client"]
+    for who in (f, c):
+        api.ok("POST", f"/jobs/{job['id']}/read", who, {"seq": api.events(who, job["id"])["last_seq"]})
+    with app.app_context():
+        live.start_session(db.session.get(User, f["id"]), job["id"], "sid-1", "Sketching")
+        api.ok("POST", f"/jobs/{job['id']}/read", f, {"seq": api.events(f, job["id"])["last_seq"]})
+        assert live.publisher_gone("sid-1") == 1  # the page reloaded
+        assert away_summary(db.session.get(User, f["id"]), job["id"]) is None
+        told = away_summary(db.session.get(User, c["id"]), job["id"])
+        assert told["sessions"] == 1 and told["events"] == 2  # the start and the pause, for the client

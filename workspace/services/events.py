@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 
 from workspace.db import iso
 from workspace.single_read import read_first
+from workspace.domain import event_types
 from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.ids import is_seq
 from workspace.extensions import db
@@ -145,6 +146,9 @@ def _erasure_justified(event: Event, changed: dict[Any, int]) -> bool:
     return changed.get(message.get("id"), 0) > event.seq
 
 
+SESSION_TYPES = (event_types.SESSION_PAUSED, event_types.SESSION_RESUMED, event_types.SESSION_ENDED)
+
+
 def away_summary(actor: User, job_id: str) -> dict[str, Any] | None:
     """What happened since the actor last read the room (None on a first visit or when nothing did):
     counts of messages and progress by others, live sessions and their time, submissions in review."""
@@ -157,9 +161,14 @@ def away_summary(actor: User, job_id: str) -> dict[str, Any] | None:
     since = membership.last_read_seq
     if since == 0 or since >= job.last_seq:
         return None
+    # Others' doings, and the system's, except what the system did to this person's own live session
+    # (paused when their page reloaded, ended when it stayed away): a reload is not being away.
+    own_session = (Event.type.in_(SESSION_TYPES) & Event.actor_id.is_(None)
+                   & (Event.data[("session", "publisher", "id")].as_integer() == actor.id))
     counts = dict(db.session.execute(
         select(Event.type, func.count()).where(Event.job_id == job.id, Event.seq > since,
-                                               (Event.actor_id.is_(None)) | (Event.actor_id != actor.id))
+                                               (Event.actor_id.is_(None)) | (Event.actor_id != actor.id),
+                                               ~own_session)
         .group_by(Event.type)).all())
     if not counts:
         return None
