@@ -433,7 +433,8 @@ def test_the_invitation_page_answers_a_taken_address_with_a_way_back_to_it(app, 
 def test_a_member_opening_their_invitation_again_lands_in_the_job(app, api, client):
     """The client who joined opens their (now used) link while signed in: the job, not 'already used';
     someone else sees only that the link was used."""
-    boss, guest = signup_api(api, "owner@example.test"), signup_page(client, "guest@example.test")
+    boss = signup_api(api, "owner@example.test")
+    signup_page(client, "guest@example.test")
     job = api.create_job(boss)
     token = api.invite(boss, job["id"], "client")["token"]
     joined = client.post(f"/invite/{token}/accept", data={"csrf_token": csrf_from(client, f"/invite/{token}")})

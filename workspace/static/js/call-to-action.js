@@ -79,10 +79,10 @@ function completion(job, steps) {
 }
 
 export class CallToAction {
-  constructor({ root, me, agreementUrl, invitesUrl, go }) {
+  constructor({ root, me, go }) {
     this.root = root;
     this.me = me;
-    this.urls = { agreement: agreementUrl, invites: invitesUrl }; // where a step's `go.href` leads
+    this.urls = { agreement: root.dataset.agreementUrl, invites: root.dataset.invitesUrl }; // a step's `go.href`
     this.go = go; // (go) takes the person to that place in the room
   }
 

@@ -17,6 +17,13 @@ export class RoomLayout {
     this.laptop.addEventListener("change", () => this.apply());
     // live.js marks the grid `is-live` while a session runs; the Live tab then keeps the chat in view.
     new MutationObserver(() => this.apply()).observe(grid, { attributeFilter: ["class"] });
+    // "Skip to writing a message", the keyboard's first stop: past the header, the tabs and every
+    // message's buttons to the message box, on a phone showing the Chat tab first.
+    document.getElementById("skip-to-composer")?.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.show("panel-chat");
+      document.getElementById("message-body")?.focus();
+    });
     this.apply();
   }
 

@@ -66,19 +66,11 @@ const progress = new Progress({ socket, job, state, $ });
 setInterval(() => { progress.render(); tickTimes(); }, 30000);
 
 const layout = new RoomLayout({ tablist: $("room-tabs"), grid: $("room-grid"), onShown: (shown) => { if (shown === "panel-chat") chat.shown(); } });
-// The first stop for a keyboard: straight to the message box (past the header, the tabs and every
-// message's Reply/Edit/Delete), on a phone showing the Chat tab first.
-$("skip-to-composer")?.addEventListener("click", (e) => {
-  e.preventDefault();
-  layout.show("panel-chat");
-  $("message-body").focus();
-});
 chat.layout = layout;
 chat.onOlder = (events) => log.chain.older(events); // older history is checked too (chain-verify.js)
 
 // What this person needs to do now, redrawn with the job (below); its buttons lead into the room.
-const cta = new CallToAction({ root: $("next-steps"), me, agreementUrl: $("next-steps").dataset.agreementUrl,
-  invitesUrl: $("next-steps").dataset.invitesUrl });
+const cta = new CallToAction({ root: $("next-steps"), me });
 // An open dispute's banner at the top (disputes.js): redrawn with the job, so the other side's is live.
 const disputes = new Disputes({ root: $("dispute-banner"), me, job });
 // Milestones, balances, payments and reviews: drawn from the job, redrawn when its events arrive.
@@ -141,10 +133,7 @@ effects
     if (became) chat.setMember({ id: became }, { role: "client" });
   })
   .on("terms", () => { $("terms-changed").hidden = false; }) // only news that arrived after this page was drawn
-  .on("job", () => {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => panel.refresh(), 150);
-  })
+  .on("job", () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(() => panel.refresh(), 150); })
   .on("live", (event) => live.onEvent(event))
   .afterEach(() => presence.scheduleRead());
 
