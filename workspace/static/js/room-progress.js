@@ -49,7 +49,7 @@ export class Progress {
     if (completed) {
       due.textContent = "";
       $("cadence-badge").hidden = true;
-      $("deadline").textContent = "Completed";
+      $("deadline").textContent = "Every milestone paid"; // the badge beside the title says "Completed"
       $("deadline").className = "";
       return;
     }
