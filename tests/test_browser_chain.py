@@ -123,6 +123,52 @@ def test_the_browsers_hash_is_the_servers_for_real_events(shared_server, page):
     assert result["problems"] == []
 
 
+def test_the_browser_checks_each_events_content_against_its_digest(shared_server, page):
+    """factsOf (the browser) gives the facts Python's wire.facts_of_wire gives, for every kind of entity
+    a real history carries; their sha256 is each event's data_digest. Content changed without its digest
+    (a database edited behind the server's back) is a "content" problem; an erased version is not checked."""
+    import requests
+
+    from workspace.services.wire import facts_of_wire
+
+    server = shared_server
+    job, people = job_with_people(server)
+    f, c = people["freelancer"], people["client"]
+    proposed = server.api("POST", f"/jobs/{job['id']}/agreements", f, terms(), status=201).json()["agreement"]
+    server.api("POST", f"/jobs/{job['id']}/agreements/1/accept", c, {"terms_hash": proposed["terms_hash"]}, status=200)
+    upload = requests.post(f"{server.url}/api/v1/jobs/{job['id']}/attachments",
+                           files={"file": ("sheet.pdf", b"%PDF-1.4 sheet\n" * 20, "application/pdf")},
+                           headers={"Authorization": f"Bearer {f['token']}"}, timeout=15)
+    assert upload.status_code == 201, upload.text
+    milestone = server.api("GET", f"/jobs/{job['id']}", f, status=200).json()["job"]["milestones"][0]["id"]
+    server.api("POST", f"/milestones/{milestone}/submit", f,
+               {"note": "Two **concepts**", "attachments": [upload.json()["attachment"]["id"]]}, status=200)
+    first = _post(server, f, job["id"], "Here *it* is")
+    server.api("POST", f"/jobs/{job['id']}/messages", c,
+               {"body": "Thanks\nline two", "reply_to": first["data"]["message"]["id"]}, status=201)
+    gone = _post(server, c, job["id"], "to be deleted")
+    server.api("DELETE", f"/jobs/{job['id']}/messages/{gone['data']['message']['id']}", c, status=200)
+    server.api("POST", f"/jobs/{job['id']}/progress", f, {"percent": 40, "note": "Layout *done*"}, status=201)
+    events = _events(server, c, job["id"])
+    assert {"milestone.submitted", "agreement.in_force", "progress.posted"} <= {e["type"] for e in events}
+
+    result = page.evaluate("""async ([events, module]) => {
+        const { factsOf, contentMatches, verifyRun } = await import(module);
+        const matches = [];
+        for (const e of events) matches.push(await contentMatches(e));
+        const edited = events.map((e) => structuredClone(e));
+        const target = edited.find((e) => e.type === "progress.posted");
+        target.data.progress.note = "Layout not even started";
+        const run = await verifyRun(edited);
+        return { facts: events.map(factsOf), matches, problems: run.problems, seq: target.seq };
+    }""", [events, MODULE])
+    assert result["facts"] == [facts_of_wire(e["type"], e["data"]) for e in events]
+    erased = [e["seq"] for e in events if (e["data"].get("message") or {}).get("erased")]
+    assert erased and all(m is None for e, m in zip(events, result["matches"]) if e["seq"] in erased)
+    assert all(m is True for e, m in zip(events, result["matches"]) if e["seq"] not in erased), result["matches"]
+    assert result["problems"] == [{"kind": "content", "seq": result["seq"]}]
+
+
 def test_a_changed_field_or_a_broken_link_is_caught(shared_server, page):
     job, people = job_with_people(shared_server)
     for n in range(4):
@@ -455,3 +501,19 @@ def test_an_unchecked_room_has_no_banner_on_first_load(live_server, contexts):
     kept = _checked(page)
     assert kept["from"] == 1 and len(kept["hashes"]) == 16 * kept["seq"] and kept["prev"] == GENESIS_HASH
     assert page.locator("#chain-banner").is_hidden()
+
+
+def test_content_edited_in_the_database_shows_the_banner_on_a_first_visit(room, contexts):
+    """A message's text changed in the database with its digest left as it was (the links still hold):
+    a browser that never saw the job before says its history does not check out, naming the event."""
+    server, job, people, page = room
+    target = _events(server, people["client"], job["id"])[-1]
+    with _db(server) as db:
+        (job_pk,) = db.execute("SELECT id FROM jobs WHERE public_id = ?", (job["id"],)).fetchone()
+        db.execute("UPDATE events SET data = json_set(data, '$.message.body', 'I never wrote this') "
+                   "WHERE job_id = ? AND seq = ?", (job_pk, target["seq"]))
+    viewer = contexts().new_page()
+    log_in(viewer, server, people["viewer"])
+    open_room(viewer, server, job["id"])
+    text = _banner(viewer)
+    assert "does not check out" in text and f"What event {target['seq']} says is not what was recorded" in text

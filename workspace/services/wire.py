@@ -93,6 +93,18 @@ def facts(type_: str, data: dict[str, Any]) -> dict[str, Any]:
     return _each_entity(data, _FACTS)
 
 
+def facts_of_wire(type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What the log stored of an event from its wire form: its presentation taken off again (HTML,
+    URLs, the clock's overdue fields, a reply's excerpt). static/js/chain-verify.js does the same, so a
+    member's browser checks each event's content against its `data_digest`, not only the links.
+    (An erased message version keeps only its digest: there is no content left to check.)"""
+    message = data.get("message")
+    if isinstance(message, dict) and isinstance(message.get("reply_to"), dict):
+        reply_to = {k: v for k, v in message["reply_to"].items() if k != "excerpt"}
+        data = {**data, "message": {**message, "reply_to": reply_to}}
+    return facts(type_, data)
+
+
 def _each_entity(data: dict[str, Any], by_kind: dict[str, Any]) -> dict[str, Any]:
     """`data` with each entity it carries (message, milestone, ..., and a list of milestones) passed
     through its kind's function: one walk for storing (facts) and for sending (present)."""

@@ -1,7 +1,8 @@
 // The room's history, checked in the browser (issue 11, "History anyone can verify"). Each event's
 // `hash` is sha256(prev_hash + canonical JSON of {job, seq, type, at, actor_id, data_digest}) — the
 // rule of workspace/domain/chain.py — recomputed here with Web Crypto as events arrive; each
-// `prev_hash` must be the hash of the event before it when the page has that one. Per job, the browser
+// `prev_hash` must be the hash of the event before it when the page has that one; and each event's
+// content must hash to its `data_digest` (`factsOf`: what the log stored of what is shown). Per job, the browser
 // keeps (localStorage) the last signed head it saw (GET /api/v1/jobs/{job}/checkpoint, its Ed25519
 // signature checked with the key of GET /api/v1/keys) and the hashes of the events before it; a later
 // history that does not extend that head (an event changed, events gone) shows a red banner saying what
@@ -78,6 +79,57 @@ export async function eventHash(event) {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+// ---- what the log stored of an event: its wire data with the presentation taken off again (the
+// rule of workspace/services/wire.py facts_of_wire): HTML, file and receipt URLs, a milestone's clock
+// fields, a reply's excerpt. Its canonical JSON's sha256 is the event's `data_digest`, so the content
+// shown is checked too, not only the links. An erased message version has no content left to check.
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+const without = (entity, keys) => Object.fromEntries(Object.entries(entity).filter(([k]) => !keys.includes(k)));
+
+function attachmentFacts(a) {
+  if (!("url" in a)) return a;
+  return { ...without(a, ["url", "thumb_url"]), thumb: a.thumb_url !== null && a.thumb_url !== undefined };
+}
+
+function filesFacts(entity) {
+  const files = entity.attachments;
+  return Array.isArray(files) ? { ...entity, attachments: files.map((a) => (isObject(a) ? attachmentFacts(a) : a)) } : entity;
+}
+
+const textFacts = (entity) => filesFacts(without(entity, ["html"]));
+
+function milestoneFacts(m) {
+  const kept = without(m, ["due_at", "overdue", "overdue_at"]);
+  return isObject(m.submission) ? { ...kept, submission: textFacts(m.submission) } : kept;
+}
+
+function snapshotFacts(s) {
+  if (typeof s.url !== "string" || !s.url.startsWith("/files/")) return s;
+  return { ...without(s, ["url", "thumb_url"]), file: s.url.slice("/files/".length), thumb: s.thumb_url !== null && s.thumb_url !== undefined };
+}
+
+const FACTS = { message: textFacts, progress: textFacts, milestone: milestoneFacts,
+  payment: (p) => without(p, ["receipt_url"]), snapshot: snapshotFacts };
+
+export function factsOf(event) {
+  const out = { ...event.data };
+  if (isObject(out.message) && isObject(out.message.reply_to)) {
+    out.message = { ...out.message, reply_to: without(out.message.reply_to, ["excerpt"]) };
+  }
+  for (const [key, facts] of Object.entries(FACTS)) if (isObject(out[key])) out[key] = facts(out[key]);
+  if (Array.isArray(out.milestones)) out.milestones = out.milestones.map((m) => (isObject(m) ? milestoneFacts(m) : m));
+  return out;
+}
+
+// Whether the event's content is the one its digest was made of: true, false, or null when there is
+// nothing to check (an erased version) or it cannot be hashed here (a value canonical JSON refuses).
+export async function contentMatches(event) {
+  if (!isObject(event.data) || (isObject(event.data.message) && event.data.message.erased === true)) return null;
+  let text;
+  try { text = canonicalJson(factsOf(event)); } catch { return null; }
+  return (await sha256Hex(new TextEncoder().encode(text))) === event.data_digest;
+}
+
 // Check a run of events (any order, gaps allowed): each hash recomputes, seq 1 follows the genesis hash,
 // and each prev_hash is the hash of the event before it wherever that one is in the run or in `known`
 // (a Map seq -> {hash, prev} of events checked earlier; both directions are checked, so a page of older
@@ -94,6 +146,7 @@ export async function verifyRun(events, known = new Map()) {
       try { ok = (await eventHash(event)) === event.hash; } catch { ok = false; }
     }
     if (!ok) problems.push({ kind: "hash", seq: event.seq });
+    else if ((await contentMatches(event)) === false) problems.push({ kind: "content", seq: event.seq });
     checked.set(event.seq, { hash: event.hash, prev: event.prev_hash });
   }
   const at = (seq) => checked.get(seq) || known.get(seq);
@@ -175,6 +228,7 @@ export function describe(problem, kept, when = (iso) => iso) {
     case "missing": return problem.from === problem.to ? `Event ${problem.from} is missing.`
       : `Events ${problem.from}–${problem.to} are missing.`;
     case "hash": return `Event ${problem.seq} does not match its hash.`;
+    case "content": return `What event ${problem.seq} says is not what was recorded (it does not match its fingerprint).`;
     case "link": return `Event ${problem.seq} does not follow event ${problem.seq - 1}.`;
     case "head": return `The server's signed head names event ${problem.seq} with another hash than the event it served.`;
     case "signature": return `The server's signature of its head (event ${problem.seq}) does not verify.`;
@@ -359,7 +413,10 @@ export class ChainCheck {
       list.append(item);
     }
     const title = document.createElement("strong");
-    title.textContent = "This job's history is not the one this browser saw.";
+    // Against what this browser kept, or (a first visit too) against the history's own fingerprints.
+    const againstKept = this.problems.some((p) => ["changed", "before", "missing", "head"].includes(p.kind));
+    title.textContent = againstKept ? "This job's history is not the one this browser saw."
+      : "This job's history does not check out: it was changed after it was recorded.";
     const proof = document.createElement("p");
     const dossier = document.createElement("a");
     dossier.href = box.dataset.dossierUrl || `/jobs/${this.job}/dossier.zip`;
