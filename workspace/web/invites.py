@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from workspace.domain.errors import Conflict, Invalid, NotFound, RateLimited
+from workspace.domain.roles import role_label
 from workspace.services import invites
 from workspace.services.access import load_seat
 from workspace.web.auth import CheckInbox, sign_in, sign_up_from_form
@@ -54,7 +55,7 @@ def accept(token: str) -> Any:
         job = invites.accept_invite(actor(), token)
     except (Conflict, NotFound) as exc:
         return _page(token, exc.status, message=exc.message)
-    flash(f"You joined “{job['title']}” as {job['role']}.", "success")
+    flash(f"You joined “{job['title']}” as {role_label(job['role'])}.", "success")
     return redirect(url_for("rooms.agreement" if job["pending_agreement"] else "rooms.room", job_id=job["id"]))
 
 
