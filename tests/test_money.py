@@ -234,7 +234,7 @@ def test_paying_everything_completes_the_job_and_opens_reviews(api, people, acti
     assert api.ok("GET", "/me", c)["user"]["profile_url"] is None
 
 
-def test_a_completed_jobs_terms_no_longer_change(api, people, active):
+def test_a_completed_jobs_terms_no_longer_change(app, api, people, active):
     """A proposal still waiting when the last milestone is paid cannot be accepted, and no new one
     can be made: the job is complete (its page no longer offers either)."""
     from tests.support import terms
@@ -256,6 +256,18 @@ def test_a_completed_jobs_terms_no_longer_change(api, people, active):
     assert again.status_code == 409 and "start a new job" in again.get_json()["error"]["message"]
     assert api.events(f, job_id)["last_seq"] == before
     assert api.ok("GET", f"/jobs/{job_id}", c)["job"]["agreement"]["version"] == 1
+    # Nor is there work left to share live.
+    from workspace.domain.errors import Conflict
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services import live
+
+    with app.app_context():
+        with pytest.raises(Conflict) as refused:
+            live.start_session(db.session.get(User, f["id"]), job_id, "sid-late", "One more look")
+        assert refused.value.code == "job_completed"
+        db.session.remove()
+    assert api.events(f, job_id)["last_seq"] == before
 
 
 def test_unnamed_review_stays_anonymous(api, people, active):

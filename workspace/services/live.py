@@ -59,6 +59,8 @@ def start_session(actor: User, job_id: str, sid: str, title: Any = "", milestone
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "live.publish", "Only the freelancer goes live.")
+        if job.status == "completed":
+            raise Conflict("This job is complete: there is no work left to share live.", code="job_completed")
         if active(tx.session, job.id) is not None:
             raise Conflict("You are already live in this job; resume or stop that session.", code="already_live")
         if milestone_id is not None and tx.session.scalar(
