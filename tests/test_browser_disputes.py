@@ -154,7 +154,8 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
     methods = pay.locator(".pay-methods")
     assert "Bank transfer (IBAN/SWIFT)" in methods.text_content() and IBAN in methods.text_content()
     assert "EUR account" in methods.text_content()
-    assert pay.locator(".pay-reference").text_content() == "Quote INV-0001 as the reference with 200.00 EUR owed."
+    assert pay.locator(".pay-reference").text_content() == (
+        "Quote INV-0001, the newest invoice, as the reference: 200.00 EUR is owed in all (it may cover earlier invoices too).")
     assert pay.locator("input").first.input_value() == "200.00"
     assert pay.get_by_label("Reference").input_value() == "INV-0001"  # what to quote, already filled in
     no_sideways_scroll(cleo)

@@ -396,7 +396,8 @@ export class MoneyPanel {
     return el("div", { class: "pay-instructions" },
       rows.length ? el("p", { class: "small", text: `Pay ${pi.payee || "the freelancer"} by:` }) : el("p", { class: "small muted", text: "The freelancer has not said how to be paid yet: ask in the chat." }),
       rows.length ? el("ul", { class: "pay-methods" }, rows) : null,
-      pi.reference ? el("p", { class: "small pay-reference" }, "Quote ", el("strong", { text: pi.reference }), " as the reference", pi.display?.owed ? ` with ${pi.display.owed} owed.` : ".") : null);
+      pi.reference ? el("p", { class: "small pay-reference" }, "Quote ", el("strong", { text: pi.reference }), ", the newest invoice, as the reference",
+        pi.display?.owed ? `: ${pi.display.owed} is owed in all (it may cover earlier invoices too).` : ".") : null);
   }
 
   invoices(list) {
