@@ -360,3 +360,22 @@ def test_a_withdrawn_dispute_gives_the_review_clock_back_and_frozen_milestones_g
         db.session.remove()
     assert timedelta(days=10) <= after - before < timedelta(days=10, minutes=5)
     assert _milestone(api, people["client"], job_id, mid)["state"] == SUBMITTED
+
+
+def test_the_dossiers_timeline_says_why_and_what_was_proposed(api: ApiActions, people: dict[str, Any],
+                                                             submitted: dict[str, Any]) -> None:
+    """index.html names a dispute's reason and the amount proposed, not the milestone's own amount."""
+    import io
+    import zipfile
+
+    mid, job_id = submitted["milestone_id"], submitted["job_id"]
+    dispute = _open(api, people["client"], mid, reason="The logo is not vector").get_json()["dispute"]
+    assert _propose(api, people["freelancer"], dispute["id"], {"kind": "amount", "amount": 25_000}).status_code == 201
+    response = api.client.get(f"/api/v1/jobs/{job_id}/dossier.zip",
+                              headers={"Authorization": f"Bearer {people['client']['token']}"})
+    assert response.status_code == 200
+    index = zipfile.ZipFile(io.BytesIO(response.get_data())).read(
+        next(n for n in zipfile.ZipFile(io.BytesIO(response.get_data())).namelist() if n.endswith("index.html"))).decode()
+    assert "The logo is not vector" in index
+    assert "Proposed: 250.00 EUR to the freelancer, the rest cancelled." in index
+    assert "class=scroll" in index  # a phone scrolls the wide timeline instead of cutting it off

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any, Iterable
 
 from workspace.domain.money import format_money
+from workspace.domain.notify_text import DISPUTE_EVENTS, describe
 
 # ---------------------------------------------------------------- agreements
 
@@ -117,9 +118,12 @@ def _csv_safe(text: Any) -> str:
 
 # ---------------------------------------------------------------- index.html
 
-def _what(type_: str, data: dict[str, Any]) -> str:
+def _what(type_: str, data: dict[str, Any], actor: str | None = None) -> str:
     """A line of plain text about an event for the timeline."""
     d = data or {}
+    if type_ in DISPUTE_EVENTS:  # the reason and what was proposed, as the notification says them
+        title, body = describe(type_, d, actor, "")
+        return f"{title}. {body}".strip()
     message = d.get("message") if isinstance(d.get("message"), dict) else None
     if message is not None:
         if message.get("deleted"):
@@ -148,7 +152,7 @@ def _facts(entity: dict[str, Any]) -> str:
 
 
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;
+table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;
 vertical-align:top}th{color:#555}code{font-size:.85em;word-break:break-all}.muted{color:#666}
 .seq{white-space:nowrap}"""
 
@@ -179,7 +183,7 @@ def index_head(job: dict[str, Any], checkpoint: dict[str, Any], files: list[tupl
         "<h2>Files</h2>", "<ul>" if files else "<p>None.</p>",
         *[f"<li><a href='{e(path, quote=True)}'>{e(name)}</a> <span class=muted>({size} bytes)</span></li>"
           for path, name, size in files], "</ul>" if files else "",
-        "<h2>Timeline</h2><table><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>Details</th></tr>",
+        "<h2>Timeline</h2><div class=scroll><table><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>What</th><th>Details</th></tr>",
     ])
 
 
@@ -187,11 +191,11 @@ def index_row(event: dict[str, Any]) -> str:
     e = escape
     actor = (event.get("actor") or {}).get("name") or "Workspace"
     return (f"<tr id='event-{int(event['seq'])}'><td class=seq>{int(event['seq'])}</td><td>{e(event['at'][:19].replace('T', ' '))}"
-            f"</td><td>{e(actor)}</td><td>{e(event['type'])}</td><td>{e(_what(event['type'], event['data']))}</td></tr>")
+            f"</td><td>{e(actor)}</td><td>{e(event['type'])}</td><td>{e(_what(event['type'], event['data'], actor))}</td></tr>")
 
 
 def index_tail() -> str:
-    return "</table></body></html>\n"
+    return "</table></div></body></html>\n"
 
 
 def index_html(job: dict[str, Any], checkpoint: dict[str, Any], files: list[tuple[str, str, int]], docs: list[str],
