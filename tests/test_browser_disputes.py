@@ -113,6 +113,14 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
         assert button.evaluate("(b) => { const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
     if size == "phone":  # the chat keeps a usable height under the banners
         assert cleo.locator("#timeline-scroll").bounding_box()["height"] >= 100
+        banner = cleo.locator(".dispute-banner")
+        assert banner.locator(".dispute-reason").is_hidden()
+        banner.get_by_role("button", name="Read it all").click()  # the reason and the whole proposal
+        assert banner.locator(".dispute-reason").is_visible()
+        shot(cleo, "answer-client-expanded", size)
+        banner.get_by_role("button", name="Show less").click()
+    else:
+        assert cleo.locator(".dispute-more").first.is_hidden()  # a laptop shows it all already
     no_sideways_scroll(cleo)
     shot(cleo, "answer-client", size)
     accept = fran.locator(".dispute-banner").get_by_role("button", name="Accept this resolution")

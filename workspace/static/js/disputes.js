@@ -103,6 +103,14 @@ export class Disputes {
     } else {
       box.append(el("p", { class: "small muted dispute-proposal", text: "No resolution proposed yet." }));
     }
+    // A phone shows the banner short (the proposal in two lines, no reason): this opens it whole.
+    const more = el("button", { class: "link small dispute-more", type: "button", text: "Read it all", "aria-expanded": "false" });
+    more.addEventListener("click", () => {
+      const open = box.classList.toggle("expanded");
+      more.setAttribute("aria-expanded", String(open));
+      more.textContent = open ? "Show less" : "Read it all";
+    });
+    box.querySelector(".dispute-title").append(" ", more); // on the title's line: the chat keeps its room
     const error = el("p", { class: "field-error", role: "alert", hidden: true });
     const actions = new Set(d.actions || []);
     const step = this.open.get(d.id);
