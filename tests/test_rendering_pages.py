@@ -158,3 +158,9 @@ def test_mediators_are_invited_from_the_people_page_and_by_clients_from_the_room
     room = client.get(f"/jobs/{job['id']}/").get_data(as_text=True)
     assert 'id="invite-form"' in room and 'value="mediator" checked' in room
     assert "Download the record (dossier.zip)" in room and 'id="job-billing"' in room and 'id="dispute-banner"' in room
+
+
+def test_an_error_page_is_titled_as_it_reads(client):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "<title>Not found · Workspace</title>" in page.get_data(as_text=True)
