@@ -32,6 +32,9 @@ def test_the_client_admits_a_newcomer_who_accepted_the_terms(live_server, contex
     pat.goto(f"{live_server.url}/jobs/{job['id']}/agreement")
     assert "You become a client once Client admits you." in pat.locator("#waiting-admission").inner_text()
     assert pat.get_by_role("button", name="Admit as client").count() == 0
+    pats_room = contexts().new_page()  # the newcomer's room, open while they are admitted
+    log_in(pats_room, live_server, puppet)
+    open_room(pats_room, live_server, job["id"])
 
     cleo = contexts().new_page()
     log_in(cleo, live_server, c)
@@ -42,7 +45,12 @@ def test_the_client_admits_a_newcomer_who_accepted_the_terms(live_server, contex
     cleo.get_by_text("You admitted Puppet; they are now a client of this job.").wait_for()
     assert cleo.locator(f'#in-force .consent li[data-user="{puppet["id"]}"]').count() == 0
 
-    # The freelancer's open room hears it live.
+    # The freelancer's open room hears it live; the newcomer's is told what changed for them.
     fran.locator("#timeline").get_by_text("as a client: they are now a client.").wait_for()
+    note = pats_room.locator("#terms-changed")
+    note.get_by_text("You are now a client of this job").wait_for()
+    assert "terms changed" not in note.inner_text()
+    note.get_by_role("link", name="reload the page").click()
+    pats_room.locator("#composer").wait_for()
     state = live_server.api("GET", f"/jobs/{job['id']}", puppet, status=200).json()["job"]
     assert state["role"] == "client"
