@@ -34,6 +34,7 @@ export class ConnectionStatus {
       box.hidden = true;
     } else if (status === "error") {
       box.textContent = error?.message || "Something went wrong.";
+      if (error?.back) box.append(" ", el("a", { href: "/", text: "Back to my jobs" })); // e.g. removed from the job
       box.className = "conn-status bad";
       box.hidden = false;
     }

@@ -125,7 +125,7 @@ effects
     if (event.type === "member.joined") chat.setMember(d.user, { ...d.user, role: d.role });
     if (event.type === "member.removed") {
       chat.setMember(d.user, null);
-      if (d.user.id === me.id) status.show("error", { message: "You were removed from this job." });
+      if (d.user.id === me.id) status.show("error", { message: "You were removed from this job.", back: true });
     }
   })
   .on("consent", (event) => {
