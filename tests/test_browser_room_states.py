@@ -138,8 +138,10 @@ def test_a_completed_job_reads_as_completed(shared_server, contexts, size):
     # Reviewed: the banner stays, without the button.
     cleo.get_by_role("button", name="Leave a review").click()
     cleo.locator(".review-card textarea").fill("Clear and on time.")
+    cleo.locator(".review-card").get_by_role("radio", name="4 stars").check()  # named in words, not ★★★★
     cleo.locator(".review-card").get_by_role("button", name="Post review").click()
     cleo.locator("#next-steps", has_text="Thank you for your review").wait_for()
+    cleo.locator(".review-card", has_text="You left 4 of 5 stars").wait_for()
     assert cleo.get_by_role("button", name="Leave a review").count() == 0
     assert fran.get_by_role("button", name="Leave a review").count() == 1
 
@@ -370,8 +372,8 @@ def test_an_empty_review_shows_no_empty_quotes(shared_server, contexts):
     shared_server.api("POST", f"/jobs/{job['id']}/reviews", people["client"], {"rating": 4, "text": ""}, status=201)
     cleo, = in_room(shared_server, contexts, "laptop", job["id"], people["client"])
     review = cleo.locator("#review-panel")
-    review.locator("p", has_text="You left 4 ★").wait_for()
-    assert review.text_content().strip() == "You left 4 ★."
+    review.locator("p", has_text="You left 4 of 5 stars").wait_for()
+    assert review.text_content().strip() == "You left 4 of 5 stars."
 
 
 # ---------------------------------------------------------------- links, the limit, file icons

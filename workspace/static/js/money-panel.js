@@ -446,12 +446,13 @@ export class MoneyPanel {
     section.hidden = false;
     if (this.job.my_review) {
       const { rating, text } = this.job.my_review;
-      root.replaceChildren(el("p", { class: "small", text: text?.trim() ? `You left ${rating} ★: “${text.trim()}”` : `You left ${rating} ★.` }));
+      root.replaceChildren(el("p", { class: "small", text: text?.trim() ? `You left ${rating} of 5 stars: “${text.trim()}”` : `You left ${rating} of 5 stars.` }));
       return;
     }
     const error = el("p", { class: "field-error", hidden: true });
     const stars = el("div", { class: "stars", role: "radiogroup", "aria-label": "Rating" },
-      [5, 4, 3, 2, 1].map((n) => el("label", { class: "radio" }, el("input", { type: "radio", name: "rating", value: String(n), checked: n === 5 }), ` ${"★".repeat(n)}`)));
+      [5, 4, 3, 2, 1].map((n) => el("label", { class: "radio" }, el("input", { type: "radio", name: "rating", value: String(n), checked: n === 5,
+        "aria-label": `${n} star${n === 1 ? "" : "s"}` }), el("span", { "aria-hidden": "true", text: ` ${"★".repeat(n)}` }))));
     const text = el("textarea", { rows: "3", maxlength: "2000", placeholder: this.job.role === "client" ? "How was working with the freelancer?" : "How was working with this client?", "aria-label": "Review" });
     const consent = this.job.role === "client" ? el("label", { class: "radio small" }, el("input", { type: "checkbox", name: "consent" }), " Show my name with this review on the freelancer's public profile") : null;
     const send = el("button", { class: "button small primary", type: "submit", text: "Post review" });
