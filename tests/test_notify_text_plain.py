@@ -128,3 +128,14 @@ def test_a_new_notification_and_an_edited_one_say_the_plain_text(api, people, jo
     api.ok("PATCH", f"/jobs/{job['id']}/messages/{message_id}", f, {"body": "Can we add a [favicon](https://x.example)?\n- and a logo"})
     notified = [n for n in api.ok("GET", "/notifications", c)["notifications"] if n["seq"] == posted["seq"]]
     assert [n["body"] for n in notified] == ["Can we add a favicon? and a logo"]
+
+
+def test_a_review_of_the_client_and_a_revisions_day_read_as_people_say_them():
+    from workspace.domain.notify_text import describe
+
+    assert describe("review.posted", {"review": {"rating": 5, "text": "Lovely client", "role": "freelancer"}},
+                    "Fran", "Logo")[0] == "Fran left you a review: 5/5"
+    assert describe("review.posted", {"review": {"rating": 4, "text": "", "role": "client"}},
+                    "Cleo", "Logo")[0] == "Cleo reviewed your work: 4/5"
+    proposed = {"dispute": {"proposals": [{"kind": "revision", "due": "2026-12-22"}]}, "milestone": {"title": "M"}}
+    assert describe("dispute.proposed", proposed, "Mia", "Logo")[1] == "Proposed: one more revision, due Tue 22 Dec 2026."

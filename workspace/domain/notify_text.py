@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -129,7 +130,8 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
         return f"{who} posted progress: {p.get('percent')}%", _excerpt(p.get("note"))
     if event_type == ev.REVIEW_POSTED:
         r = d.get("review") or {}
-        return f"{who} reviewed your work: {r.get('rating')}/5", _clip(str(r.get("text") or ""))
+        said = f"{who} left you a review" if r.get("role") == "freelancer" else f"{who} reviewed your work"
+        return f"{said}: {r.get('rating')}/5", _clip(str(r.get("text") or ""))  # (a freelancer reviews the client)
     if event_type == ev.MEMBER_JOINED:
         if d.get("role") == "client_pending":
             return (f"{who} joined {job_title} as a client, waiting for admission",
@@ -153,9 +155,17 @@ DISPUTE_EVENTS = (ev.DISPUTE_OPENED, ev.DISPUTE_PROPOSED, ev.DISPUTE_ACCEPTED, e
                   ev.DISPUTE_WITHDRAWN)
 
 
+def _day_words(value: Any) -> str:
+    """An agreed day as people read it (Tue 22 Dec 2026), as the pages show it."""
+    try:
+        return date.fromisoformat(str(value)).strftime("%a %d %b %Y")
+    except ValueError:
+        return str(value)
+
+
 def _proposal_words(p: dict[str, Any], currency: Any) -> str:
     if p.get("kind") == "revision":
-        return f"one more revision, due {p.get('due')}"
+        return f"one more revision, due {_day_words(p.get('due'))}"
     return f"{_money(p.get('amount'), currency)} to the freelancer, the rest cancelled"
 
 
