@@ -175,6 +175,10 @@ def test_an_accepted_amount_approves_part_and_cancels_the_rest(api: ApiActions, 
     milestone = _milestone(api, people["client"], job_id, mid)
     assert milestone["state"] == APPROVED and milestone["amount"] == 20_000
     assert approve(api, people["client"], mid).status_code == 409  # unfrozen, but already approved
+    # The settlement is final: neither side is offered, or allowed, a second dispute over it.
+    assert "dispute" not in milestone["actions"]
+    again = _open(api, people["client"], mid, reason="Changed my mind")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "settled"
     ledger = api.ok("GET", f"/jobs/{job_id}/ledger", people["client"])
     for transaction in ledger["transactions"]:
         assert sum(e["amount"] for e in transaction["entries"]) == 0

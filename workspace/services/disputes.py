@@ -53,6 +53,21 @@ def disputed_milestone_ids(session: Session, job_id: int) -> set[int]:
                                                                   Dispute.state == rules.OPEN)))
 
 
+def settled_milestone_ids(session: Session, job_id: int, milestone_id: int | None = None) -> set[int]:
+    """Milestones whose amount a dispute settled (an amount resolution both sides accepted, or a binding
+    mediator's): that settlement is final, so they are not disputed again. (A revision resolution
+    reopens the work; its new delivery may be disputed like any other.)"""
+    query = (select(Dispute.milestone_id).join(DisputeProposal, DisputeProposal.dispute_id == Dispute.id)
+             .where(Dispute.job_id == job_id, Dispute.state == rules.RESOLVED, DisputeProposal.kind == "amount",
+                    DisputeProposal.state == rules.ACCEPTED))
+    if milestone_id is not None:
+        query = query.where(Dispute.milestone_id == milestone_id)
+    return set(session.scalars(query))
+
+
+SETTLED = "A dispute settled this milestone's amount and both sides accepted it; it cannot be disputed again."
+
+
 def open_dispute(actor: User, milestone_id: Any, reason: Any, *, idempotency_key: Any) -> dict[str, Any]:
     """Either side disputes a submitted, changes-requested or approved-but-unpaid milestone."""
     text = _text(reason, "reason", rules.REASON_MAX, required=True)
@@ -64,6 +79,8 @@ def open_dispute(actor: User, milestone_id: Any, reason: Any, *, idempotency_key
         if claim.prior is not None:
             return claim.prior
         rules.check_open(membership.role, milestone.state)
+        if settled_milestone_ids(tx.session, job.id, milestone.id):
+            raise Conflict(SETTLED, code="settled")
         if open_dispute_for(tx.session, milestone.id) is not None:
             raise Conflict("This milestone is already disputed.", code="already_disputed")
         dispute = Dispute(job_id=job.id, milestone_id=milestone.id, opened_by_id=actor.id,

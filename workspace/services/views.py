@@ -22,6 +22,13 @@ from workspace.models import (
 from workspace.services.ledger import balances
 
 
+def settled_milestone_ids(session: Session, job_id: int) -> set[int]:
+    """The milestones a dispute settled for good (services/disputes.py owns the rule)."""
+    from workspace.services.disputes import settled_milestone_ids as ids
+
+    return ids(session, job_id)
+
+
 def disputed_milestone_ids(session: Session, job_id: int) -> set[int]:
     """The milestones frozen by an open dispute (services/disputes.py owns the rule; imported late, as
     it imports this module)."""
@@ -268,6 +275,7 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
     currency = in_force.terms["currency"] if in_force else None
     pays = payments_view(session, job.id)
     disputed = disputed_milestone_ids(session, job.id)
+    settled = settled_milestone_ids(session, job.id)
     view = job_summary(job)
     view.update({
         "role": membership.role,
@@ -275,7 +283,7 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         "agreement": with_admit_actions(agreement_view(session, in_force), membership) if in_force else None,
         "pending_agreement": agreement_view(session, pending) if pending else None,
         "milestones": [for_member(milestone_detail(session, m), role, figures["deposits_left"], m.id in disputed,
-                                  owed=figures["owed"]) for m in milestones],
+                                  owed=figures["owed"], settled=m.id in settled) for m in milestones],
         # Outside each milestone entity (events carry milestones as facts; whether one is disputed now
         # is read from the open disputes): the ids the page marks as frozen.
         "disputed_milestones": sorted(disputed),
@@ -301,10 +309,11 @@ def limits() -> dict[str, int]:
     return {"message_chars": BODY_MAX}
 
 
-def milestone_actions(m: dict[str, Any], role: str, disputed: bool = False) -> list[str]:
+def milestone_actions(m: dict[str, Any], role: str, disputed: bool = False, settled: bool = False) -> list[str]:
     """What `role` may do to milestone view `m` now, from the state table (the page shows only these).
     A disputed milestone is frozen: nothing but the dispute (answered in its banner) until it closes;
-    one that may be disputed offers `dispute` to the freelancer and the clients."""
+    one that may be disputed (and whose amount no dispute settled) offers `dispute` to the freelancer
+    and the clients."""
     from workspace.domain import disputes as dispute_rules
 
     if disputed:
@@ -322,17 +331,17 @@ def milestone_actions(m: dict[str, Any], role: str, disputed: bool = False) -> l
     if s is not None and can(role, "change_order.propose") and extra_work_to_price(
             m["state"], s["decision"], s["out_of_scope"], s["revision"], m["revisions_included"]):
         actions.append("price")
-    if role in dispute_rules.ACTIONS["open"][0] and m["state"] in dispute_rules.DISPUTABLE:
+    if role in dispute_rules.ACTIONS["open"][0] and m["state"] in dispute_rules.DISPUTABLE and not settled:
         actions.append("dispute")
     return actions
 
 
 def for_member(m: dict[str, Any], role: str, deposits_left: int, disputed: bool = False, *,
-               owed: int = 0) -> dict[str, Any]:
+               owed: int = 0, settled: bool = False) -> dict[str, Any]:
     """A milestone view with this member's `actions`; approving also says what it will cost now:
     how much the up-front amount covers, what is added to what the client owes, and what they will
     owe in all (an up-front amount not paid yet is owed already)."""
-    view = {**m, "actions": milestone_actions(m, role, disputed)}
+    view = {**m, "actions": milestone_actions(m, role, disputed, settled)}
     if "approve" in view["actions"]:
         entries = dict(ledger_rules.milestone_approved(m["amount"], deposits_left))
         from_deposits, payable = entries.get("deposits", 0), entries.get("client", 0)
