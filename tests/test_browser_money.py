@@ -64,3 +64,28 @@ def test_milestone_to_receipt(live_server, contexts):
 
     events = live_server.api("GET", f"/jobs/{job['id']}/events", people["client"], status=200).json()["events"]
     assert [e["type"] for e in events].count("milestone.approved") == 1
+
+
+def test_a_payment_that_did_not_arrive_is_answered_in_the_page(shared_server, contexts):
+    """"Not received" opens a reason box in the page (no browser prompt): empty, it says what it needs;
+    sent, the payment reads disputed with the reason, in the client's open room too."""
+    from tests.browser_support import in_room, pay, show_tab
+    from tests.sockets import job_in_force
+
+    job, people = job_in_force(shared_server, terms(upfront={"kind": "portion", "amount": 10000}))
+    payment = pay(shared_server, job["id"], people["freelancer"], people["client"], 10000, "SEPA 1", confirm=False)
+    fran, cleo = in_room(shared_server, contexts, "phone", job["id"], people["freelancer"], people["client"])
+    for page in (fran, cleo):
+        show_tab(page, "phone", "Milestones & money")
+    item = fran.locator(f'[data-payment-id="{payment["id"]}"]')
+    item.get_by_role("button", name="Not received").click()
+    box = item.get_by_role("textbox", name="What is wrong with this payment?")
+    assert box.evaluate("(e) => e === document.activeElement")
+    item.get_by_role("button", name="Tell the client it did not arrive").click()
+    item.locator(".field-error", has_text="Say what is wrong with this payment.").wait_for()
+    assert box.get_attribute("aria-invalid") == "true"
+    box.fill("Nothing has reached my account yet")
+    item.get_by_role("button", name="Tell the client it did not arrive").click()
+    for page in (fran, cleo):
+        page.locator(f'[data-payment-id="{payment["id"]}"]', has_text="Not received: Nothing has reached my account yet").wait_for()
+    assert fran.locator(f'[data-payment-id="{payment["id"]}"]').get_by_role("button", name="Not received").count() == 0

@@ -425,15 +425,43 @@ export class MoneyPanel {
         const key = this.key(action);
         if (await this.act(ok, error, () => api("POST", `/api/v1/payments/${p.id}/confirm`, {}, { "Idempotency-Key": key }), action)) this.refresh();
       });
-      const no = el("button", { class: "button small danger", type: "button", text: "Not received" });
-      no.addEventListener("click", async () => {
-        const reason = prompt("What is wrong with this payment? The client will see your reason.");
-        if (!reason) return;
-        if (await this.act(no, error, () => api("POST", `/api/v1/payments/${p.id}/dispute`, { reason }))) this.refresh();
+      const step = `payment:${p.id}`; // the "Not received" step, kept open across redraws like a milestone's
+      const opened = this.open.get(step) === "not_received";
+      const no = el("button", { class: "button small danger", type: "button", text: "Not received", "aria-expanded": String(opened) });
+      no.addEventListener("click", () => {
+        this.open.set(step, opened ? null : "not_received");
+        this.renderBalance();
+        this.balanceRoot.querySelector(`[data-payment-id="${p.id}"] ${opened ? "button.danger" : "textarea"}`)?.focus();
       });
-      item.append(el("div", { class: "actions" }, ok, no), error);
+      item.append(el("div", { class: "actions" }, ok, no));
+      if (opened) item.append(this.notReceivedForm(p, error, step));
+      item.append(error);
     }
     return item;
+  }
+
+  // Why the money did not arrive, in the page (the client sees it); its own message when left empty.
+  notReceivedForm(p, error, step) {
+    const reasonError = el("p", { class: "field-error", id: `not-received-error-${p.id}`, dataset: { field: "reason" }, hidden: true });
+    const reason = el("textarea", { rows: "2", name: "reason", maxlength: "2000", "aria-label": "What is wrong with this payment?",
+      placeholder: "e.g. Nothing has reached my account yet", "aria-describedby": reasonError.id });
+    const send = el("button", { class: "button small danger", type: "submit", text: "Tell the client it did not arrive" });
+    const form = el("form", { class: "form" }, el("p", { class: "small muted", text: "The client sees your reason." }), reason, reasonError,
+      el("div", { class: "actions" }, send));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      fieldErrors(form, {});
+      if (!reason.value.trim()) { error.hidden = true; fieldErrors(form, { reason: "Say what is wrong with this payment." }); return; }
+      let fields = {};
+      const done = await this.act(send, error, async () => {
+        const result = await api("POST", `/api/v1/payments/${p.id}/dispute`, { reason: reason.value });
+        fields = result.ok ? {} : result.error?.fields || {};
+        return result;
+      });
+      if (done) { this.open.delete(step); this.refresh(); return; }
+      if (fieldErrors(form, fields)) error.hidden = true;
+    });
+    return form;
   }
 
   // ------------------------------------------------------------ review
