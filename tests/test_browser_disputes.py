@@ -86,7 +86,8 @@ def test_dispute_mediator_resolution_invoices_payment_details_and_dossier(live_s
     mo.goto(link)
     assert "propose how to resolve a dispute" in mo.locator("main").text_content()
     mo.get_by_role("button", name="Join as Mediator").click()
-    mo.wait_for_function("() => document.body.dataset.connection === 'live'")
+    mo.wait_for_url(f"**/jobs/{job['id']}/**")  # joined: the room (or its agreement page) loads
+    mo.wait_for_function("() => document.body?.dataset.connection === 'live'")
     open_room(cleo, server, job["id"])
 
     # The mediator proposes 200.00 of 300.00 EUR; they may propose, never accept or withdraw.
