@@ -42,6 +42,16 @@ def in_room(server: Any, contexts: Any, size: str, job_id: str, *who: dict[str, 
     return pages
 
 
+def in_room_after(server: Any, contexts: Any, size: str, job_id: str, poster: dict[str, Any],
+                  reader: dict[str, Any], words: str, count: int) -> Any:
+    """`poster` writes `count` messages ("<words> 0" ...); `reader`'s page then opens the room at the last."""
+    for n in range(count):
+        server.api("POST", f"/jobs/{job_id}/messages", poster, {"body": f"{words} {n}"}, status=201)
+    page, = in_room(server, contexts, size, job_id, reader)
+    page.locator(".prose", has_text=f"{words} {count - 1}").wait_for()
+    return page
+
+
 def show_tab(page: Any, size: str, name: str) -> None:
     """On a phone, pick the room tab `name`; on a laptop every panel shows already."""
     if size == "phone":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SIZES, in_room, wait_until
+from tests.browser_support import SIZES, in_room, in_room_after, wait_until
 from tests.sockets import job_in_force
 from tests.support import terms
 
@@ -69,10 +69,7 @@ NEWEST_IN_VIEW_OR_PILL = """() => {
 @pytest.mark.parametrize("size", SIZES)
 def test_a_banner_above_the_chat_does_not_push_the_newest_event_out_of_sight(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    for n in range(30):
-        shared_server.api("POST", f"/jobs/{job['id']}/messages", people["freelancer"], {"body": f"Earlier line {n}"}, status=201)
-    cleo, = in_room(shared_server, contexts, size, job["id"], people["client"])
-    cleo.locator(".prose", has_text="Earlier line 29").wait_for()
+    cleo = in_room_after(shared_server, contexts, size, job["id"], people["freelancer"], people["client"], "Earlier line", 30)
     assert cleo.locator("#next-steps").is_hidden()  # no banner yet: nothing waits for the client
     assert cleo.evaluate(NEWEST_IN_VIEW_OR_PILL)["inView"]
     scroller_height = cleo.evaluate("() => document.getElementById('timeline-scroll').clientHeight")

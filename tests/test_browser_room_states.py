@@ -15,6 +15,7 @@ from tests.browser_support import (
     deliver,
     go_live,
     in_room,
+    in_room_after,
     key,
     log_in,
     logged_out_elsewhere,
@@ -232,10 +233,7 @@ def post_image(server, job, who, text):
 @pytest.mark.parametrize("size", SIZES)
 def test_a_reader_at_the_bottom_stays_there_and_one_scrolled_up_is_offered_new_messages(shared_server, contexts, size):
     job, people = active_job(shared_server)
-    for n in range(25):
-        shared_server.api("POST", f"/jobs/{job['id']}/messages", people["client"], {"body": f"Earlier message {n}"}, status=201)
-    fran, = in_room(shared_server, contexts, size, job["id"], people["freelancer"])
-    fran.locator(".prose", has_text="Earlier message 24").wait_for()
+    fran = in_room_after(shared_server, contexts, size, job["id"], people["client"], people["freelancer"], "Earlier message", 25)
     assert fran.evaluate(NEAR_BOTTOM)
     # An image arrives: once it has loaded (and grown the timeline), the reader is still at the bottom.
     post_image(shared_server, job, people["client"], "Here is the sketch")

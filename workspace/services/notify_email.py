@@ -67,8 +67,8 @@ def _compose(user_id: int, job_id: int, now: datetime) -> int:
         if not rows or user is None or job is None:
             return 0
         modes = settings_for(tx.session, user_id)
-        live_now = tx.session.scalar(select(LiveSession.id).where(LiveSession.job_id == job_id,
-                                                                 LiveSession.ended_at.is_(None)).limit(1)) is not None
+        live_now = any(n.kind == "sessions" for n in rows) and tx.session.scalar(  # asked only when it matters
+            select(LiveSession.id).where(LiveSession.job_id == job_id, LiveSession.ended_at.is_(None)).limit(1)) is not None
         send: list[Notification] = []
         digest = False
         for n in rows:

@@ -16,9 +16,9 @@ from workspace.web.http import actor
 bp = Blueprint("invites", __name__, url_prefix="/invite")
 
 
-def _page(token: str, status: int = 200, **extra: Any) -> Any:
+def _page(token: str, status: int = 200, preview: dict[str, Any] | None = None, **extra: Any) -> Any:
     try:
-        preview = invites.preview_invite(token)
+        preview = preview or invites.preview_invite(token)
     except NotFound as exc:
         return render_template("invites/show.html", preview=None, message=exc.message, token=token,
                                form={}, errors={}), 404
@@ -28,24 +28,26 @@ def _page(token: str, status: int = 200, **extra: Any) -> Any:
 
 @bp.get("/<token>")
 def show(token: str) -> Any:
-    joined = _already_in(token)
-    if joined is not None:  # e.g. the client opening their own link again: the job, not "already used"
-        flash("You are already in this job.", "info")
-        return redirect(url_for("rooms.room", job_id=joined))
-    return _page(token)
-
-
-def _already_in(token: str) -> str | None:
-    """The job of the invitation when the signed-in person is already one of its members (its link,
-    used or not, is left as it is)."""
-    if not current_user.is_authenticated:
-        return None
     try:
-        job_id = invites.preview_invite(token)["job"]["id"]
+        preview = invites.preview_invite(token)
+    except NotFound:
+        return _page(token)
+    job_id = preview["job"]["id"]
+    if _is_member(job_id):  # e.g. the client opening their own link again: the job, not "already used"
+        flash("You are already in this job.", "info")
+        return redirect(url_for("rooms.room", job_id=job_id))
+    return _page(token, preview=preview)
+
+
+def _is_member(job_id: str) -> bool:
+    """The signed-in person is already one of the job's members (the link, used or not, is left as it is)."""
+    if not current_user.is_authenticated:
+        return False
+    try:
         load_seat(actor(), job_id)
     except NotFound:
-        return None
-    return job_id
+        return False
+    return True
 
 
 @bp.post("/<token>/accept")

@@ -7,7 +7,7 @@
 import { api } from "./http.js";
 import { el, fieldErrors } from "./dom.js";
 import { parseMajor, shown } from "./money.js";
-import { timeNode } from "./time.js";
+import { dayEnd, timeNode } from "./time.js";
 import { forgetTyped } from "./keep-focus.js";
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
@@ -21,7 +21,7 @@ export function terms(p, d) {
     return [el("strong", { text: `${p.amount_display}` }), whole ? " to the freelancer: the whole milestone."
       : p.amount === 0 ? " to the freelancer: the milestone is cancelled." : ` to the freelancer of ${shown(d, "milestone_amount")}; the rest is cancelled.`];
   }
-  return ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline"), "."];
+  return ["one more revision, due ", timeNode(dayEnd(p.due), "deadline"), "."];
 }
 
 // A closed dispute, on its milestone: how it ended ("Dispute resolved Dec 2, 2026: 200.00 EUR to the

@@ -263,32 +263,40 @@ export class MoneyPanel {
     const next = m.revisions_used + 1;
     const label = next <= m.revisions_included ? `This is revision ${next} of ${m.revisions_included}.`
       : `All ${m.revisions_included} included revisions are used: the freelancer may price this as extra work.`;
-    // The reason's own message sits next to it (the server names it `reason` in its error's fields).
-    const reasonError = el("p", { class: "field-error", id: `changes-reason-error-${m.id}`, dataset: { field: "reason" }, hidden: true });
-    const reason = el("textarea", { rows: "3", name: "reason", maxlength: "5000", placeholder: "What should change?", "aria-label": "Reason",
-      "aria-describedby": reasonError.id });
     const criteria = m.criteria.map((c, i) => el("label", { class: "radio" }, el("input", { type: "checkbox", value: String(i) }), ` ${c}`));
     const scope = el("input", { type: "checkbox" });
-    const send = el("button", { class: "button small primary", type: "submit", text: "Send change request" });
-    const form = el("form", { class: "form" },
-      el("p", { class: "small muted", text: label }), reason, reasonError,
-      criteria.length ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Which criteria is it about?" }), criteria) : null,
-      el("label", { class: "radio small" }, scope, " This is new work, outside the agreed scope"),
+    return this.reasonForm({
+      id: `changes-reason-error-${m.id}`, error, intro: label, label: "Reason", placeholder: "What should change?", maxlength: "5000",
+      empty: "Say what should change.", send: { text: "Send change request", kind: "primary" },
+      extra: [criteria.length ? el("fieldset", { class: "checklist" }, el("legend", { class: "small", text: "Which criteria is it about?" }), criteria) : null,
+        el("label", { class: "radio small" }, scope, " This is new work, outside the agreed scope")],
+      post: (reason) => api("POST", `/api/v1/milestones/${m.id}/request-changes`, {
+        reason, out_of_scope: scope.checked,
+        criteria: criteria.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value)) }),
+      done: () => { this.open.delete(m.id); this.refresh(); },
+    });
+  }
+
+  // A step that asks why (a change request, a payment that did not arrive): the reason's own message
+  // sits next to it, empty or as the server names it (`reason` in its error's fields); the box under
+  // the step's buttons keeps the rest.
+  reasonForm({ id, error, intro, label, placeholder, maxlength, empty, send: sendAs, extra = [], post, done }) {
+    const reasonError = el("p", { class: "field-error", id, dataset: { field: "reason" }, hidden: true });
+    const reason = el("textarea", { rows: "3", name: "reason", maxlength, placeholder, "aria-label": label, "aria-describedby": id });
+    const send = el("button", { class: `button small ${sendAs.kind}`, type: "submit", text: sendAs.text });
+    const form = el("form", { class: "form" }, el("p", { class: "small muted", text: intro }), reason, reasonError, ...extra,
       el("div", { class: "actions" }, send));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       fieldErrors(form, {});
-      if (!reason.value.trim()) { error.hidden = true; fieldErrors(form, { reason: "Say what should change." }); return; }
-      const picked = criteria.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value));
+      if (!reason.value.trim()) { error.hidden = true; fieldErrors(form, { reason: empty }); return; }
       let fields = {};
-      const done = await this.act(send, error, async () => {
-        const result = await api("POST", `/api/v1/milestones/${m.id}/request-changes`,
-          { reason: reason.value, criteria: picked, out_of_scope: scope.checked });
+      const ok = await this.act(send, error, async () => {
+        const result = await post(reason.value);
         fields = result.ok ? {} : result.error?.fields || {};
         return result;
       });
-      if (done) { this.open.delete(m.id); this.refresh(); return; }
-      // A field the form shows gets its message next to it; the box under the button keeps the rest.
+      if (ok) { done(); return; }
       if (fieldErrors(form, fields)) error.hidden = true;
     });
     return form;
@@ -440,28 +448,15 @@ export class MoneyPanel {
     return item;
   }
 
-  // Why the money did not arrive, in the page (the client sees it); its own message when left empty.
+  // Why the money did not arrive, in the page (the client sees it).
   notReceivedForm(p, error, step) {
-    const reasonError = el("p", { class: "field-error", id: `not-received-error-${p.id}`, dataset: { field: "reason" }, hidden: true });
-    const reason = el("textarea", { rows: "2", name: "reason", maxlength: "2000", "aria-label": "What is wrong with this payment?",
-      placeholder: "e.g. Nothing has reached my account yet", "aria-describedby": reasonError.id });
-    const send = el("button", { class: "button small danger", type: "submit", text: "Tell the client it did not arrive" });
-    const form = el("form", { class: "form" }, el("p", { class: "small muted", text: "The client sees your reason." }), reason, reasonError,
-      el("div", { class: "actions" }, send));
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      fieldErrors(form, {});
-      if (!reason.value.trim()) { error.hidden = true; fieldErrors(form, { reason: "Say what is wrong with this payment." }); return; }
-      let fields = {};
-      const done = await this.act(send, error, async () => {
-        const result = await api("POST", `/api/v1/payments/${p.id}/dispute`, { reason: reason.value });
-        fields = result.ok ? {} : result.error?.fields || {};
-        return result;
-      });
-      if (done) { this.open.delete(step); this.refresh(); return; }
-      if (fieldErrors(form, fields)) error.hidden = true;
+    return this.reasonForm({
+      id: `not-received-error-${p.id}`, error, intro: "The client sees your reason.", label: "What is wrong with this payment?",
+      placeholder: "e.g. Nothing has reached my account yet", maxlength: "2000", empty: "Say what is wrong with this payment.",
+      send: { text: "Tell the client it did not arrive", kind: "danger" },
+      post: (reason) => api("POST", `/api/v1/payments/${p.id}/dispute`, { reason }),
+      done: () => { this.open.delete(step); this.refresh(); },
     });
-    return form;
   }
 
   // ------------------------------------------------------------ review

@@ -1,7 +1,7 @@
 // Progress, cadence and deadline at the top of the room, and the freelancer's progress form. A
 // completed job reads as completed: 100%, no countdowns, no progress composer.
 import { duration } from "./dom.js";
-import { formatTime } from "./time.js";
+import { dayEnd, formatTime } from "./time.js";
 import { bar } from "./timeline.js";
 
 export class Progress {
@@ -30,7 +30,7 @@ export class Progress {
   // deadline and cadence of the terms in force (new terms come into force while the page is open).
   jobChanged(fresh) {
     const deadline = fresh.agreement?.terms?.deadline;
-    this.deadlineAt = deadline ? `${deadline}T23:59:59Z` : null; // the end of the agreed day, UTC (domain/agreement.due_at)
+    this.deadlineAt = deadline ? dayEnd(deadline) : null;
     this.state.job.status = fresh.status;
     if (fresh.progress) this.state.progress = { ...this.state.progress, ...fresh.progress };
     this.render();

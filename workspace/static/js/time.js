@@ -33,6 +33,10 @@ function parse(iso) {
 }
 
 // One time as text in `format` (see above); `options` (locale, timeZone) are for tests.
+// The moment an agreed day ("2026-12-22": the deadline, a due date) ends: work is due by the end of
+// that day on the server's clock, UTC (domain/agreement.py due_at).
+export const dayEnd = (day) => `${day}T23:59:59Z`;
+
 export function formatTime(iso, format = "datetime", options = {}) {
   const date = parse(iso);
   if (!date) return "";

@@ -1,7 +1,7 @@
 // The room timeline: one renderer per event type, messages kept up to date by their edit/delete events.
 import { duration, el, fileIcon, timeEl } from "./dom.js";
 import { timelineOf } from "./event-effects.js";
-import { timeNode } from "./time.js";
+import { dayEnd, timeNode } from "./time.js";
 import { shown } from "./money.js";
 import { clip, htmlText, markdownText } from "./plain-text.js";
 
@@ -128,7 +128,7 @@ export class Timeline {
       case "dispute.accepted":
       case "dispute.resolved": {
         const p = [...d.dispute.proposals].reverse().find((x) => x.state === (event.type === "dispute.resolved" ? "accepted" : "pending")) || d.dispute.proposals.at(-1);
-        const what = !p ? "" : p.kind === "amount" ? `${p.amount_display ?? shown({ ...d.milestone, amount: p.amount, display: null })} to the freelancer` : ["one more revision, due ", timeNode(`${p.due}T23:59:59Z`, "deadline")];
+        const what = !p ? "" : p.kind === "amount" ? `${p.amount_display ?? shown({ ...d.milestone, amount: p.amount, display: null })} to the freelancer` : ["one more revision, due ", timeNode(dayEnd(p.due), "deadline")];
         if (event.type === "dispute.proposed") return this.system(event, [el("strong", { text: who }), ` proposed to settle “${d.dispute.milestone_title}”: `, what, p?.note ? ` (“${p.note}”)` : "", "."], "dispute");
         if (event.type === "dispute.accepted") return this.system(event, [el("strong", { text: who }), ` accepted the proposal for “${d.dispute.milestone_title}”; it waits for the other side.`], "dispute");
         return this.system(event, [`The dispute over “${d.dispute.milestone_title}” is resolved: `, what, "."], "dispute");
