@@ -68,7 +68,8 @@ def test_milestone_to_receipt(live_server, contexts):
 
 def test_a_payment_that_did_not_arrive_is_answered_in_the_page(shared_server, contexts):
     """"Not received" opens a reason box in the page (no browser prompt): empty, it says what it needs;
-    sent, the payment reads disputed with the reason, in the client's open room too."""
+    sent, the payment reads not received with the reason, in the client's open room too; when the money
+    lands later, the freelancer confirms it there."""
     from tests.browser_support import in_room, pay, show_tab
     from tests.sockets import job_in_force
 
@@ -89,3 +90,9 @@ def test_a_payment_that_did_not_arrive_is_answered_in_the_page(shared_server, co
     for page in (fran, cleo):
         page.locator(f'[data-payment-id="{payment["id"]}"]', has_text="Not received: Nothing has reached my account yet").wait_for()
     assert fran.locator(f'[data-payment-id="{payment["id"]}"]').get_by_role("button", name="Not received").count() == 0
+    assert cleo.locator(f'[data-payment-id="{payment["id"]}"]').get_by_role("button").count() == 0
+    # Days later the transfer lands: the freelancer confirms it after all, and both rooms show it paid.
+    item.get_by_role("button", name="It arrived after all").click()
+    for page in (fran, cleo):
+        page.locator(f'[data-payment-id="{payment["id"]}"]', has_text="Marked not received at first; it arrived later.").wait_for()
+        page.locator(f'[data-payment-id="{payment["id"]}"] .state', has_text="Confirmed").wait_for()

@@ -74,8 +74,41 @@ def test_dispute_posts_nothing(api, people, active):
     payment = pay(api, people["client"], state["id"], 5000).get_json()["payment"]
     disputed = api.ok("POST", f"/payments/{payment['id']}/dispute", people["freelancer"], {"reason": "Not in my account"})
     assert disputed["payment"]["status"] == "disputed" and disputed["balances"]["paid"] == 0
-    again = confirm(api, people["freelancer"], payment["id"])
+    assert api.ok("GET", f"/jobs/{state['id']}/payments", people["freelancer"])["payments"][0]["status"] == "disputed"
+    again = api.call("POST", f"/payments/{payment['id']}/dispute", people["freelancer"], {"reason": "Still nothing"})
     assert again.status_code == 409 and "already disputed" in again.get_json()["error"]["message"]
+
+
+def test_a_payment_marked_not_received_can_be_confirmed_when_it_arrives(api, people, active):
+    state, _ids = active
+    f, c = people["freelancer"], people["client"]
+    payment = pay(api, c, state["id"], 5000).get_json()["payment"]
+    api.ok("POST", f"/payments/{payment['id']}/dispute", f, {"reason": "Not in my account yet"})
+    assert api.ok("GET", f"/jobs/{state['id']}", f)["job"]["payments"][0]["actions"] == ["confirm"]
+    assert confirm(api, c, payment["id"]).status_code == 403  # still only the freelancer
+    headers = key()
+    late = confirm(api, f, payment["id"], headers).get_json()
+    assert late["payment"]["status"] == "confirmed" and late["balances"]["paid"] == 5000
+    assert late["payment"]["dispute_reason"] == "Not in my account yet"  # the history stays
+    assert confirm(api, f, payment["id"], headers).get_json() == late  # a retry changes nothing
+    assert balances(api, f, state["id"])["paid"] == 5000
+
+
+def test_a_late_confirmation_never_takes_more_than_is_owed(api, people, active):
+    """The client sent the upfront again after it was marked not received; then the first one arrived too."""
+    state, _ids = active
+    f, c = people["freelancer"], people["client"]
+    first = pay(api, c, state["id"], 10000).get_json()["payment"]
+    api.ok("POST", f"/payments/{first['id']}/dispute", f, {"reason": "Nothing yet"})
+    second = pay(api, c, state["id"], 10000).get_json()["payment"]
+    confirm(api, f, second["id"])
+    refused = confirm(api, f, first["id"])
+    body = refused.get_json()["error"]
+    assert refused.status_code == 409 and body["code"] == "overpayment"
+    assert "more than is owed now (0.00 EUR)" in body["message"] and "leave this one marked not received" in body["message"]
+    b = balances(api, f, state["id"])
+    assert (b["paid"], b["owed"]) == (10000, 0)
+    assert api.ok("GET", f"/jobs/{state['id']}/payments", f)["payments"][0]["status"] == "disputed"
 
 
 def test_money_actions_need_an_idempotency_key(api, people, active):

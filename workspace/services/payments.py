@@ -83,16 +83,22 @@ def _load_payment(session: Session, actor: User, payment_id: Any) -> tuple[Payme
     return load_in_job(session, actor, Payment, payment_id, PAYMENT_NOT_FOUND, lock=True)
 
 
-def _move(session: Session, payment: Payment, new: str, **values: Any) -> None:
-    changed = rowcount(session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == "sent")
+def _move(session: Session, payment: Payment, new: str, *, from_: tuple[str, ...] = ("sent",), **values: Any) -> None:
+    changed = rowcount(session.execute(update(Payment).where(Payment.id == payment.id, Payment.status.in_(from_))
                               .values(status=new, **values).execution_options(synchronize_session=False)))
     if changed != 1:
         raise Conflict(f"This payment is already {payment.status}.", code="illegal_transition")
     session.refresh(payment)
 
 
+CONFIRMABLE = ("sent", "disputed")  # a payment marked not received may still arrive (a slow transfer)
+
+
 def confirm_payment(actor: User, payment_id: Any, *, idempotency_key: Any) -> dict[str, Any]:
-    """The freelancer confirms the money arrived: it is posted to the ledger and pays milestones in order."""
+    """The freelancer confirms the money arrived: it is posted to the ledger and pays milestones in order.
+
+    Also for a payment they marked not received, once it arrives after all. Never past what is owed now:
+    the client may have sent the money again meanwhile, and the ledger holds no negative debt."""
     key = idempotency.check_key(idempotency_key)
     with transaction() as tx:
         payment, job, membership = _load_payment(tx.session, actor, payment_id)
@@ -100,9 +106,16 @@ def confirm_payment(actor: User, payment_id: Any, *, idempotency_key: Any) -> di
         if claim.prior is not None:
             return claim.prior
         require(membership, "payment.confirm", "Only the freelancer confirms that money arrived.")
-        if payment.status != "sent":
+        if payment.status not in CONFIRMABLE:
             raise Conflict(f"This payment is already {payment.status}.", code="illegal_transition")
-        _move(tx.session, payment, "confirmed", confirmed_by_id=actor.id, confirmed_at=utcnow())
+        owed = ledger.balances(tx.session, job.id)["owed"]
+        if payment.amount > owed:
+            keep = "leave this one marked not received" if payment.status == "disputed" else "mark this one not received"
+            raise Conflict(
+                f"Confirming {format_money(payment.amount, payment.currency)} would be more than is owed now "
+                f"({format_money(owed, payment.currency)}): the client may have sent it again. If both arrived, "
+                f"send the extra back and {keep}, saying so.", code="overpayment")
+        _move(tx.session, payment, "confirmed", from_=CONFIRMABLE, confirmed_by_id=actor.id, confirmed_at=utcnow())
         ledger.post(tx.session, job, ledger_rules.PAYMENT, f"payment:{payment.id}",
                     ledger_rules.payment_confirmed(payment.amount))
         result = {"payment": payment_view(tx.session, payment), "balances": ledger.balances(tx.session, job.id)}

@@ -414,7 +414,11 @@ def payment_instructions(session: Session, job: Job, figures: dict[str, int], cu
 
 
 def payment_actions(p: dict[str, Any], role: str) -> list[str]:
-    return ["confirm", "dispute"] if p["status"] == "sent" and can(role, "payment.confirm") else []
+    """What the person may do with a payment: answer a sent one; confirm one marked not received that
+    arrived after all."""
+    if not can(role, "payment.confirm"):
+        return []
+    return {"sent": ["confirm", "dispute"], "disputed": ["confirm"]}.get(p["status"], [])
 
 
 def balances_view(figures: dict[str, int], currency: str | None, payments: list[dict[str, Any]],

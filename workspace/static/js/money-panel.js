@@ -422,29 +422,34 @@ export class MoneyPanel {
     const item = el("li", { class: `payment payment-${p.status}`, dataset: { paymentId: p.id } },
       el("div", { class: "payment-head" }, el("strong", { class: "money", text: shown(p) }),
         el("span", { class: `state state-${p.status === "confirmed" ? "paid" : p.status === "disputed" ? "cancelled" : "submitted"}`,
-          text: { sent: "Sent", confirmed: "Confirmed", disputed: "Disputed" }[p.status] })),
+          text: { sent: "Sent", confirmed: "Confirmed", disputed: "Not received" }[p.status] })),
       el("div", { class: "small muted" }, `${p.method_label}${p.reference ? ` · ${p.reference}` : ""} · sent `, timeEl(p.sent_at)));
     if (p.status === "disputed") item.append(el("p", { class: "small warn-text", text: `Not received: ${p.dispute_reason}` }));
+    else if (p.status === "confirmed" && p.dispute_reason) item.append(el("p", { class: "small muted", text: "Marked not received at first; it arrived later." }));
     if (p.receipt_url) item.append(el("a", { class: "small", href: p.receipt_url, text: "Receipt (PDF)" }));
-    if ((p.actions || []).includes("confirm")) {
-      const ok = el("button", { class: "button small primary", type: "button", text: "Confirm received" });
-      ok.addEventListener("click", async () => {
-        const action = `confirm:${p.id}`;
-        const key = this.key(action);
-        if (await this.act(ok, error, () => api("POST", `/api/v1/payments/${p.id}/confirm`, {}, { "Idempotency-Key": key }), action)) this.refresh();
-      });
-      const step = `payment:${p.id}`; // the "Not received" step, kept open across redraws like a milestone's
-      const opened = this.open.get(step) === "not_received";
-      const no = el("button", { class: "button small danger", type: "button", text: "Not received", "aria-expanded": String(opened) });
-      no.addEventListener("click", () => {
-        this.open.set(step, opened ? null : "not_received");
-        this.renderBalance();
-        this.balanceRoot.querySelector(`[data-payment-id="${p.id}"] ${opened ? "button.danger" : "textarea"}`)?.focus();
-      });
-      item.append(el("div", { class: "actions" }, ok, no));
-      if (opened) item.append(this.notReceivedForm(p, error, step));
-      item.append(error);
+    const actions = p.actions || [];
+    if (!actions.includes("confirm")) return item;
+    const ok = el("button", { class: "button small primary", type: "button", text: p.status === "disputed" ? "It arrived after all" : "Confirm received" });
+    ok.addEventListener("click", async () => {
+      const action = `confirm:${p.id}`;
+      const key = this.key(action);
+      if (await this.act(ok, error, () => api("POST", `/api/v1/payments/${p.id}/confirm`, {}, { "Idempotency-Key": key }), action)) this.refresh();
+    });
+    if (!actions.includes("dispute")) {
+      item.append(el("div", { class: "actions" }, ok), error);
+      return item;
     }
+    const step = `payment:${p.id}`; // the "Not received" step, kept open across redraws like a milestone's
+    const opened = this.open.get(step) === "not_received";
+    const no = el("button", { class: "button small danger", type: "button", text: "Not received", "aria-expanded": String(opened) });
+    no.addEventListener("click", () => {
+      this.open.set(step, opened ? null : "not_received");
+      this.renderBalance();
+      this.balanceRoot.querySelector(`[data-payment-id="${p.id}"] ${opened ? "button.danger" : "textarea"}`)?.focus();
+    });
+    item.append(el("div", { class: "actions" }, ok, no));
+    if (opened) item.append(this.notReceivedForm(p, error, step));
+    item.append(error);
     return item;
   }
 
