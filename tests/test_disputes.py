@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.money_support import activate, approve, balances, confirm, key, pay, submit
-from tests.support import ApiActions, terms
+from tests.support import ApiActions, log_in, terms
 from workspace.domain import disputes as rules
 from workspace.domain.errors import Conflict, Forbidden
 from workspace.domain.milestones import APPROVED, CANCELLED, CHANGES_REQUESTED, PAID, PLANNED, SUBMITTED
@@ -182,6 +182,10 @@ def test_an_accepted_amount_approves_part_and_cancels_the_rest(api: ApiActions, 
     ledger = api.ok("GET", f"/jobs/{job_id}/ledger", people["client"])
     for transaction in ledger["transactions"]:
         assert sum(e["amount"] for e in transaction["entries"]) == 0
+    # The agreement page keeps the terms as signed and says what the settlement changed since.
+    log_in(api.client, people["viewer"])
+    page = api.client.get(f"/jobs/{job_id}/agreement").get_data(as_text=True)
+    assert "Settled since" in page and "200.00 EUR to the freelancer" in page and "Fair" in page
 
 
 def test_nothing_awarded_cancels_the_milestone(api: ApiActions, people: dict[str, Any],
@@ -213,6 +217,9 @@ def test_a_revision_resolution_reopens_the_work_with_a_new_date(api: ApiActions,
     assert _accept(api, people["freelancer"], proposal["dispute"]["proposals"][0]["id"]).status_code == 200
     after = _milestone(api, people["client"], job_id, mid)
     assert after["state"] == CHANGES_REQUESTED and after["due"] == new_due and after["revisions_included"] == 3
+    log_in(api.client, people["client"])
+    page = api.client.get(f"/jobs/{job_id}/agreement").get_data(as_text=True)
+    assert "Settled since" in page and "with one more revision round" in page
     assert submit(api, people["freelancer"], mid, "Vector version").status_code == 200
 
 

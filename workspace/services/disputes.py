@@ -186,6 +186,17 @@ def list_disputes(actor: User, job_id: str) -> list[dict[str, Any]]:
     return [dispute_view(db.session(), d) for d in rows]
 
 
+def settlements(actor: User, job_id: str) -> list[dict[str, Any]]:
+    """What settled disputes changed in the terms as signed (the agreement page shows it beside them):
+    per resolved dispute, its milestone and the resolution both sides accepted, oldest first."""
+    changes = []
+    for d in list_disputes(actor, job_id):
+        accepted = next((p for p in d["proposals"] if p["state"] == rules.ACCEPTED), None)
+        if d["state"] == rules.RESOLVED and accepted is not None:
+            changes.append({"milestone_title": d["milestone_title"], "settled_at": d["closed_at"], **accepted})
+    return changes
+
+
 def _resolve(tx: Transaction, job: Job, dispute: Dispute, milestone: Milestone, proposal: DisputeProposal,
              actor: User | None) -> None:
     now = utcnow()

@@ -11,7 +11,7 @@ from workspace.domain.agreement import diff_terms, scope_diff
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.money import CURRENCIES, OFFERED_CURRENCIES
 from workspace.domain.roles import PENDING_CLIENT, can
-from workspace.services import agreements, events, invites, jobs, members
+from workspace.services import agreements, disputes, events, invites, jobs, members
 from workspace.web.forms import DEFAULT_FORM, form_from_terms, read_form, terms_from_form
 from workspace.web.http import actor
 
@@ -63,6 +63,7 @@ def agreement(job_id: str) -> Any:
         me_joining=me_joining if joining else None,
         can_propose=can(job["role"], "agreement.propose") and job["status"] != "completed",
         history=agreements.list_agreements(user, job_id),
+        settlements=disputes.settlements(user, job_id) if in_force else [],
     )
 
 
