@@ -186,6 +186,15 @@ def test_an_accepted_amount_approves_part_and_cancels_the_rest(api: ApiActions, 
     log_in(api.client, people["viewer"])
     page = api.client.get(f"/jobs/{job_id}/agreement").get_data(as_text=True)
     assert "Settled since" in page and "200.00 EUR to the freelancer" in page and "Fair" in page
+    # The statement lists the dispute, and the invoice the settlement made.
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    statement = api.call("GET", f"/jobs/{job_id}/statement.pdf", people["viewer"])
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(statement.data)).pages).split())
+    assert "Disputes" in text and "Concepts client resolved 200.00 EUR to the freelancer" in text
+    assert "Invoices and credit notes" in text and "INV-0002" in text
 
 
 def test_nothing_awarded_cancels_the_milestone(api: ApiActions, people: dict[str, Any],

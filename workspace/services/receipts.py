@@ -15,6 +15,7 @@ from workspace.domain.errors import Conflict
 from workspace.domain.money import PAYMENT_METHODS, format_money
 from workspace.green import run_blocking
 from workspace.models import User
+from workspace.services.disputes import list_disputes
 from workspace.services.jobs import get_job
 from workspace.services.payments import load_payment_for_reading
 
@@ -76,8 +77,22 @@ def receipt_pdf(actor: User, payment_id: Any) -> tuple[bytes, str]:
     return run_blocking(_render, flow, f"Receipt {money}"), f"receipt-{job_row.public_id}-{payment.id}.pdf"
 
 
+PAYMENT_STATUS = {"sent": "sent, unconfirmed", "confirmed": "confirmed", "disputed": "not received"}
+
+
+def _disputes_table(actor: User, job_id: str) -> list[list[str]]:
+    """Every dispute of the job: its milestone, when and by whom it was opened, how it ended."""
+    rows: list[list[Any]] = [["Opened", "Milestone", "By", "State", "Outcome"]]
+    for d in list_disputes(actor, job_id):
+        accepted = next((p for p in d["proposals"] if p["state"] == "accepted"), None)
+        outcome = ("—" if accepted is None else f"{accepted['amount_display']} to the freelancer"
+                   if accepted["kind"] == "amount" else f"new due date {accepted['due']}")
+        rows.append([d["opened_at"][:10], _para(d["milestone_title"]), d["opened_by_role"], d["state"], _para(outcome)])
+    return rows
+
+
 def statement_pdf(actor: User, job_id: str) -> tuple[bytes, str]:
-    """Every milestone and payment of a job, with the balances."""
+    """Every milestone, payment, invoice and dispute of a job, with the balances."""
     job = get_job(actor, job_id)
     agreement = job["agreement"]
     if agreement is None:
@@ -88,8 +103,12 @@ def statement_pdf(actor: User, job_id: str) -> tuple[bytes, str]:
         [str(m["position"] + 1), m["title"], format_money(m["amount"], currency), m["state"].replace("_", " "),
          (m["approved_at"] or "")[:10], (m["paid_at"] or "")[:10]] for m in job["milestones"]]
     payments = [["Date", "Amount", "Method", "Reference", "Status"]] + [
-        [p["sent_at"][:10], format_money(p["amount"], currency), p["method_label"], p["reference"] or "—", p["status"]]
-        for p in job["payments"]]
+        [p["sent_at"][:10], format_money(p["amount"], currency), p["method_label"], p["reference"] or "—",
+         PAYMENT_STATUS.get(p["status"], p["status"])] for p in job["payments"]]
+    invoices = [["Number", "Issued", "Kind", "Total"]] + [
+        [i["number"], i["issued_at"][:10], i["kind"].replace("_", " "), i["display"]["total"]]
+        for i in reversed(job["invoices"])]
+    disputes = _disputes_table(actor, job_id)
     flow = [
         _para("Statement", "Title"), _para(job["title"], "Heading2"),
         _para(f"Freelancer: {_people(job, 'freelancer')} · Client: {_people(job, 'client')} · "
@@ -98,7 +117,11 @@ def statement_pdf(actor: User, job_id: str) -> tuple[bytes, str]:
         _table(milestones, widths=[8 * mm, 62 * mm, 30 * mm, 26 * mm, 22 * mm, 22 * mm]),
         Spacer(1, 4 * mm), _para("Payments", "Heading3"),
         _table(payments if len(payments) > 1 else payments + [["—", "", "", "", ""]],
-               widths=[24 * mm, 32 * mm, 30 * mm, 60 * mm, 24 * mm]),
+               widths=[24 * mm, 32 * mm, 30 * mm, 54 * mm, 30 * mm]),
+        *([Spacer(1, 4 * mm), _para("Invoices and credit notes", "Heading3"),
+           _table(invoices, widths=[40 * mm, 30 * mm, 40 * mm, 40 * mm])] if len(invoices) > 1 else []),
+        *([Spacer(1, 4 * mm), _para("Disputes", "Heading3"),
+           _table(disputes, widths=[24 * mm, 56 * mm, 24 * mm, 22 * mm, 44 * mm])] if len(disputes) > 1 else []),
         Spacer(1, 4 * mm), _para("Balances", "Heading3"),
         _table([[label, format_money(b[key], currency)] for label, key in (
             ("Agreed total", "agreed"), ("Up front requested", "upfront_requested"), ("Approved", "approved"),
