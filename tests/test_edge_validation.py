@@ -191,3 +191,41 @@ def test_nul_characters_in_forms_and_queries_are_refused(client, api, people):
     assert r.status_code == 422 and "NUL" in r.get_data(as_text=True)
     assert len(api.ok("GET", "/jobs", people["freelancer"])["jobs"]) == before
     assert api.call("GET", "/notifications?before=%00", people["freelancer"]).status_code == 422
+
+
+TOO_DEEP = "[" * 5000 + "]" * 5000  # past Python's recursion limit: json.loads raises RecursionError
+
+
+def test_json_nested_past_the_recursion_limit_is_422_not_500(client, api, people, job):
+    """Past `MAX_DEPTH` the depth check answers; far past it the parser itself gives up (RecursionError,
+    which Flask's `silent` does not cover): the same 422, signed in or not, and nothing is written."""
+    before = api.events(people["client"], job["id"])["last_seq"]
+    for body in (TOO_DEEP, '{"a":' * 5000 + "1" + "}" * 5000):
+        r = client.post("/api/v1/signup", data=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422 and "nested too deeply" in r.get_json()["error"]["message"], r.get_json()
+        r = raw(api, "POST", f"/jobs/{job['id']}/messages", people["client"], body)
+        assert r.status_code == 422, r.get_json()
+    assert api.events(people["client"], job["id"])["last_seq"] == before
+
+
+def test_a_socket_payload_past_the_recursion_limit_gets_an_invalid_ack(shared_server):
+    """The raw frame a hostile client can send (python-socketio would let the RecursionError through:
+    a traceback and no ack); the socket stays usable."""
+    import threading
+
+    from tests.sockets import Watcher, job_with_people
+
+    job, people = job_with_people(shared_server)
+    watcher = Watcher(shared_server, people["client"]).connect()
+    try:
+        acks: list[tuple] = []
+        done = threading.Event()
+        ack_id = watcher.client._generate_ack_id("/", lambda *args: (acks.append(args), done.set()))
+        watcher.client.eio.send(f'2{ack_id}["typing",{{"job":"{job["id"]}","x":{TOO_DEEP}}}]')
+        assert done.wait(10), "no ack"
+        ack = acks[0][0]
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+        assert "nested too deeply" in ack["error"]["message"]
+        assert watcher.join(job["id"])["ok"] is True
+    finally:
+        watcher.client.disconnect()

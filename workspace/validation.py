@@ -8,6 +8,7 @@ from typing import Any
 from workspace.domain.errors import Invalid
 
 MAX_DEPTH = 32
+TOO_DEEP = f"The data is nested too deeply (more than {MAX_DEPTH} levels)."
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
@@ -17,7 +18,7 @@ def check_json(value: Any, name: str = "body") -> None:
     while stack:
         item, where, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise Invalid(f"The data is nested too deeply (more than {MAX_DEPTH} levels).", fields={where: "Too deep."})
+            raise Invalid(TOO_DEEP, fields={where: "Too deep."})
         if isinstance(item, bool) or item is None or isinstance(item, float):
             continue
         if isinstance(item, int):

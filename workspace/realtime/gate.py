@@ -19,7 +19,8 @@ from workspace.realtime.rooms import SocketAuth, socket_auths
 from workspace.services import accounts
 from workspace.services.access import Seat, load_member, load_seat, require, still_signed_in
 from workspace.action_limits import take_slot
-from workspace.validation import check_json
+from workspace.realtime.packets import TooDeep
+from workspace.validation import TOO_DEEP, check_json
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,8 @@ def _drop_changes(session: Session) -> None:
 
 def check_payload(payload: Any, spec: dict[str, tuple[type, bool]]) -> dict[str, Any]:
     """Shallow shape check: a JSON object whose named fields have the right types."""
+    if isinstance(payload, TooDeep):
+        raise Invalid(TOO_DEEP, fields={"payload": "Too deep."})
     if not isinstance(payload, dict):
         raise Invalid("The payload must be an object.")
     check_json(payload, "payload")

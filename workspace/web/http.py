@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from workspace.domain.errors import BadRequest, Invalid, TooLarge, Unauthorized
 from workspace.models import User
-from workspace.validation import check_json
+from workspace.validation import TOO_DEEP, check_json
 from workspace.web.request_schema import check_request_body
 
 
@@ -44,7 +44,10 @@ def json_body() -> dict[str, Any]:
         raise TooLarge(f"The request body is larger than {limit // 1024} KB.")
     if not raw.strip():
         return {}
-    body = request.get_json(silent=True, force=True)
+    try:
+        body = request.get_json(silent=True, force=True)
+    except RecursionError:  # `silent` covers ValueError only; the depth check below never sees such a body
+        raise Invalid(TOO_DEEP, fields={"body": "Too deep."}) from None
     if body is None:
         raise BadRequest("The request body is not valid JSON.", code="bad_json")
     if not isinstance(body, dict):
