@@ -1,6 +1,8 @@
 """Accounts: sign-up, log-in, logout, revocable sessions, CSRF, cookies, rate limits, API tokens."""
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from sqlalchemy import select
@@ -173,3 +175,36 @@ def test_security_headers(client):
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("address", ["postmaster,attacker@evil.test", "a;b@example.test", "A <a@example.test>",
+                                     "a\x12b@example.test", '"a"@example.test', "a@example.test\nbcc"])
+def test_an_address_that_reads_as_more_than_one_is_refused(api, address):
+    """Commas, angle brackets, quotes and control characters would make the To header name other
+    recipients (or none): refused like any malformed address, and no account is made."""
+    response = api.call("POST", "/signup", json={"email": address, "password": "correct horse battery", "name": "A"})
+    assert response.status_code == 422 and response.get_json()["error"]["fields"]["email"] == "Enter a valid email address."
+
+
+def test_mail_goes_to_the_one_recipient_named(mailbox):
+    """The SMTP envelope names exactly the To header's text, never an address list parsed out of it:
+    an account made before addresses were checked this strictly must not send mail elsewhere."""
+    from email.message import EmailMessage
+
+    from workspace.mail.transport import MailError, deliver
+
+    def message(to: str) -> EmailMessage:
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "ws@example.test", to, "Hi"
+        m.set_content("Hello")
+        return m
+
+    deliver(message("someone@example.test"), mailbox.url, "/nonexistent")
+    mailbox.wait_for(lambda messages: messages)
+    assert mailbox.envelopes[0].rcpt_tos == ["someone@example.test"]
+    try:  # one odd recipient (a server may refuse it): never two
+        deliver(message("postmaster, attacker@evil.test"), mailbox.url, "/nonexistent")
+    except MailError:
+        pass
+    assert all(len(e.rcpt_tos) == 1 for e in mailbox.envelopes)
+    assert not any("attacker@evil.test" in e.rcpt_tos for e in mailbox.envelopes)

@@ -60,7 +60,8 @@ def deliver(message: EmailMessage, smtp_url: str | None, mail_dir: str | Path) -
                 client.starttls(context=ssl.create_default_context())
             if target.username:
                 client.login(target.username, target.password or "")
-            client.send_message(message)
+            # The one recipient named, as given: smtplib would otherwise split the To header at commas.
+            client.send_message(message, to_addrs=[str(message["To"])])
     except smtplib.SMTPRecipientsRefused as exc:
         raise MailError(f"recipient refused: {exc.recipients}", permanent=True) from exc
     except smtplib.SMTPResponseException as exc:

@@ -24,7 +24,10 @@ from workspace.passwords import hash_password, verify_password
 from workspace.ratelimit import limiter
 from workspace.tokens import digest, new_secret
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One address, nothing a mail header could read as more: no spaces or control characters, and none of
+# the separators and quoting of RFC 5322 address lists: , ; : < > ( ) [ ] \ and the double quote.
+_ADDRESS_PART = r'[^@\s,;:<>()\[\]\\"\x00-\x1f\x7f]+'
+_EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}$")
 PASSWORD_MIN, PASSWORD_MAX = 10, 1024
 TOKEN_PREFIX = "ws_"
 # How often one account's owner is told "someone tried to sign up with your address" (per hour).
