@@ -241,7 +241,7 @@ def test_cancel_needs_both_sides(api, people, active):
     assert done["state"] == "cancelled"
 
 
-def test_paying_everything_completes_the_job_and_opens_reviews(api, people, active):
+def test_paying_everything_completes_the_job_and_opens_reviews(app, api, people, active):
     state, (m1, m2) = active
     f, c = people["freelancer"], people["client"]
     assert api.call("POST", f"/jobs/{state['id']}/reviews", c, {"rating": 5}).status_code == 409
@@ -265,6 +265,21 @@ def test_paying_everything_completes_the_job_and_opens_reviews(api, people, acti
     assert "id" not in profile["user"]  # a public profile does not give away the account's row id
     # Only people who freelance have a public profile: the client, never a freelancer, has none.
     assert api.ok("GET", "/me", c)["user"]["profile_url"] is None
+    # The client stays: the record and the review are theirs too (the freelancer cannot remove them).
+    client_id = api.ok("GET", "/me", c)["user"]["id"]
+    refused = api.call("DELETE", f"/jobs/{state['id']}/members/{client_id}", f)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "job_completed"
+    assert api.ok("GET", f"/profiles/{profile_id(api, f)}")["count"] == 1
+    # Nor does the profile hang on the author still being a member (only on who the job's freelancer is).
+    from sqlalchemy import delete
+
+    from workspace.extensions import db
+    from workspace.models import Membership
+
+    with app.app_context():
+        db.session.execute(delete(Membership).where(Membership.user_id == client_id))
+        db.session.commit()
+    assert api.ok("GET", f"/profiles/{profile_id(api, f)}")["reviews"][0]["text"] == "Superb"
 
 
 def test_a_completed_jobs_terms_no_longer_change(app, api, people, active):

@@ -108,8 +108,10 @@ def public_profile(profile_id: Any) -> dict[str, Any]:
     user_id = user.id
     rows = db.session.execute(
         select(Review, User.name, Job.title).join(User, User.id == Review.author_id).join(Job, Job.id == Review.job_id)
-        .join(Membership, (Membership.job_id == Review.job_id) & (Membership.user_id == Review.author_id))
-        .where(Review.subject_id == user_id, Job.status == "completed", Membership.role == CLIENT)
+        # Reviews of them as the job's freelancer (who is never removed), not of them as someone's client;
+        # by whoever was the client then, even if no longer a member: removing them keeps their review.
+        .join(Membership, (Membership.job_id == Review.job_id) & (Membership.user_id == Review.subject_id))
+        .where(Review.subject_id == user_id, Job.status == "completed", Membership.role == FREELANCER)
         .order_by(Review.id.desc())
     ).all()
     paid = confirmed_totals(db.session(), sorted({r.job_id for r, _name, _title in rows}))

@@ -18,8 +18,12 @@ from workspace.services.access import load_member, require
 from workspace.services.views import admission_view, admissions, user_ref
 
 
+COMPLETED_CLIENT = "This job is completed: its clients keep their access to its record (invoices, receipts, reviews)."
+
+
 def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
-    """The freelancer removes a client or viewer; their open sockets stop receiving the room."""
+    """The freelancer removes a client or viewer; their open sockets stop receiving the room. Not a
+    client of a completed job: the record (and the review they left) is theirs too."""
     if not is_id(user_id):
         raise NotFound("No such member.")
     with transaction() as tx:
@@ -31,6 +35,8 @@ def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
             raise NotFound("That person is not a member of this job.")
         if target.role == FREELANCER:
             raise Conflict("The freelancer cannot be removed from their own job.")
+        if target.role == CLIENT and job.status == "completed":
+            raise Conflict(COMPLETED_CLIENT, code="job_completed")
         user = tx.session.get(User, user_id)
         assert user is not None
         tx.session.delete(target)
