@@ -285,3 +285,32 @@ def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, si
     cleo_card.scroll_into_view_if_needed()
     shot(cleo, "closed-disputes-milestone", size)
     assert server.api("GET", f"/jobs/{job['id']}/disputes", fran_api, status=200).json()
+
+
+def test_binding_mediation_waits_for_the_other_side_to_agree_to_the_mediator(shared_server, contexts):
+    """Binding terms, a mediator the freelancer brought in: the client's banner says the mediator's word
+    does not bind until they agree, with the button; agreeing changes both rooms live (phone size)."""
+    from tests.browser_support import in_room
+    from tests.sockets import job_in_force
+
+    server = shared_server
+    job, people = job_in_force(server, terms(mediation_binding=True))
+    fran_api, cleo_api = people["freelancer"], people["client"]
+    milestone = deliver(server, job["id"], fran_api, cleo_api, approve=False)
+    invite = server.api("POST", f"/jobs/{job['id']}/invites", fran_api, {"role": "mediator"}, status=201).json()["invite"]
+    mo_api = server.signup("mediator")
+    server.api("POST", f"/invites/{invite['token']}/accept", mo_api, status=200)
+    server.api("POST", f"/milestones/{milestone['id']}/disputes", cleo_api, {"reason": "Not as agreed"},
+               headers={"Idempotency-Key": "binding-mediator-open"}, status=201)
+    fran, cleo = in_room(server, contexts, "phone", job["id"], fran_api, cleo_api)
+    note = cleo.locator(".dispute-banner .mediator-note")
+    note.get_by_text("only once both sides agree to the mediator").wait_for()
+    assert "until you agree" in note.text_content()
+    assert fran.locator(".dispute-banner .mediator-note").get_by_role("button").count() == 0  # they invited them
+    shot(cleo, "mediator-agree", "phone")
+    cleo.locator(".dispute-banner").get_by_role("button", name="Read it all").click()
+    note.get_by_role("button", name="Agree to Mediator as mediator").click()
+    for page in (cleo, fran):
+        page.locator(".dispute-banner .mediator-note", has_text="as mediator, settles this").wait_for()
+    assert note.get_by_role("button").count() == 0
+    no_sideways_scroll(cleo)

@@ -298,15 +298,53 @@ def submitted_id(state: dict[str, Any], index: int) -> int:
 
 def test_a_binding_mediators_word_takes_effect_at_once(api: ApiActions, people: dict[str, Any],
                                                       job: dict[str, Any]) -> None:
+    """Once both sides agreed to the mediator (the freelancer by inviting them, the client here)."""
     mediator = api.signup("mediator")
     state = activate(api, people, job, terms(mediation_binding=True))
     mid = state["milestones"][0]["id"]
     submit(api, people["freelancer"], mid)
     invite = api.ok("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "mediator"}, status=201)["invite"]
     api.join(mediator, invite["token"])
+    mediator_id = api.ok("GET", "/me", mediator)["user"]["id"]
+    agreed = api.ok("POST", f"/jobs/{job['id']}/mediators/{mediator_id}/agree", people["client"])["mediator"]
+    assert agreed["agreed_by"] == [CLIENT, FREELANCER]
+    view = api.ok("GET", f"/jobs/{job['id']}", people["client"])["job"]["mediators"]
+    assert view == [{"user": {"id": mediator_id, "name": "Mediator"}, "agreed_by": [CLIENT, FREELANCER],
+                     "binding": True, "actions": []}]
     dispute = _open(api, people["client"], mid).get_json()["dispute"]
     decided = _propose(api, mediator, dispute["id"], {"kind": "amount", "amount": 12_000}).get_json()
     assert decided["dispute"]["state"] == "resolved" and decided["milestone"]["amount"] == 12_000
+
+
+def test_a_mediator_one_side_brought_in_does_not_bind_until_the_other_agrees(
+        api: ApiActions, people: dict[str, Any], job: dict[str, Any]) -> None:
+    """Binding terms, a mediator the freelancer invited (a second account of theirs, say): their word
+    alone settles nothing; the client is asked and, until they agree, accepts or not like any proposal."""
+    mediator = api.signup("mediator")
+    state = activate(api, people, job, terms(mediation_binding=True))
+    mid = state["milestones"][0]["id"]
+    submit(api, people["freelancer"], mid)
+    invite = api.ok("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "mediator"}, status=201)["invite"]
+    api.join(mediator, invite["token"])
+    mediator_id = api.ok("GET", "/me", mediator)["user"]["id"]
+    seen = api.ok("GET", f"/jobs/{job['id']}", people["client"])["job"]["mediators"][0]
+    assert (seen["agreed_by"], seen["binding"], seen["actions"]) == ([FREELANCER], False, ["agree"])
+    assert api.ok("GET", f"/jobs/{job['id']}", people["freelancer"])["job"]["mediators"][0]["actions"] == []
+    dispute = _open(api, people["freelancer"], mid).get_json()["dispute"]
+    proposal = _propose(api, mediator, dispute["id"], {"kind": "amount", "amount": 30_000}).get_json()
+    assert proposal["dispute"]["state"] == "open" and proposal["milestone"]["state"] == SUBMITTED
+    assert proposal["dispute"]["proposals"][0]["needs"] == [CLIENT, FREELANCER]
+    # Who may agree, to whom: not a viewer, not the mediator, not to someone who is no mediator.
+    path = f"/jobs/{job['id']}/mediators/{mediator_id}/agree"
+    assert api.call("POST", path, people["viewer"]).status_code == 403
+    assert api.call("POST", path, mediator).status_code == 403
+    assert api.call("POST", path, people["outsider"]).status_code == 404
+    client_id = api.ok("GET", "/me", people["client"])["user"]["id"]
+    not_one = api.call("POST", f"/jobs/{job['id']}/mediators/{client_id}/agree", people["freelancer"])
+    assert not_one.status_code == 409 and not_one.get_json()["error"]["code"] == "not_mediator"
+    before = api.events(people["client"], job["id"])["last_seq"]
+    assert api.ok("POST", path, people["freelancer"])["mediator"]["agreed_by"] == [FREELANCER]  # already: nothing new
+    assert api.events(people["client"], job["id"])["last_seq"] == before
 
 
 def test_bad_input_is_a_clear_4xx(api: ApiActions, people: dict[str, Any], submitted: dict[str, Any]) -> None:

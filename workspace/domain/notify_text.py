@@ -142,6 +142,9 @@ def describe(event_type: str, data: dict[str, Any], actor: str | None, job_title
                 "They become a client once every client admits them: see the agreement page.")
     if event_type == ev.MEMBER_ADMITTED:
         name = str((d.get("user") or {}).get("name") or "Someone")
+        if d.get("role") == "mediator":
+            return (f"{who} agreed to {name} as mediator of {job_title}",
+                    "Where the terms make mediation binding, a mediator both sides agreed to settles disputes.")
         if d.get("became_client"):
             by = f"{who} admitted {name}" if actor else f"Every client has admitted {name}"
             return f"{by}: now a client of {job_title}", "They can now approve milestones and pay."

@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dispute.propose": frozenset({FREELANCER, CLIENT, MEDIATOR}),
     "dispute.accept": frozenset({FREELANCER, CLIENT}),
     "dispute.withdraw": frozenset({FREELANCER, CLIENT}),
+    # A mediator's word binds (when the terms say so) only once both sides agreed to that mediator.
+    "mediator.agree": frozenset({FREELANCER, CLIENT}),
 }
 
 

@@ -17,10 +17,12 @@ from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Invalid, NotFound
 from workspace.domain.milestones import APPROVED, CANCELLED, CHANGES_REQUESTED, SUBMITTED
 from workspace.domain.money import format_money
+from workspace.domain.roles import MEDIATOR
 from workspace.extensions import db
 from workspace.models import Agreement, Dispute, DisputeProposal, Job, Membership, Milestone, User
 from workspace.services import idempotency, invoices, ledger
 from workspace.services.access import load_in_job, load_member
+from workspace.services.mediators import agreed_by_both
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
 
@@ -96,7 +98,8 @@ def open_dispute(actor: User, milestone_id: Any, reason: Any, *, idempotency_key
 
 def propose_resolution(actor: User, dispute_id: Any, body: dict[str, Any], *, idempotency_key: Any) -> dict[str, Any]:
     """A side (or the mediator) proposes: an amount to the freelancer, or a new due date and a revision.
-    A newer proposal supersedes the pending one; a binding mediator's proposal takes effect at once."""
+    A newer proposal supersedes the pending one; a binding mediator's proposal takes effect at once (the
+    terms make mediation binding and both sides agreed to this mediator)."""
     kind, amount, due, note = _proposal_fields(body)
     key = idempotency.check_key(idempotency_key)
     with transaction() as tx:
@@ -114,7 +117,10 @@ def propose_resolution(actor: User, dispute_id: Any, body: dict[str, Any], *, id
         for pending in tx.session.scalars(select(DisputeProposal).where(DisputeProposal.dispute_id == dispute.id,
                                                                         DisputeProposal.state == rules.PENDING)):
             pending.state, pending.decided_at = rules.SUPERSEDED, utcnow()
-        needs = rules.accepting_sides(membership.role, bool(terms.get("mediation_binding")))
+        # Binding only for a mediator both sides agreed to (services/mediators.py says why).
+        binding = bool(terms.get("mediation_binding")) and membership.role == MEDIATOR \
+            and agreed_by_both(tx.session, job.id, actor.id)
+        needs = rules.accepting_sides(membership.role, binding)
         proposal = DisputeProposal(dispute_id=dispute.id, job_id=job.id, proposed_by_id=actor.id,
                                    proposer_role=membership.role, kind=kind, amount=amount, due=due, note=note,
                                    needs=sorted(needs), accepted_by=[], created_at=utcnow())

@@ -288,6 +288,7 @@ def job_view(session: Session, job: Job, membership: Membership) -> dict[str, An
         # is read from the open disputes): the ids the page marks as frozen.
         "disputed_milestones": sorted(disputed),
         "disputes": disputes_view(session, job, role, {m.id: m for m in milestones}),
+        "mediators": _mediators(session, job, role, in_force),
         "invoices": invoices_view(session, job),
         "payment_instructions": payment_instructions(session, job, figures, currency),
         "progress": progress_view(session, job, in_force),
@@ -353,6 +354,12 @@ def for_member(m: dict[str, Any], role: str, deposits_left: int, disputed: bool 
 
 
 RECENT_CLOSED_DISPUTES = 3  # closed disputes the page still tells (the full list is GET .../disputes)
+
+
+def _mediators(session: Session, job: Job, role: str, in_force: Agreement | None) -> list[dict[str, Any]]:
+    from workspace.services.mediators import mediators_view
+
+    return mediators_view(session, job, role, bool(in_force and in_force.terms.get("mediation_binding")))
 
 
 def disputes_view(session: Session, job: Job, role: str, milestones: dict[int, Milestone]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from workspace.domain.errors import Unauthorized
 
 from workspace.services import (
     accounts, agreements, attachments, change_orders, deliveries, diary, events, feedback, invites, jobs, ledger, live,
-    members, messages, payments, progress, receipts,
+    mediators, members, messages, payments, progress, receipts,
 )
 from workspace.services.views import user_view
 from workspace.web.http import actor, client_address, json_body
@@ -221,6 +221,13 @@ def remove_member(job_id: str, user_id: int) -> Any:
 def admit_member(job_id: str, user_id: int) -> Any:
     """A client admits a joining client (services/members.py admit_client); repeating it is harmless."""
     return jsonify({"member": members.admit_client(actor(), job_id, user_id)})
+
+
+@bp.post("/jobs/<job_id>/mediators/<int:user_id>/agree")
+@authenticated
+def agree_to_mediator(job_id: str, user_id: int) -> Any:
+    """The freelancer or a client agrees to a mediator (services/mediators.py); repeating it is harmless."""
+    return jsonify({"mediator": mediators.agree_to_mediator(actor(), job_id, user_id)})
 
 
 @bp.post("/jobs/<job_id>/attachments")

@@ -327,6 +327,14 @@ def openapi_document() -> dict[str, Any]:
                         waiting_for={"type": "array", "items": {"type": "object"},
                                      "description": "full clients whose admission is still missing"}))),
                     **_errors(403, 409, 429)}, params=[JOB_ID, _path("user_id", ID)])},
+            "/jobs/{job_id}/mediators/{user_id}/agree": {"post": _op(
+                "Agree to a mediator (the freelancer or a client, for their side; repeating it answers the same). "
+                "Terms that make mediation binding bind only to a mediator both sides agreed to", {
+                    **_ok("200", "Agreed", _obj(["mediator"], mediator=_obj(
+                        ["user", "agreed_by"],
+                        user=_obj(["id", "name"], id={"type": "integer"}, name={"type": "string"}),
+                        agreed_by={"type": "array", "items": {"type": "string", "enum": ["client", "freelancer"]}}))),
+                    **_errors(403, 409, 429)}, params=[JOB_ID, _path("user_id", ID)])},
             "/jobs/{job_id}/attachments": {"post": {
                 **_op("Upload a file (multipart field 'file'); attach it by id in a message", {
                     **_ok("201", "Stored", _obj(["attachment"], attachment=_ref("Attachment"))),

@@ -96,6 +96,7 @@ export class Disputes {
       el("p", { class: "dispute-reason", text: d.reason, title: d.reason }),
       el("p", { class: "small dispute-now", text: "The milestone is frozen while the dispute is open: no approval, resubmission, cancelling or automatic approval. "
         + "Either side, or a mediator, proposes a resolution; once it is accepted the money moves and the dispute closes." }));
+    box.append(...this.mediatorNotes());
     if (p) {
       box.append(el("p", { class: "dispute-proposal" },
         el("span", { class: "muted", text: `Latest proposal, by ${side(p.proposer_role, me).toLowerCase() === "you" ? "you" : `the ${p.proposer_role}`}: ` }),
@@ -130,6 +131,28 @@ export class Disputes {
     if (step === "withdraw" && actions.has("withdraw")) box.append(this.withdrawStep(d, error));
     box.append(error);
     return box;
+  }
+
+  // Where the terms make mediation binding: whether each mediator binds yet (both sides agreed to them),
+  // and "Agree to … as mediator" for a side that has not (services/mediators.py).
+  mediatorNotes() {
+    if (!this.job.agreement?.terms?.mediation_binding) return [];
+    return (this.job.mediators || []).map((m) => {
+      const name = m.user.id === this.me.id ? "You" : m.user.name;
+      const missing = ["freelancer", "client"].filter((r) => !m.agreed_by.includes(r)).map((r) => (r === this.me.role ? "you" : `the ${r}`));
+      const note = el("p", { class: "small mediator-note", dataset: { mediator: m.user.id } }, m.binding
+        ? `${name}, as mediator, settles this: both sides agreed to them and the terms make a mediator's resolution binding.`
+        : `The terms make a mediator's resolution binding, but only once both sides agree to the mediator: ${name === "You" ? "your" : `${name}'s`} proposals need acceptance until ${missing.join(" and ")} ${missing.length > 1 || missing[0] === "you" ? "agree" : "agrees"}.`);
+      if ((m.actions || []).includes("agree")) {
+        const error = el("span", { class: "field-error", role: "alert", hidden: true });
+        const agree = el("button", { class: "button small", type: "button", text: `Agree to ${m.user.name} as mediator` });
+        agree.addEventListener("click", async () => {
+          if (await this.post(agree, error, `/api/v1/jobs/${this.jobId}/mediators/${m.user.id}/agree`, {}, `agree:${m.user.id}`)) this.onChanged();
+        });
+        note.append(" ", agree, error);
+      }
+      return note;
+    });
   }
 
   focus(id) {

@@ -72,6 +72,7 @@ export class Timeline {
         return this.system(event, [el("strong", { text: d.user.name }), ` was removed from the job.`]);
       case "member.admitted":
         // A joining client is a client once they accepted the terms in force and every client admitted them.
+        if (d.role === "mediator") return this.system(event, [el("strong", { text: who }), " agreed to ", el("strong", { text: d.user.name }), " as mediator."]);
         if (!event.actor) return this.system(event, [el("strong", { text: d.user.name }), " is now a client: every client has admitted them."], "agreement");
         return this.system(event, [el("strong", { text: who }), " admitted ", el("strong", { text: d.user.name }),
           d.became_client ? " as a client: they are now a client." : " as a client."], "agreement");
