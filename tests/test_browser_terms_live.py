@@ -94,3 +94,36 @@ def test_the_terms_form_keeps_what_was_typed_across_a_reload(shared_server, cont
     assert page.input_value("textarea[name=scope]") == "Sent with mistakes"
     page.goto(form_url)
     assert page.locator("#draft-restored").is_hidden() and page.input_value("textarea[name=scope]") == ""
+
+
+def test_a_double_click_proposes_the_terms_once(shared_server, contexts):
+    """The second click of a double click does not post the form again (it answered "the same as
+    version 1" over the first one's success, send-once.js): of two submits, one goes; the button is
+    disabled while the page waits, and the freelancer lands where one proposal leads."""
+    import re
+    from datetime import date, timedelta
+
+    from tests.browser_support import person
+
+    job, people = job_with_people(shared_server)
+    page = person(shared_server, contexts, "phone", people["freelancer"])
+    page.goto(f"{shared_server.url}/jobs/{job['id']}/agreement/propose")
+    deadline = date.today() + timedelta(days=30)
+    page.fill("textarea[name=scope]", "A logo.")
+    page.fill("input[name=deadline]", deadline.isoformat())
+    page.fill("input[name=m-0-title]", "Concepts")
+    page.fill("input[name=m-0-amount]", "600")
+    page.fill("input[name=m-0-due]", deadline.isoformat())
+    sent = page.evaluate("""() => new Promise((resolve) => {
+      const form = document.getElementById("terms-form");
+      const button = form.querySelector("button[type=submit]");
+      let sent = 0;
+      window.addEventListener("submit", (e) => { if (!e.defaultPrevented) sent += 1; });  // after every other handler
+      form.requestSubmit(button);
+      form.requestSubmit(button);
+      setTimeout(() => resolve({ sent, disabled: button.disabled }), 0);
+    })""")
+    assert sent == {"sent": 1, "disabled": True}
+    page.wait_for_url(re.compile(r"/(invites|agreement)$"))
+    versions = shared_server.api("GET", f"/jobs/{job['id']}/agreements", people["freelancer"], status=200).json()
+    assert [a["version"] for a in versions["agreements"]] == [1]
