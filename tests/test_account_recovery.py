@@ -241,6 +241,10 @@ def test_reset_journey_revokes_everything_and_tells_the_owner(app, api, client, 
     assert api.call("GET", "/me", me).status_code == 401
     assert api.call("GET", "/me", {"token": second["token"]}).status_code == 401
     assert browser.get("/jobs").status_code == 302  # the browser's login session is revoked
+    said = browser.get("/login").get_data(as_text=True)  # and the login page says why, once
+    assert "You were signed out: your password was changed" in said
+    assert browser.get("/jobs").status_code == 302
+    assert "You were signed out" not in browser.get("/login").get_data(as_text=True)
     again = api.call("POST", f"/password-reset/{token}", json={"password": "yet another passphrase"})
     assert again.status_code == 404 and again.get_json()["error"]["code"] == "reset_link_invalid"
     assert client.get(path).status_code == 404

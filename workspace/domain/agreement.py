@@ -180,7 +180,7 @@ def _validate_upfront(raw: Any, total: int, currency: str | None, errors: dict[s
     elif total and amount >= total:
         shown = format_money(total, currency) if currency else str(total)
         errors["upfront.amount"] = (
-            f"A portion must be less than the total ({shown}); to ask for all of it up front, choose Everything (kind \"all\")."
+            f"A portion must be less than the total ({shown}); to ask for all of it up front, choose Everything."
         )
     return {"kind": "portion", "amount": amount or 0}
 

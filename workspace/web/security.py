@@ -4,7 +4,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable, TypeVar
 
-from flask import Flask, Response, current_app, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -71,7 +71,10 @@ def _load_session_user(user_id: str) -> Any:
     login_session = session.get("lsid")
     if not login_session or not user_id.isdigit():
         return None
-    return accounts.user_for_login_session(int(user_id), login_session)
+    user = accounts.user_for_login_session(int(user_id), login_session)
+    if user is None:
+        g.login_ended = True  # a session this browser had was ended elsewhere: _unauthorized says so
+    return user
 
 
 def _load_token_user(_request: Any) -> Any:
@@ -79,9 +82,17 @@ def _load_token_user(_request: Any) -> Any:
     return accounts.user_for_api_token(raw) if raw else None
 
 
+LOGIN_ENDED = ("You were signed out: your password was changed, or this account was signed out everywhere. "
+               "Log in again.")
+
+
 def _unauthorized() -> Any:
     if is_api():
         raise Unauthorized("Sign in or send an API token (Authorization: Bearer ...).")
+    if g.pop("login_ended", False):  # said once: the ended session's keys go with it
+        for key in ("_user_id", "lsid", "_fresh", "_id"):
+            session.pop(key, None)
+        flash(LOGIN_ENDED, "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 

@@ -368,7 +368,7 @@ export class MoneyPanel {
     const error = el("p", { class: "field-error", hidden: true });
     const amount = el("input", { inputmode: "decimal", placeholder: this.placeholder(), "aria-label": `Amount (${this.currency})` });
     const method = el("select", { "aria-label": "Method" }, METHODS.map(([v, l]) => el("option", { value: v, text: l })));
-    const reference = el("input", { placeholder: "Reference, e.g. transfer ID", maxlength: "200", "aria-label": "Reference" });
+    const reference = el("input", { placeholder: "e.g. the transfer's ID", maxlength: "200" });
     // A refresh (any room event) redraws this form: keep what the person typed, else the server's
     // major-unit text for what can be paid now.
     const draft = this.payDraft || {};
@@ -381,7 +381,7 @@ export class MoneyPanel {
     const form = el("form", { class: "form pay-form" }, el("h3", { text: "Record a payment" }),
       this.instructions(this.job.payment_instructions),
       el("div", { class: "grid-2" }, el("label", {}, `Amount (${this.currency})`, amount), el("label", {}, "Method", method)),
-      reference, el("div", { class: "actions" }, send), error);
+      el("label", {}, "Reference (optional)", reference), el("div", { class: "actions" }, send), error);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const minor = parseMajor(amount.value, this.exponent);
