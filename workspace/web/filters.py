@@ -2,7 +2,8 @@
 
 Times are rendered as `<time datetime="ISO-8601 Z" data-format="...">UTC text</time>`: the UTC text is
 what a page without scripts shows, and static/js/time.js rewrites every such element in the viewer's
-time zone (naming the zone where a date matters: deadlines and due dates, format "deadline")."""
+time zone (naming the zone where a date matters: deadlines and due dates, format "deadline"; other
+moments someone acts by, such as an invitation's expiry, format "zoned": `when(zone=True)`)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -85,12 +86,13 @@ def _day(value: Any) -> Markup | str:
     return _time(parsed.isoformat(), "day", parsed.strftime("%a %d %b %Y"))
 
 
-def _when(value: Any) -> Markup | str:
-    """A moment, shown in the viewer's zone."""
+def _when(value: Any, zone: bool = False) -> Markup | str:
+    """A moment, shown in the viewer's zone; `zone=True` names the zone in the text too (format "zoned"),
+    for a moment read on its own that someone may act by or pass on (an invitation's expiry)."""
     parsed = _parse(value)
     if not isinstance(parsed, datetime):
         return _day(value)
-    return _time(_iso(parsed), "datetime", _when_text(parsed))
+    return _time(_iso(parsed), "zoned" if zone else "datetime", _when_text(parsed))
 
 
 def _when_text(value: Any) -> str:
