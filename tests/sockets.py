@@ -68,8 +68,12 @@ class Watcher:
 
 
 def job_with_people(server: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """Over real HTTP: freelancer, client, viewer and outsider, and a job with the first three in it."""
+    """Over real HTTP: freelancer, client, viewer and outsider (the freelancer with a way to be paid),
+    and a job with the first three in it."""
     people = {role: server.signup(role) for role in ("freelancer", "client", "viewer", "outsider")}
+    # A freelancer set up to be paid (else the room's first step for them is to say how).
+    server.api("PUT", "/me/billing", people["freelancer"], {"name": "Freelancer", "payment_methods": [
+        {"kind": "paypal", "value": "freelancer@example.test"}]}, status=200)
     job = server.api("POST", "/jobs", people["freelancer"], {"title": "Live job"}, status=201).json()["job"]
     for role in ("client", "viewer"):
         invite = server.api("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": role},

@@ -314,3 +314,26 @@ def test_binding_mediation_waits_for_the_other_side_to_agree_to_the_mediator(sha
         page.locator(".dispute-banner .mediator-note", has_text="as mediator, settles this").wait_for()
     assert note.get_by_role("button").count() == 0
     no_sideways_scroll(cleo)
+
+
+def test_a_freelancer_with_no_way_to_be_paid_is_asked_for_one(shared_server, contexts):
+    """Terms with money and no ways to be paid: "Needs you now" asks for them and leads to this job's
+    billing card; once saved, the step goes and the client's "Record a payment" shows where to pay."""
+    from tests.browser_support import in_room
+    from tests.sockets import job_in_force
+
+    job, people = job_in_force(shared_server, terms())
+    shared_server.api("PUT", "/me/billing", people["freelancer"], {"payment_methods": []}, status=200)
+    fran, _cleo = in_room(shared_server, contexts, "phone", job["id"], people["freelancer"], people["client"])
+    cta = fran.locator("#next-steps")
+    cta.get_by_text("Tell your client how to pay you.").wait_for()
+    cta.get_by_role("button", name="Add how to pay you").click()
+    form = fran.locator("#job-billing form")
+    form.get_by_role("button", name="Add a way to be paid").click()
+    form.get_by_label("Way to be paid 1: Where to pay").fill(IBAN)
+    shot(fran, "ask-for-payment-details", "phone")
+    form.get_by_role("button", name="Save billing details").click()
+    form.get_by_role("status").get_by_text("Saved.").wait_for()
+    fran.wait_for_function("() => !document.querySelector('#next-steps')?.textContent.includes('how to pay you')")
+    shown = shared_server.api("GET", f"/jobs/{job['id']}", people["client"], status=200).json()["job"]
+    assert [m["value"] for m in shown["payment_instructions"]["methods"]] == [IBAN]

@@ -20,9 +20,11 @@ const percent = (bp) => {
 
 export class BillingForm {
   // `url` GETs and PUTs the details; `pick` takes the GET answer to the details shown (the job's
-  // answer is {mine, freelancer, role}); `freelancerSide` shows the tax rate and ways to be paid.
-  constructor({ root, url, pick = (d) => d, freelancerSide = true, note = null }) {
+  // answer is {mine, freelancer, role}); `freelancerSide` shows the tax rate and ways to be paid;
+  // `onSaved` runs after a save (the room refetches the job: what the client is told to pay to changed).
+  constructor({ root, url, pick = (d) => d, freelancerSide = true, note = null, onSaved = () => {} }) {
     this.root = root;
+    this.onSaved = onSaved;
     this.url = url;
     this.pick = pick;
     this.freelancerSide = freelancerSide;
@@ -118,6 +120,7 @@ export class BillingForm {
         return;
       }
       status.textContent = "Saved.";
+      this.onSaved();
     });
     this.root.replaceChildren(form);
   }

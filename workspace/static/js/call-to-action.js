@@ -61,6 +61,13 @@ export function nextSteps(job, me) {
     steps.push({ id: "pay", label: "Record a payment", go: { panel: "panel-work", target: ".pay-form" },
       text: ["You owe ", el("strong", { text: shown(b, "payable") }), ". Record it here once you have sent it."] });
   }
+  // Money is agreed but the client has no way to pay yet: the freelancer's details (this job's or the
+  // account's) are what "Record a payment" shows the client.
+  if (terms && job.role === "freelancer" && job.status !== "completed" && terms.total > 0
+      && !(job.payment_instructions?.methods || []).length) {
+    steps.push({ id: "payment-details", label: "Add how to pay you", go: { panel: "panel-info", target: ".billing-card" },
+      text: [el("strong", { text: "Tell your client how to pay you." }), " Add a bank account, PayPal or a payment link: they see it when they pay."] });
+  }
   if (job.status === "completed" && ["client", "freelancer"].includes(job.role) && !job.my_review) {
     steps.push({ id: "review", label: "Leave a review", go: { panel: "panel-work", target: ".review-card" },
       text: [el("strong", { text: "The job is complete." }), " Say how it went."] });

@@ -109,7 +109,7 @@ cta.go = (where) => {
 if ($("job-billing")) {
   const box = $("job-billing");
   new BillingForm({ root: box, url: box.dataset.url, pick: (answer) => answer.mine, freelancerSide: box.dataset.role === "freelancer",
-    note: "Only for this job's invoices; your account's details apply otherwise." }).load();
+    note: "Only for this job's invoices; your account's details apply otherwise.", onSaved: () => panel.refresh() }).load();
 }
 inviteForm($("invite-form")); // a client invites a mediator or a colleague (the Info tab)
 let refreshTimer = null; // several events in a row fetch the job once
