@@ -602,3 +602,35 @@ def test_bad_input_is_a_clear_4xx(app, api):
     malformed = api.client.post("/api/v1/password-reset", data="{nope", content_type="application/json")
     assert malformed.status_code == 400
     assert api.ok("GET", "/me", me)["user"]["email"] == "bad@example.test"  # nothing above changed anything
+
+
+def test_the_old_address_can_take_a_stolen_account_back(app, api, client, mailbox):
+    """Someone with the password moves the account to their address; the notice to the old one carries
+    "this was not me": opening it only asks; confirming puts the address back (confirmed), ends every
+    session and token (the taker's included), and leads to choosing a new password. Used once."""
+    owner = signup_api(api, "victim@example.test")
+    taker = api.ok("POST", "/tokens", json={"email": "victim@example.test", "password": PASSWORD}, status=201)
+    api.ok("PATCH", "/me", taker, {"email": "taker@example.test", "current_password": PASSWORD})
+    confirm = one_mail(app, mailbox, "taker@example.test", "verify_change")
+    assert "the account's owner can put their old address back" in text_of(confirm)
+    assert "nothing happens" not in text_of(confirm)
+    notice = one_mail(app, mailbox, "victim@example.test", "email_changed")
+    undo = link_path(notice, "/account/undo-email/")
+
+    asked = client.get(undo)
+    assert asked.status_code == 200 and "Put victim@example.test back" in asked.get_data(as_text=True)
+    assert api.ok("GET", "/me", taker)["user"]["email"] == "taker@example.test"  # opening changes nothing
+    done = client.post(undo, data={"csrf_token": csrf_from(client, undo)})
+    assert done.status_code == 302 and "/reset/" in done.headers["Location"]
+    for token in (owner, taker):
+        assert api.call("GET", "/me", token).status_code == 401
+    assert api.call("POST", "/tokens", json={"email": "taker@example.test", "password": PASSWORD}).status_code == 401
+    form = client.get(done.headers["Location"])
+    assert form.status_code == 200 and "Choose a new password" in form.get_data(as_text=True)
+    assert client.post(done.headers["Location"], data={"csrf_token": csrf_from(client, done.headers["Location"]),
+                                                       "password": NEW_PASSWORD}).status_code == 302
+    back = api.ok("POST", "/tokens", json={"email": "victim@example.test", "password": NEW_PASSWORD}, status=201)
+    assert api.ok("PATCH", "/me", back, {"name": "Ann"})["email_verified"] is True
+    again = client.get(undo)
+    assert again.status_code == 409 and "already uses victim@example.test" in again.get_data(as_text=True)
+    assert client.get("/account/undo-email/not-a-token").status_code == 422

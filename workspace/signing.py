@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 PURPOSES = {
     "verify": 7 * 24 * 3600,  # email verification: a week
+    "undo-email": 7 * 24 * 3600,  # "this was not me": put a changed address back, for a week
     "prefs": 365 * 24 * 3600,  # the preferences page linked from every email
     "unsubscribe": 365 * 24 * 3600,
     "reply": 60 * 24 * 3600,  # a notification email can be answered for 60 days

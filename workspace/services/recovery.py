@@ -238,7 +238,8 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
                 _void_reset_links(tx, user.id)
                 enqueue_verification(tx, user.id, user.name, new_email, change=True)
                 enqueue(tx, to=old_email, template="email_changed", purpose="email_changed", context={
-                    "name": user.name, "old": old_email, "new": new_email})
+                    "name": user.name, "old": old_email, "new": new_email,
+                    "undo_url": undo_email_url(user.id, old_email, new_email)})
             if new_hash is not None:
                 user.password_hash = new_hash
                 _void_reset_links(tx, user.id)
@@ -247,6 +248,61 @@ def update_account(actor: User, changes: dict[str, Any], *, keep_session: str | 
     except IntegrityError:
         raise Conflict("Another account uses that address.", fields={"email": "Used by another account."}) from None
     return user
+
+
+UNDO_INVALID = "This link is not valid or has expired. If someone else has your account, ask for a password reset."
+
+
+def undo_email_url(user_id: int, old: str, new: str) -> str:
+    """The link in the notice to the old address: "this was not me" puts it back (for a week)."""
+    token = signing.sign(current_app.config["SECRET_KEY"], "undo-email", [user_id, old, new])
+    return public_url(f"/account/undo-email/{token}")
+
+
+def undo_email_preview(token: Any) -> dict[str, str]:
+    """What the link would do (the page asks before doing it: mail scanners open links)."""
+    user_id, old, new = _undo_payload(token)
+    email = db.session.scalar(select(User.email).where(User.id == user_id))
+    if email is None:
+        raise Invalid(UNDO_INVALID, code="undo_link_invalid")
+    if email == old:
+        raise Conflict(f"Your account already uses {old}.", code="already_undone")
+    return {"old": old, "new": new}
+
+
+def undo_email_change(token: Any) -> str:
+    """The owner of the old address takes the account back: it uses that address again (confirmed: the
+    link came to it), every session and token ends, and a fresh reset link (returned, not emailed)
+    lets them choose a new password, since whoever changed the address knows the old one."""
+    user_id, old, _new = _undo_payload(token)
+    raw = secrets.token_urlsafe(32)
+    ttl = int(current_app.config["PASSWORD_RESET_TTL"])
+    try:
+        with transaction() as tx:
+            user = tx.session.get(User, user_id, populate_existing=True)
+            if user is None:
+                raise Invalid(UNDO_INVALID, code="undo_link_invalid")
+            if user.email == old:
+                raise Conflict(f"Your account already uses {old}.", code="already_undone")
+            user.email, user.email_verified_at = old, utcnow()
+            tx.session.flush()  # another account took the old address meanwhile: fails here
+            _void_reset_links(tx, user.id)
+            revoke_credentials(tx, user.id)
+            tx.session.add(PasswordResetToken(user_id=user.id, token_hash=digest(raw),
+                                              expires_at=utcnow() + timedelta(seconds=ttl)))
+    except IntegrityError:
+        raise Conflict(f"Another account uses {old} now, so it cannot come back to this one. "
+                       "Contact whoever runs this Workspace.", code="address_taken") from None
+    limiter.clear_prefix(login_limit_prefix(old))
+    return raw
+
+
+def _undo_payload(token: Any) -> tuple[int, str, str]:
+    payload = signing.unsign(current_app.config["SECRET_KEY"], "undo-email", token)
+    if not (isinstance(payload, list) and len(payload) == 3 and isinstance(payload[0], int)
+            and all(isinstance(p, str) for p in payload[1:])):
+        raise Invalid(UNDO_INVALID, code="undo_link_invalid")
+    return payload[0], payload[1], payload[2]
 
 
 def _count_address_change(actor: User) -> None:

@@ -166,6 +166,24 @@ def reset(token: str) -> Any:
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/account/undo-email/<token>", methods=["GET", "POST"])
+def undo_email(token: str) -> Any:
+    """The notice to an old address: "this was not me". Opening it asks; the POST puts the address
+    back, signs everyone out and leads to choosing a new password."""
+    try:
+        if request.method == "GET":
+            return render_template("auth/undo_email.html", token=token, **recovery.undo_email_preview(token))
+        raw = recovery.undo_email_change(token)
+    except (Invalid, Conflict) as exc:
+        return render_template("auth/undo_email.html", message=exc.message), exc.status
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash("Your account uses your old address again, and every session was signed out. Choose a new password now: "
+          "whoever changed the address knows the old one.", "success")
+    return redirect(url_for("auth.reset", token=raw))
+
+
 # ---------------------------------------------------------------- the account page
 
 ACCOUNT_DONE = {
