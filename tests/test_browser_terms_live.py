@@ -127,3 +127,26 @@ def test_a_double_click_proposes_the_terms_once(shared_server, contexts):
     page.wait_for_url(re.compile(r"/(invites|agreement)$"))
     versions = shared_server.api("GET", f"/jobs/{job['id']}/agreements", people["freelancer"], status=200).json()
     assert [a["version"] for a in versions["agreements"]] == [1]
+
+
+def test_a_milestone_fields_error_shows_under_that_field(shared_server, contexts):
+    """A bad amount is said under Amount (not under the row, where it read as the title's), and the
+    input is marked invalid and described by it."""
+    from tests.browser_support import person
+    from tests.conftest import ARTIFACTS
+
+    job, people = job_with_people(shared_server)
+    page = person(shared_server, contexts, "phone", people["freelancer"])
+    page.goto(f"{shared_server.url}/jobs/{job['id']}/agreement/propose")
+    page.fill("input[name=m-0-title]", "Concepts")
+    page.fill("input[name=m-0-amount]", "12,50.7.1")
+    page.get_by_role("button", name="Propose these terms").click()
+    amount = page.locator("input[name=m-0-amount]")
+    amount.wait_for()
+    error_id = amount.get_attribute("aria-describedby")
+    assert amount.get_attribute("aria-invalid") == "true" and error_id
+    error = page.locator(f"#{error_id}")
+    assert error.is_visible() and "amount" in error.text_content().lower()
+    assert amount.evaluate("(input, id) => input.closest('div').contains(document.getElementById(id))", error_id)
+    assert page.locator("input[name=m-0-title]").get_attribute("aria-invalid") is None
+    page.screenshot(path=str(ARTIFACTS / "terms-field-errors-phone.png"), full_page=True)
