@@ -170,7 +170,7 @@ def test_every_event_type_the_server_records_has_its_effects_in_one_table(page):
     for type_ in ev.ALL:
         money = type_.split(".")[0] in ("milestone", "payment", "upfront", "review", "dispute") \
             or type_ in ("job.completed", "agreement.proposed", "agreement.accepted", "agreement.in_force",
-                         "member.admitted")
+                         "member.admitted", "member.joined", "member.removed")  # people: the job view's too
         assert ("job" in table["news"][type_]) == money, type_
         assert ("live" in table["news"][type_]) == (type_.startswith("session.") or type_ == "diary.settings_changed")
         assert "job" not in table["history"][type_] and "live" not in table["history"][type_]  # drawn already

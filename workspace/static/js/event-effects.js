@@ -27,8 +27,8 @@ export const EFFECTS = {
   "progress.posted": { timeline: "entry", also: ["progress"] },
   "job.created": { timeline: "entry" },
   "job.completed": { timeline: "entry", also: MONEY },
-  "member.joined": { timeline: "entry", also: ["members"] },
-  "member.removed": { timeline: "entry", also: ["members"] },
+  "member.joined": { timeline: "entry", also: ["members", "job"] }, // the people, the call to action ("Invite your client")
+  "member.removed": { timeline: "entry", also: ["members", "job"] },
   "member.admitted": { timeline: "entry", also: ["consent", "job"] },
   "agreement.proposed": { timeline: "entry", also: ["job"] }, // the terms card and the call to action say it
   "agreement.accepted": { timeline: "entry", also: ["consent", "job"] },
