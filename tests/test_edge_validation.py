@@ -229,3 +229,25 @@ def test_a_socket_payload_past_the_recursion_limit_gets_an_invalid_ack(shared_se
         assert watcher.join(job["id"])["ok"] is True
     finally:
         watcher.client.disconnect()
+
+
+def test_jobs_and_invitation_links_are_rate_limited_per_account(app, api, people):
+    """Nothing else bounds how many rows one account can make this way (the defaults: 50 jobs and 100
+    links an hour); over the limit, a 429 in plain words and nothing written."""
+    app.config["SOCKET_RATE_LIMITS"] = {"job_create": (2, 3600), "invite_create": (1, 3600)}
+    f = people["outsider"]
+    mine = [api.ok("POST", "/jobs", f, {"title": "One more"}, status=201)["job"] for _ in range(2)]
+    refused = api.call("POST", "/jobs", f, {"title": "Too many"})
+    assert refused.status_code == 429 and "Too many new jobs in a short time" in refused.get_json()["error"]["message"]
+    assert refused.headers.get("Retry-After")
+    assert [j["title"] for j in api.ok("GET", "/jobs", f)["jobs"]].count("Too many") == 0
+    api.ok("POST", f"/jobs/{mine[0]['id']}/invites", f, {"role": "viewer"}, status=201)
+    again = api.call("POST", f"/jobs/{mine[0]['id']}/invites", f, {"role": "viewer"})
+    assert again.status_code == 429 and "invitation links" in again.get_json()["error"]["message"]
+
+
+def test_the_new_job_page_says_when_too_many_were_made(app, client, people):
+    app.config["SOCKET_RATE_LIMITS"] = {"job_create": (0, 3600)}
+    log_in(client, people["outsider"])
+    page = client.post("/jobs/new", data={"title": "One too many", "csrf_token": csrf(client, "/jobs/new")})
+    assert page.status_code == 429 and "Too many new jobs in a short time" in page.get_data(as_text=True)

@@ -13,7 +13,10 @@ DEFAULT_RATES: dict[str, tuple[int, int]] = {
     "delete_message": (20, 10), "progress": (10, 60), "typing": (30, 10), "read": (60, 10),
     "signal": (600, 10), "live_start": (10, 60), "live_resume": (20, 60), "live_pause": (30, 60),
     "live_stop": (20, 60), "live_heartbeat": (30, 60), "live_watch": (60, 60), "visibility": (60, 10),
+    # Over HTTP only: each writes rows and an event, and nothing else bounds how many one account makes.
+    "job_create": (50, 3600), "invite_create": (100, 3600),
 }
+WORDS = {"job_create": "new jobs", "invite_create": "invitation links"}
 
 
 def take_slot(name: str, user_id: int, config: Any) -> None:
@@ -21,4 +24,5 @@ def take_slot(name: str, user_id: int, config: Any) -> None:
     limit, window = config.get("SOCKET_RATE_LIMITS", {}).get(name, DEFAULT_RATES[name])
     retry = limiter.take(f"act:{name}:{user_id}", limit, window)
     if retry:
-        raise RateLimited(f"Too many '{name}' actions; wait {retry} s.", retry_after=retry)
+        what = WORDS.get(name, f"'{name}' actions")
+        raise RateLimited(f"Too many {what} in a short time; wait {retry} s.", retry_after=retry)

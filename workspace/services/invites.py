@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from workspace.domain.ids import is_id
+from workspace.action_limits import take_slot
 from workspace.db import iso, transaction, utcnow
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -54,6 +56,7 @@ def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dic
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id)
         require(membership, "invite.create", "Only the freelancer and the clients can invite people to this job.")
+        take_slot("invite_create", actor.id, current_app.config)
         if membership.role == CLIENT and role not in (CLIENT, MEDIATOR):
             # A client brings in a colleague (their link is their admission) or a mediator (either side may);
             # watchers are the freelancer's call.

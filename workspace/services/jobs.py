@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
+from workspace.action_limits import take_slot
 from workspace.db import iso, transaction
 from workspace.domain import event_types as ev
 from workspace.domain.errors import Invalid
@@ -42,6 +44,7 @@ def _validate_job(title: Any, description: Any) -> tuple[str, str]:
 def create_job(actor: User, title: Any, description: Any = "") -> dict[str, Any]:
     """The actor becomes the job's freelancer (owner); the room starts with `job.created`."""
     title, description = _validate_job(title, description)
+    take_slot("job_create", actor.id, current_app.config)
     with transaction() as tx:
         job = Job(public_id=public_id(), title=title, description=description)
         tx.session.add(job)

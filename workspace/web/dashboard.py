@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from workspace.domain.errors import Invalid
+from workspace.domain.errors import Invalid, RateLimited
 from workspace.services import jobs
 from workspace.web.http import actor
 
@@ -33,7 +33,7 @@ def new_job() -> Any:
         return render_template("dashboard/new_job.html", form={}, errors={})
     try:
         job = jobs.create_job(actor(), request.form.get("title"), request.form.get("description", ""))
-    except Invalid as exc:
-        return render_template("dashboard/new_job.html", form=request.form, errors=exc.fields,
-                               message=exc.message), 422
+    except (Invalid, RateLimited) as exc:
+        return render_template("dashboard/new_job.html", form=request.form, errors=exc.fields or {},
+                               message=exc.message), exc.status
     return redirect(url_for("rooms.agreement_form", job_id=job["id"], first=1))

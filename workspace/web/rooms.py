@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 
 from workspace.domain.agreement import diff_terms, scope_diff
-from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from workspace.domain.money import CURRENCIES, OFFERED_CURRENCIES
 from workspace.domain.roles import PENDING_CLIENT, can
 from workspace.services import agreements, disputes, events, invites, jobs, members
@@ -139,7 +139,7 @@ def invitations(job_id: str) -> Any:
             # Shown once, on the page the browser is sent to: a reload there makes no second link.
             session[CREATED_INVITE] = {"job": job_id, "role": created["role"], "expires_at": created["expires_at"],
                                        "url": url_for("invites.show", token=created["token"], _external=True)}
-        except Invalid as exc:
+        except (Invalid, RateLimited) as exc:
             flash(exc.message, "error")
         return redirect(url_for("rooms.invitations", job_id=job_id), code=303)
     created = session.pop(CREATED_INVITE, None)
