@@ -46,7 +46,7 @@ def load_in_job(session: Session, actor: User, model: type[T], row_id: Any, not_
     if not is_id(row_id):
         raise NotFound(not_found)
     query = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
-    row = session.scalar(query.with_for_update() if lock else query)
+    row = session.scalar(query)
     if row is None:
         raise NotFound(not_found)
     job_pk = row.job_id  # type: ignore[attr-defined]
@@ -54,9 +54,23 @@ def load_in_job(session: Session, actor: User, model: type[T], row_id: Any, not_
                                                          Membership.user_id == actor.id))
     if membership is None:
         raise NotFound(not_found)
+    if lock:
+        lock_job(session, job_pk)
+        row = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+        if row is None:
+            raise NotFound(not_found)
     job = session.get(Job, job_pk)
     assert job is not None
     return row, job, membership
+
+
+def lock_job(session: Session, job_pk: int) -> None:
+    """Take the job row's write lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writes).
+
+    Decisions that read the job's balances (what is owed, the deposits left) and then post must not
+    interleave: two confirmations or two approvals of different rows each saw the same balance. So
+    every such path locks the job first, then its own row: one order, no deadlock."""
+    session.execute(select(Job.id).where(Job.id == job_pk).with_for_update())
 
 
 def require(membership: Membership, action: str, message: str | None = None) -> None:

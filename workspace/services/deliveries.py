@@ -17,7 +17,7 @@ from workspace.domain.milestones import (
 from workspace.extensions import db
 from workspace.models import Agreement, Attachment, Job, Membership, Milestone, Notification, Submission, User
 from workspace.services import idempotency, invoices, ledger
-from workspace.services.access import JOB_NOT_FOUND, load_in_job
+from workspace.services.access import JOB_NOT_FOUND, load_in_job, lock_job
 from workspace.services.disputes import open_dispute_for, refuse_if_disputed
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
@@ -194,6 +194,10 @@ def approve_overdue(job_id: int | None = None, now: datetime | None = None) -> i
     done = 0
     for milestone_id in list(db.session.scalars(query)):
         with transaction() as tx:
+            job_pk = tx.session.scalar(select(Milestone.job_id).where(Milestone.id == milestone_id))
+            if job_pk is None:
+                continue
+            lock_job(tx.session, job_pk)  # the job first, as every approval (services/access.lock_job)
             milestone = tx.session.scalar(select(Milestone).where(Milestone.id == milestone_id).with_for_update())
             if milestone is None or milestone.state != SUBMITTED or milestone.review_due_at is None \
                     or milestone.review_due_at > now:

@@ -21,7 +21,7 @@ from workspace.domain.roles import MEDIATOR
 from workspace.extensions import db
 from workspace.models import Agreement, Dispute, DisputeProposal, Job, Membership, Milestone, User
 from workspace.services import idempotency, invoices, ledger
-from workspace.services.access import load_in_job, load_member
+from workspace.services.access import load_in_job, load_member, lock_job
 from workspace.services.mediators import agreed_by_both
 from workspace.services.settlement import complete_if_done, move, settle
 from workspace.services.views import milestone_detail
@@ -256,7 +256,9 @@ def _load(session: Session, actor: User, dispute_id: Any) -> tuple[Dispute, Job,
 
 
 def _lock_milestone(session: Session, dispute: Dispute) -> Milestone:
-    """The milestone's row lock orders every dispute action with milestone actions and auto-approval."""
+    """The milestone's row lock orders every dispute action with milestone actions and auto-approval
+    (the job's first: a resolution reads the deposits left, as approvals do)."""
+    lock_job(session, dispute.job_id)
     milestone = session.scalar(select(Milestone).where(Milestone.id == dispute.milestone_id).with_for_update())
     if milestone is None:  # pragma: no cover - cascades with the dispute
         raise NotFound(DISPUTE_NOT_FOUND)
