@@ -634,3 +634,14 @@ def test_the_old_address_can_take_a_stolen_account_back(app, api, client, mailbo
     again = client.get(undo)
     assert again.status_code == 409 and "already uses victim@example.test" in again.get_data(as_text=True)
     assert client.get("/account/undo-email/not-a-token").status_code == 422
+
+
+def test_an_undo_link_applies_only_to_the_change_it_was_sent_for(app, api, client, mailbox):
+    """Moved A -> B, then B -> C by the owner: the A mailbox's old link no longer applies."""
+    me = signup_api(api, "first@example.test")
+    api.ok("PATCH", "/me", me, {"email": "second@example.test", "current_password": PASSWORD})
+    undo = link_path(one_mail(app, mailbox, "first@example.test", "email_changed"), "/account/undo-email/")
+    api.ok("PATCH", "/me", me, {"email": "third@example.test", "current_password": PASSWORD})
+    for response in (client.get(undo), client.post(undo, data={"csrf_token": csrf_from(client, "/login")})):
+        assert response.status_code == 409 and "has changed again" in response.get_data(as_text=True)
+    assert api.ok("GET", "/me", me)["user"]["email"] == "third@example.test"

@@ -262,28 +262,36 @@ def undo_email_url(user_id: int, old: str, new: str) -> str:
 def undo_email_preview(token: Any) -> dict[str, str]:
     """What the link would do (the page asks before doing it: mail scanners open links)."""
     user_id, old, new = _undo_payload(token)
-    email = db.session.scalar(select(User.email).where(User.id == user_id))
+    _check_undo(db.session.scalar(select(User.email).where(User.id == user_id)), old, new)
+    return {"old": old, "new": new}
+
+
+def _check_undo(email: str | None, old: str, new: str) -> None:
+    """The link undoes the one change it was sent for, while the account is still at that address: not
+    a later one (its owner may have moved on), and once only (undone, it is back at `old`)."""
     if email is None:
         raise Invalid(UNDO_INVALID, code="undo_link_invalid")
     if email == old:
         raise Conflict(f"Your account already uses {old}.", code="already_undone")
-    return {"old": old, "new": new}
+    if email != new:
+        raise Conflict("The account's address has changed again since this link was sent, so it no longer "
+                       "applies. If someone else has your account, ask for a password reset or contact whoever "
+                       "runs this Workspace.", code="undo_link_stale")
 
 
 def undo_email_change(token: Any) -> str:
     """The owner of the old address takes the account back: it uses that address again (confirmed: the
     link came to it), every session and token ends, and a fresh reset link (returned, not emailed)
     lets them choose a new password, since whoever changed the address knows the old one."""
-    user_id, old, _new = _undo_payload(token)
+    user_id, old, new = _undo_payload(token)
     raw = secrets.token_urlsafe(32)
     ttl = int(current_app.config["PASSWORD_RESET_TTL"])
     try:
         with transaction() as tx:
-            user = tx.session.get(User, user_id, populate_existing=True)
-            if user is None:
-                raise Invalid(UNDO_INVALID, code="undo_link_invalid")
-            if user.email == old:
-                raise Conflict(f"Your account already uses {old}.", code="already_undone")
+            user = tx.session.scalar(select(User).where(User.id == user_id).with_for_update()
+                                     .execution_options(populate_existing=True))
+            _check_undo(user.email if user else None, old, new)
+            assert user is not None
             user.email, user.email_verified_at = old, utcnow()
             tx.session.flush()  # another account took the old address meanwhile: fails here
             _void_reset_links(tx, user.id)
