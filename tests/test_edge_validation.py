@@ -251,3 +251,47 @@ def test_the_new_job_page_says_when_too_many_were_made(app, client, people):
     log_in(client, people["outsider"])
     page = client.post("/jobs/new", data={"title": "One too many", "csrf_token": csrf(client, "/jobs/new")})
     assert page.status_code == 429 and "Too many new jobs in a short time" in page.get_data(as_text=True)
+
+
+def sockets_connected(server) -> float:
+    import re
+    import urllib.request
+
+    text = urllib.request.urlopen(f"{server.url}/metrics", timeout=5).read().decode()
+    return float(re.search(r"^workspace_sockets_connected(?:\{[^}]*\})? (\S+)$", text, re.M).group(1))
+
+
+def _raw(watcher, frame_after_ack_id: str):
+    """Send a raw Socket.IO event frame with an ack id; the ack's first argument (or None)."""
+    import threading
+
+    got, done = [], threading.Event()
+    ack_id = watcher.client._generate_ack_id("/", lambda *args: (got.append(args), done.set()))
+    watcher.client.eio.send(f"2{ack_id}{frame_after_ack_id}")
+    return got[0][0] if done.wait(5) else None
+
+
+def test_a_client_cannot_send_the_servers_own_events_or_binary_or_broken_packets(shared_server):
+    """"disconnect" from a client ran the server's disconnect handler on a live socket (presence and
+    the per-user socket count dropped, again and again): refused with an invalid ack. Binary packets
+    (held in memory until all their attachments came) and packets the library cannot read are dropped;
+    the socket stays usable."""
+    from tests.sockets import Watcher, job_with_people
+
+    job, people = job_with_people(shared_server)
+    watcher = Watcher(shared_server, people["client"]).connect()
+    try:
+        assert watcher.join(job["id"])["ok"] is True
+        before = sockets_connected(shared_server)
+        for name in ("disconnect", "connect"):
+            ack = _raw(watcher, f'["{name}"]')
+            assert ack["ok"] is False and ack["error"]["code"] == "invalid" and name in ack["error"]["message"]
+        watcher.client.eio.send('51-["typing",{"_placeholder":true,"num":0}]')
+        watcher.client.eio.send(b"\x00" * 1000)
+        for broken in ("2{}", "2[]", '21e5["typing"]'):
+            watcher.client.eio.send(broken)
+        assert watcher.call("typing", {"job": job["id"]})["ok"] is True  # still connected and heard
+        assert watcher.client.connected
+        assert sockets_connected(shared_server) == before  # the disconnect handler did not run
+    finally:
+        watcher.client.disconnect()

@@ -7,6 +7,7 @@ from workspace.extensions import db, socketio
 from workspace.realtime.broadcast import SocketPublisher
 from workspace.realtime.control import ControlManager, make_manager
 from workspace.realtime.nodeflate import refuse_compression
+from workspace.realtime.packets import REFUSED_EVENT, refused_event
 from workspace.realtime.packets import install as install_packet_check
 from workspace.realtime.presence import presence
 
@@ -34,5 +35,6 @@ def init_app(app: Flask) -> None:
 
     for event, handler in HANDLERS:
         socketio.on_event(event, handler)
+    socketio.on_event(REFUSED_EVENT, refused_event)
     if handlers.forget_socket_in_room not in ControlManager.leave_hooks:
         ControlManager.leave_hooks.append(handlers.forget_socket_in_room)
