@@ -208,3 +208,16 @@ def test_mail_goes_to_the_one_recipient_named(mailbox):
         pass
     assert all(len(e.rcpt_tos) == 1 for e in mailbox.envelopes)
     assert not any("attacker@evil.test" in e.rcpt_tos for e in mailbox.envelopes)
+
+
+def test_one_mailbox_one_spelling(api):
+    """"ß" stays "ß" (casefold made it "ss": mail went to another mailbox); a fullwidth domain is the
+    domain it maps to, so it cannot make a second account for one mailbox."""
+    made = api.ok("POST", "/signup", json={"email": "Straße@Example.test", "password": "correct horse battery",
+                                           "name": "A"}, status=201)
+    assert api.ok("GET", "/me", {"token": made["token"]})["user"]["email"] == "straße@example.test"
+    api.ok("POST", "/signup", json={"email": "alice@example.test", "password": "correct horse battery", "name": "B"},
+           status=201)
+    again = api.call("POST", "/signup", json={"email": "alice@ｅxample.test", "password": "correct horse battery",
+                                              "name": "C"})
+    assert again.status_code == 202  # taken: the same mailbox

@@ -342,6 +342,8 @@ def test_a_mediator_one_side_brought_in_does_not_bind_until_the_other_agrees(
     client_id = api.ok("GET", "/me", people["client"])["user"]["id"]
     not_one = api.call("POST", f"/jobs/{job['id']}/mediators/{client_id}/agree", people["freelancer"])
     assert not_one.status_code == 409 and not_one.get_json()["error"]["code"] == "not_mediator"
+    bad = api.call("POST", path, people["client"], data="notjson", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_json"
     before = api.events(people["client"], job["id"])["last_seq"]
     assert api.ok("POST", path, people["freelancer"])["mediator"]["agreed_by"] == [FREELANCER]  # already: nothing new
     assert api.events(people["client"], job["id"])["last_seq"] == before

@@ -5,6 +5,7 @@ and builds on the helpers here; this module never imports it (one direction, no 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +36,14 @@ SIGNUP_NOTICE_LIMIT = (3, 3600)
 
 
 def normalize_email(email: Any) -> str:
-    return email.strip().casefold() if isinstance(email, str) else ""
+    """One spelling per mailbox: NFC, lower case; the domain also NFKC (as IDNA maps it: a fullwidth
+    "ｅxample.test" is example.test). Not casefold: it turns "ß" into "ss", another mailbox."""
+    if not isinstance(email, str):
+        return ""
+    local, at, domain = unicodedata.normalize("NFC", email.strip()).rpartition("@")
+    if not at:
+        return domain.lower()
+    return f"{local.lower()}@{unicodedata.normalize('NFKC', domain).lower()}"
 
 
 def email_error(email: str) -> str | None:

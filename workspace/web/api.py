@@ -220,6 +220,7 @@ def remove_member(job_id: str, user_id: int) -> Any:
 @authenticated
 def admit_member(job_id: str, user_id: int) -> Any:
     """A client admits a joining client (services/members.py admit_client); repeating it is harmless."""
+    json_body()  # no fields, but a malformed body is still refused
     return jsonify({"member": members.admit_client(actor(), job_id, user_id)})
 
 
@@ -227,6 +228,7 @@ def admit_member(job_id: str, user_id: int) -> Any:
 @authenticated
 def agree_to_mediator(job_id: str, user_id: int) -> Any:
     """The freelancer or a client agrees to a mediator (services/mediators.py); repeating it is harmless."""
+    json_body()  # no fields, but a malformed body is still refused
     return jsonify({"mediator": mediators.agree_to_mediator(actor(), job_id, user_id)})
 
 

@@ -12,7 +12,8 @@ def account_paths() -> dict[str, Any]:
     message = _obj(["message"], message={"type": "string"})
     account = _obj(["user", "email_verified"], user=_ref("User"), email_verified={"type": "boolean"})
     token = _path("token", _text(200, filled=True), "the token from the emailed link {PUBLIC_URL}/reset/{token}")
-    email = {**_text(254, filled=True), "pattern": f"^[{SPACE}]*[^@{SPACE}\\u0000]+@[^@{SPACE}\\u0000]+\\.[^@{SPACE}\\u0000]+[{SPACE}]*$",
+    part = f"[^@{SPACE}\\u0000-\\u001f\\u007f,;:<>()\\[\\]\\\\\"]+"  # accounts._ADDRESS_PART
+    email = {**_text(254, filled=True), "pattern": f"^[{SPACE}]*{part}@{part}\\.{part}[{SPACE}]*$",
              "x-message": "Enter a valid email address."}
     password = {**_text(1024), "minLength": 10, "x-message": "Use 10 to 1,024 characters."}
     name = _text(100, filled=True, message="Tell us your name.")
