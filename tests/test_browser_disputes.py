@@ -282,7 +282,8 @@ def test_a_revision_resolution_and_a_withdrawn_dispute(live_server, contexts, si
     # On the milestone, both endings stay told: the revision, then the withdrawal.
     cleo_card.locator(".dispute-closed", has_text="Dispute withdrawn").wait_for()
     assert "one more revision, due" in cleo_card.locator(".dispute-closed", has_text="resolved").text_content()
-    cleo_card.scroll_into_view_if_needed()
+    cleo.wait_for_timeout(300)  # the room's last refetch redraws the card: scroll the card drawn after it
+    cleo_card.evaluate("(card) => card.scrollIntoView({ block: 'center' })")
     shot(cleo, "closed-disputes-milestone", size)
     assert server.api("GET", f"/jobs/{job['id']}/disputes", fran_api, status=200).json()
 
