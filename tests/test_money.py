@@ -461,3 +461,17 @@ def test_a_crash_in_the_middle_of_an_approval_writes_nothing(app, api, people, a
 def profile_id(api, person) -> str:
     """A freelancer's public profile id, as their own account view gives it."""
     return api.ok("GET", "/me", person)["user"]["profile_url"].rsplit("/", 1)[1]
+
+
+def test_a_completed_job_takes_no_new_clients(api, people, active):
+    """Nothing is left to approve or pay: a client link is refused (a viewer's still works)."""
+    state, (m1, m2) = active
+    f, c = people["freelancer"], people["client"]
+    for m in (m1, m2):
+        submit(api, f, m)
+        approve(api, c, m)
+    confirm(api, f, pay(api, c, state["id"], balances(api, f, state["id"])["owed"]).get_json()["payment"]["id"])
+    for who in (f, c):
+        refused = api.call("POST", f"/jobs/{state['id']}/invites", who, {"role": "client"})
+        assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "job_completed"
+    api.ok("POST", f"/jobs/{state['id']}/invites", f, {"role": "viewer"}, status=201)

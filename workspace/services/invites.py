@@ -57,6 +57,9 @@ def create_invite(actor: User, job_id: str, role: Any, *, ttl: timedelta) -> dic
         job, membership = load_member(tx.session, actor, job_id)
         require(membership, "invite.create", "Only the freelancer and the clients can invite people to this job.")
         take_slot("invite_create", actor.id, current_app.config)
+        if job.status == "completed" and role == CLIENT:
+            raise Conflict("This job is completed: there is nothing left to approve or pay, so no one new joins "
+                           "as a client. Invite a viewer to share the record.", code="job_completed")
         if membership.role == CLIENT and role not in (CLIENT, MEDIATOR):
             # A client brings in a colleague (their link is their admission) or a mediator (either side may);
             # watchers are the freelancer's call.

@@ -139,7 +139,7 @@ def invitations(job_id: str) -> Any:
             # Shown once, on the page the browser is sent to: a reload there makes no second link.
             session[CREATED_INVITE] = {"job": job_id, "role": created["role"], "expires_at": created["expires_at"],
                                        "url": url_for("invites.show", token=created["token"], _external=True)}
-        except (Invalid, RateLimited) as exc:
+        except (Invalid, Conflict, RateLimited) as exc:
             flash(exc.message, "error")
         return redirect(url_for("rooms.invitations", job_id=job_id), code=303)
     created = session.pop(CREATED_INVITE, None)

@@ -12,7 +12,9 @@ import { forgetTyped } from "./keep-focus.js";
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 const SIDE = { client: "The client", freelancer: "The freelancer", mediator: "The mediator" };
-const side = (role, me) => (role === me.role ? "You" : SIDE[role] || role);
+// Who did it, from this person's side: "You" only for the very person (a colleague client who opened
+// the dispute is "The client" to the other client).
+const side = (role, me, userId) => (userId === me.id ? "You" : SIDE[role] || role);
 
 // "pay 200.00 EUR of 300.00 EUR (the rest cancelled)" / "a new due date … and one more revision".
 export function terms(p, d) {
@@ -87,7 +89,7 @@ export class Disputes {
     const { me } = this;
     const p = d.pending;
     const mine = p && (p.actions || []).includes("accept");
-    const who = side(d.opened_by_role, me);
+    const who = side(d.opened_by_role, me, d.opened_by);
     const box = el("section", { class: `dispute-banner${mine ? " is-urgent" : ""}`, dataset: { disputeId: d.id, step: `dispute-${d.id}` },
       "aria-labelledby": `dispute-title-${d.id}` });
     box.append(
@@ -99,7 +101,7 @@ export class Disputes {
     box.append(...this.mediatorNotes());
     if (p) {
       box.append(el("p", { class: "dispute-proposal" },
-        el("span", { class: "muted", text: `Latest proposal, by ${side(p.proposer_role, me).toLowerCase() === "you" ? "you" : `the ${p.proposer_role}`}: ` }),
+        el("span", { class: "muted", text: `Latest proposal, by ${p.proposed_by === me.id ? "you" : `the ${p.proposer_role}`}: ` }),
         terms(p, d), p.note ? ` “${p.note}”` : "", el("span", { class: "small", text: waitingFor(p, me) })));
     } else {
       box.append(el("p", { class: "small muted dispute-proposal", text: "No resolution proposed yet." }));
@@ -138,11 +140,12 @@ export class Disputes {
   mediatorNotes() {
     if (!this.job.agreement?.terms?.mediation_binding) return [];
     return (this.job.mediators || []).map((m) => {
-      const name = m.user.id === this.me.id ? "You" : m.user.name;
+      const mine = m.user.id === this.me.id;
       const missing = ["freelancer", "client"].filter((r) => !m.agreed_by.includes(r)).map((r) => (r === this.me.role ? "you" : `the ${r}`));
       const note = el("p", { class: "small mediator-note", dataset: { mediator: m.user.id } }, m.binding
-        ? `${name}, as mediator, settles this: both sides agreed to them and the terms make a mediator's resolution binding.`
-        : `The terms make a mediator's resolution binding, but only once both sides agree to the mediator: ${name === "You" ? "your" : `${name}'s`} proposals need acceptance until ${missing.join(" and ")} ${missing.length > 1 || missing[0] === "you" ? "agree" : "agrees"}.`);
+        ? (mine ? "As mediator, you settle this: both sides agreed to you and the terms make a mediator's resolution binding."
+          : `${m.user.name}, as mediator, settles this: both sides agreed to them and the terms make a mediator's resolution binding.`)
+        : `The terms make a mediator's resolution binding, but only once both sides agree to the mediator: ${mine ? "your" : `${m.user.name}'s`} proposals need acceptance until ${missing.join(" and ")} ${missing.length > 1 || missing[0] === "you" ? "agree" : "agrees"}.`);
       if ((m.actions || []).includes("agree")) {
         const error = el("span", { class: "field-error", role: "alert", hidden: true });
         const agree = el("button", { class: "button small", type: "button", text: `Agree to ${m.user.name} as mediator` });

@@ -470,7 +470,7 @@ export class MoneyPanel {
     const root = this.reviewRoot;
     if (!root) return;
     const section = root.closest("section");
-    if (this.job.status !== "completed" || this.job.role === "viewer") { section.hidden = true; return; }
+    if (this.job.status !== "completed" || !["client", "freelancer"].includes(this.job.role)) { section.hidden = true; return; }
     section.hidden = false;
     if (this.job.my_review) {
       const { rating, text } = this.job.my_review;
