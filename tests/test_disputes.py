@@ -439,3 +439,47 @@ def test_the_dossiers_timeline_says_why_and_what_was_proposed(api: ApiActions, p
     assert "The logo is not vector" in index
     assert "Proposed: 250.00 EUR to the freelancer, the rest cancelled." in index
     assert "class=scroll" in index  # a phone scrolls the wide timeline instead of cutting it off
+
+
+def test_new_terms_cannot_move_money_already_moving(api: ApiActions, people: dict[str, Any],
+                                                    submitted: dict[str, Any]) -> None:
+    """A milestone settled to nothing by a dispute is not planned again by the next version, and no
+    version changes the amount of a milestone underway (the agreed total and the milestones agree)."""
+    from tests.support import terms as make_terms
+
+    mid, job_id = submitted["milestone_id"], submitted["job_id"]
+    f, c = people["freelancer"], people["client"]
+    dispute = _open(api, c, mid).get_json()["dispute"]
+    proposal = _propose(api, c, dispute["id"], {"kind": "amount", "amount": 0}).get_json()
+    assert _accept(api, f, proposal["dispute"]["proposals"][0]["id"]).status_code == 200
+    agreed = balances(api, c, job_id)["agreed"]
+    changed = make_terms(scope="The same work, clearer words.")
+    proposed = api.propose(f, job_id, changed)
+    api.accept(c, job_id, proposed["version"], proposed["terms_hash"])
+    job_now = api.ok("GET", f"/jobs/{job_id}", c)["job"]
+    assert job_now["agreement"]["version"] == 2
+    assert _milestone(api, c, job_id, mid)["state"] == CANCELLED  # not revived at its old amount
+    assert balances(api, c, job_id)["agreed"] == agreed == sum(m["amount"] for m in job_now["milestones"])
+    # The second milestone is submitted: a version changing its amount is refused, field by field.
+    second = submitted["second_id"]
+    assert submit(api, f, second).status_code == 200
+    bigger = make_terms(scope="More", milestones=[{**m, "amount": m["amount"] + (5_000 if i == 1 else 0)}
+                                                  for i, m in enumerate(changed["milestones"])])
+    refused = api.call("POST", f"/jobs/{job_id}/agreements", f, bigger)
+    assert refused.status_code == 422 and "milestones.1.amount" in refused.get_json()["error"]["fields"]
+
+
+def test_a_version_proposed_before_a_milestone_got_underway_cannot_come_into_force(
+        api: ApiActions, people: dict[str, Any], job: dict[str, Any]) -> None:
+    from tests.support import terms as make_terms
+
+    state = activate(api, people, job)
+    f, c = people["freelancer"], people["client"]
+    base = make_terms()
+    cheaper = make_terms(milestones=[{**m, "amount": m["amount"] - 1_000} for m in base["milestones"]])
+    proposed = api.propose(f, job["id"], cheaper)  # while both milestones are planned: allowed
+    assert submit(api, f, state["milestones"][0]["id"]).status_code == 200
+    refused = api.call("POST", f"/jobs/{job['id']}/agreements/{proposed['version']}/accept", c,
+                       {"terms_hash": proposed["terms_hash"]})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "milestones_underway"
+    assert api.ok("GET", f"/jobs/{job['id']}", c)["job"]["agreement"]["version"] == 1

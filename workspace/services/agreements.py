@@ -19,7 +19,7 @@ from workspace.domain.agreement import terms_hash, total, upfront_due, validate_
 from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT, SIGNING_ROLES, becomes_client
 from workspace.extensions import db
-from workspace.models import Acceptance, Agreement, Job, Membership, User
+from workspace.models import Acceptance, Agreement, Job, Membership, Milestone, User
 from workspace.services import invoices, ledger
 from workspace.services.access import load_member, require
 from workspace.services.milestones import apply_plan
@@ -38,10 +38,46 @@ def terms_problems(job: dict[str, Any], raw_terms: Any) -> dict[str, str]:
     field, without proposing: a form with other mistakes still names all of them at once."""
     in_force = job.get("agreement")
     try:
-        validate_terms(raw_terms, _today(), in_force["terms"] if in_force else None)
+        terms = validate_terms(raw_terms, _today(), in_force["terms"] if in_force else None)
     except Invalid as exc:
         return dict(exc.fields or {})
-    return {}
+    row = db.session.scalar(select(Job).where(Job.public_id == job["id"]))
+    milestones, settled = _underway(db.session(), row) if row is not None else ([], set())
+    return underway_problems(milestones, in_force["terms"] if in_force else None, terms, settled)
+
+
+UNDERWAY = ("submitted", "changes_requested", "approved", "paid")
+
+
+def underway_problems(milestones: list[dict[str, Any]], in_force: dict[str, Any] | None,
+                      terms: dict[str, Any], settled: set[int]) -> dict[str, str]:
+    """A new version cannot move money that is already moving: a milestone submitted, approved or paid
+    (or whose amount a dispute settled) keeps its place and the amount of the terms in force. The ledger
+    moves the agreed total by the terms' difference, and the job's milestones past `planned` never
+    change, so otherwise the two would disagree. `milestones`: the job's, as views (position, state)."""
+    if in_force is None:
+        return {}
+    problems = {}
+    agreed, new = in_force["milestones"], terms.get("milestones") or []
+    for m in milestones:
+        i = m["position"]
+        if i >= len(agreed) or not (m["state"] in UNDERWAY or m["id"] in settled):
+            continue
+        why = "settled by a dispute" if m["id"] in settled else m["state"].replace("_", " ")
+        if i >= len(new):
+            problems[f"milestones.{i}"] = f"“{m['title']}” is {why}: it stays in the terms."
+        elif new[i].get("amount") != agreed[i]["amount"]:
+            problems[f"milestones.{i}.amount"] = f"“{m['title']}” is {why}: its amount stays as agreed."
+    return problems
+
+
+def _underway(session: Session, job: Job) -> tuple[list[dict[str, Any]], set[int]]:
+    from workspace.services.disputes import settled_milestone_ids
+
+    rows = session.execute(select(Milestone.id, Milestone.position, Milestone.state, Milestone.title)
+                           .where(Milestone.job_id == job.id)).all()
+    return ([{"id": i, "position": p, "state": st, "title": t} for i, p, st, t in rows],
+            settled_milestone_ids(session, job.id))
 
 
 def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any]:
@@ -58,6 +94,8 @@ def propose_agreement(actor: User, job_id: str, raw_terms: Any) -> dict[str, Any
         ).all()
         in_force = next((v for v in current if v.status == "in_force"), None)
         terms = validate_terms(raw_terms, _today(), in_force.terms if in_force else None)
+        if problems := underway_problems(*_with(_underway(tx.session, job), in_force, terms)):
+            raise Invalid("Some milestones are already underway.", fields=problems)
         digest = terms_hash(terms)
         if in_force is not None and in_force.terms["currency"] != terms["currency"]:
             raise Invalid("The currency cannot change once terms are in force.",
@@ -108,6 +146,10 @@ def accept_agreement(actor: User, job_id: str, version: Any, expected_hash: Any 
         if pending_client and agreement.status != "in_force":
             raise Forbidden(f"Accept the terms in force (version {job.in_force_version}) first; "
                             "then you can take part in new versions.")
+        if agreement.status == "proposed" and (stale := stale_problems(tx.session, job, agreement)):
+            raise Conflict(f"Version {agreement.version} would change milestones that are underway since it was "
+                           "proposed (" + " ".join(stale.values()) + "). Propose a new version.",
+                           code="milestones_underway")
         already = tx.session.scalar(
             select(Acceptance).where(Acceptance.agreement_id == agreement.id, Acceptance.user_id == actor.id)
         )
@@ -161,8 +203,20 @@ def reevaluate(tx: Transaction, job: Job) -> None:
     pending = tx.session.scalar(
         select(Agreement).where(Agreement.job_id == job.id, Agreement.status == "proposed")
     )
-    if pending is not None and _all_parties_accepted(tx.session, pending):
+    if pending is not None and _all_parties_accepted(tx.session, pending) and not stale_problems(tx.session, job, pending):
         _put_in_force(tx, job, pending)
+
+
+def stale_problems(session: Session, job: Job, pending: Agreement) -> dict[str, str]:
+    """What a version proposed earlier would change in milestones that got underway since."""
+    in_force = session.scalar(select(Agreement).where(Agreement.job_id == job.id, Agreement.status == "in_force"))
+    return underway_problems(*_with(_underway(session, job), in_force, pending.terms))
+
+
+def _with(underway: tuple[list[dict[str, Any]], set[int]], in_force: Agreement | None,
+          terms: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any], set[int]]:
+    milestones, settled = underway
+    return milestones, in_force.terms if in_force else None, terms, settled
 
 
 def _all_parties_accepted(session: Session, agreement: Agreement) -> bool:

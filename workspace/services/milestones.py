@@ -14,7 +14,10 @@ from workspace.services.views import milestone_view
 
 def apply_plan(session: Session, job: Job, version: int, terms: dict[str, Any]) -> list[dict[str, Any]]:
     """Make the job's milestones match the plan; anything past `planned` is never touched."""
+    from workspace.services.disputes import settled_milestone_ids
+
     existing = {m.position: m for m in session.scalars(select(Milestone).where(Milestone.job_id == job.id))}
+    settled = settled_milestone_ids(session, job.id)  # a settlement is final: never planned again
     now = utcnow()
     for position, planned in enumerate(terms["milestones"]):
         fields = {
@@ -25,7 +28,7 @@ def apply_plan(session: Session, job: Job, version: int, terms: dict[str, Any]) 
         milestone = existing.get(position)
         if milestone is None:
             session.add(Milestone(job_id=job.id, position=position, state="planned", **fields))
-        elif milestone.state in ("planned", "cancelled"):
+        elif milestone.state == "planned" or (milestone.state == "cancelled" and milestone.id not in settled):
             for key, value in fields.items():
                 setattr(milestone, key, value)
             milestone.state, milestone.updated_at = "planned", now
