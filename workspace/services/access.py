@@ -36,6 +36,17 @@ def load_member(session: Session, actor: User, public_id: str, *, lock: bool = F
     return job, membership
 
 
+def member_of(session: Session, job: Job, user_id: Any) -> tuple[Membership, User]:
+    """Another member of the job (the one an action is about) and their account; NotFound otherwise."""
+    target = session.scalar(select(Membership).where(Membership.job_id == job.id, Membership.user_id == user_id)) \
+        if is_id(user_id) else None
+    if target is None:
+        raise NotFound("That person is not a member of this job.")
+    user = session.get(User, target.user_id)
+    assert user is not None  # memberships cascade with their account
+    return target, user
+
+
 T = TypeVar("T")
 
 

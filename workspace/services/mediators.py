@@ -16,7 +16,7 @@ from workspace.domain.errors import Conflict, NotFound
 from workspace.domain.ids import is_id
 from workspace.domain.roles import CLIENT, FREELANCER, MEDIATOR
 from workspace.models import Job, Membership, User
-from workspace.services.access import load_member, require
+from workspace.services.access import load_member, member_of, require
 from workspace.services.views import admissions, user_ref
 
 PARTIES = (FREELANCER, CLIENT)
@@ -54,12 +54,7 @@ def agree_to_mediator(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "mediator.agree", "Only the freelancer and the clients agree to a mediator.")
-        target = tx.session.scalar(select(Membership).where(Membership.job_id == job.id,
-                                                            Membership.user_id == user_id))
-        if target is None:
-            raise NotFound("That person is not a member of this job.")
-        user = tx.session.get(User, target.user_id)
-        assert user is not None
+        target, user = member_of(tx.session, job, user_id)
         if target.role != MEDIATOR:
             raise Conflict(f"{user.name} is not a mediator of this job.", code="not_mediator")
         if membership.role not in agreed_sides(tx.session, job.id, [user.id])[user.id]:

@@ -14,7 +14,7 @@ from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT
 from workspace.extensions import db
 from workspace.models import Event, Job, Membership, User
 from workspace.services import agreements, notifications
-from workspace.services.access import load_member, require
+from workspace.services.access import load_member, member_of, require
 from workspace.services.views import admission_view, admissions, user_ref
 
 
@@ -29,16 +29,11 @@ def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "member.remove", "Only the freelancer can remove people.")
-        target = tx.session.scalar(select(Membership).where(Membership.job_id == job.id,
-                                                            Membership.user_id == user_id))
-        if target is None:
-            raise NotFound("That person is not a member of this job.")
+        target, user = member_of(tx.session, job, user_id)
         if target.role == FREELANCER:
             raise Conflict("The freelancer cannot be removed from their own job.")
         if target.role == CLIENT and job.status == "completed":
             raise Conflict(COMPLETED_CLIENT, code="job_completed")
-        user = tx.session.get(User, user_id)
-        assert user is not None
         tx.session.delete(target)
         tx.session.flush()
         event = tx.record(job, ev.MEMBER_REMOVED, {"user": user_ref(user), "role": target.role}, actor)
@@ -74,12 +69,7 @@ def admit_client(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "member.admit",
                 "Only the clients of this job admit a new client; the freelancer and viewers cannot.")
-        target = tx.session.scalar(select(Membership).where(Membership.job_id == job.id,
-                                                            Membership.user_id == user_id))
-        if target is None:
-            raise NotFound("That person is not a member of this job.")
-        user = tx.session.get(User, target.user_id)
-        assert user is not None
+        target, user = member_of(tx.session, job, user_id)
         mine = actor.id in admissions(tx.session, job.id, [target.user_id])[target.user_id]
         if not (target.role == PENDING_CLIENT or (target.role == CLIENT and mine)):
             raise Conflict(f"{user.name} is not a client waiting to join this job; there is nobody to admit.",
