@@ -296,16 +296,23 @@ def submitted_id(state: dict[str, Any], index: int) -> int:
     return state["milestones"][index]["id"]
 
 
-def test_a_binding_mediators_word_takes_effect_at_once(api: ApiActions, people: dict[str, Any],
-                                                      job: dict[str, Any]) -> None:
-    """Once both sides agreed to the mediator (the freelancer by inviting them, the client here)."""
+def _binding_terms_and_a_freelancers_mediator(api: ApiActions, people: dict[str, Any],
+                                               job: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
+    """Binding mediation in force, the first milestone submitted, a mediator the freelancer invited:
+    the mediator, their user id and the milestone's id."""
     mediator = api.signup("mediator")
     state = activate(api, people, job, terms(mediation_binding=True))
     mid = state["milestones"][0]["id"]
     submit(api, people["freelancer"], mid)
     invite = api.ok("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "mediator"}, status=201)["invite"]
     api.join(mediator, invite["token"])
-    mediator_id = api.ok("GET", "/me", mediator)["user"]["id"]
+    return mediator, api.ok("GET", "/me", mediator)["user"]["id"], mid
+
+
+def test_a_binding_mediators_word_takes_effect_at_once(api: ApiActions, people: dict[str, Any],
+                                                      job: dict[str, Any]) -> None:
+    """Once both sides agreed to the mediator (the freelancer by inviting them, the client here)."""
+    mediator, mediator_id, mid = _binding_terms_and_a_freelancers_mediator(api, people, job)
     agreed = api.ok("POST", f"/jobs/{job['id']}/mediators/{mediator_id}/agree", people["client"])["mediator"]
     assert agreed["agreed_by"] == [CLIENT, FREELANCER]
     view = api.ok("GET", f"/jobs/{job['id']}", people["client"])["job"]["mediators"]
@@ -320,13 +327,7 @@ def test_a_mediator_one_side_brought_in_does_not_bind_until_the_other_agrees(
         api: ApiActions, people: dict[str, Any], job: dict[str, Any]) -> None:
     """Binding terms, a mediator the freelancer invited (a second account of theirs, say): their word
     alone settles nothing; the client is asked and, until they agree, accepts or not like any proposal."""
-    mediator = api.signup("mediator")
-    state = activate(api, people, job, terms(mediation_binding=True))
-    mid = state["milestones"][0]["id"]
-    submit(api, people["freelancer"], mid)
-    invite = api.ok("POST", f"/jobs/{job['id']}/invites", people["freelancer"], {"role": "mediator"}, status=201)["invite"]
-    api.join(mediator, invite["token"])
-    mediator_id = api.ok("GET", "/me", mediator)["user"]["id"]
+    mediator, mediator_id, mid = _binding_terms_and_a_freelancers_mediator(api, people, job)
     seen = api.ok("GET", f"/jobs/{job['id']}", people["client"])["job"]["mediators"][0]
     assert (seen["agreed_by"], seen["binding"], seen["actions"]) == ([FREELANCER], False, ["agree"])
     assert api.ok("GET", f"/jobs/{job['id']}", people["freelancer"])["job"]["mediators"][0]["actions"] == []
