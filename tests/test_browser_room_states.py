@@ -124,6 +124,9 @@ def test_a_completed_job_reads_as_completed(shared_server, contexts, size):
     # The last payment is confirmed while the room is open: it turns complete, live.
     shared_server.api("POST", f"/payments/{payment['id']}/confirm", fran_api, {}, headers=key(), status=200)
     fran.locator("#next-steps.cta-complete").wait_for()
+    # No going live any more, as the server draws a completed job's live card.
+    fran.locator("#panel-live", has_text="This job is complete: there is no work left to share live.").wait_for(state="attached")
+    assert fran.locator("#golive-form").count() == 0
     cleo, = in_room(shared_server, contexts, size, job["id"], cleo_api)
     for page in (fran, cleo):
         bar = page.locator("#next-steps")

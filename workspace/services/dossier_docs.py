@@ -153,7 +153,7 @@ def _facts(entity: dict[str, Any]) -> str:
 
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;
-vertical-align:top}th{color:#555}code{font-size:.85em;word-break:break-all}.muted{color:#666}
+vertical-align:top;overflow-wrap:anywhere}th{color:#555}code{font-size:.85em;word-break:break-all}.muted{color:#666}
 .seq{white-space:nowrap}"""
 
 
@@ -175,7 +175,7 @@ def index_head(job: dict[str, Any], checkpoint: dict[str, Any], files: list[tupl
         "<h1>", e(job["title"]), "</h1><p class=muted>Dossier of job <code>", e(job["id"]), "</code>, status ",
         e(job["status"]), ". Run <code>python3 -I verify.py</code> in this folder to check every file, the hash ",
         "chain and the server's signatures.</p>",
-        "<h2>People</h2><ul>", *[f"<li>{e(m['name'])} — {e(m['role'])}</li>" for m in job["members"]], "</ul>",
+        "<h2>People</h2><ul>", *[f"<li>{e(m['name'])} — {e(m['role'].replace('client_pending', 'client, joining'))}</li>" for m in job["members"]], "</ul>",
         "<h2>Money</h2><table>", money or "<tr><td>No terms in force.</td></tr>", "</table>",
         "<h2>Signed head</h2><p>Event ", str(int(head["seq"])), ", hash <code>", e(head["hash"]), "</code>, signed at ",
         e(head["at"]), " by key <code>", e(checkpoint["key_id"]), "</code> (<code>checkpoint.json</code>).</p>",
@@ -191,7 +191,7 @@ def index_row(event: dict[str, Any]) -> str:
     e = escape
     actor = (event.get("actor") or {}).get("name") or "Workspace"
     return (f"<tr id='event-{int(event['seq'])}'><td class=seq>{int(event['seq'])}</td><td>{e(event['at'][:19].replace('T', ' '))}"
-            f"</td><td>{e(actor)}</td><td>{e(event['type'])}</td><td>{e(_what(event['type'], event['data'], actor))}</td></tr>")
+            f"</td><td>{e(actor)}</td><td>{e(event['type'].replace('.', ' ').replace('_', ' '))}</td><td>{e(_what(event['type'], event['data'], actor))}</td></tr>")
 
 
 def index_tail() -> str:

@@ -80,6 +80,16 @@ export class Live {
 
   // The go-live form offers the milestones still open, as the job is now (a paid one is not offered);
   // the choice made stays chosen while it is still offered.
+  // The job as it is now: the milestones a session can be about; once it is complete, no going live
+  // (as the server draws a completed job's card; a session still running goes on until it is stopped).
+  jobChanged(job) {
+    this.offerMilestones(job.milestones);
+    const form = this.$("golive-form");
+    if (job.status === "completed" && form && !this.session) {
+      form.replaceWith(el("p", { class: "muted small", text: "This job is complete: there is no work left to share live." }));
+    }
+  }
+
   offerMilestones(milestones) {
     const form = this.$("golive-form");
     if (!form) return;

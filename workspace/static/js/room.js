@@ -83,7 +83,7 @@ const panel = new MoneyPanel({
     badge.className = `badge badge-${fresh.status}`;
     disputes.render(fresh);
     cta.render(fresh);
-    live.offerMilestones(fresh.milestones);
+    live.jobChanged(fresh);
     progress.jobChanged(fresh);
     renderTermsCards(fresh, $("panel-work"));
   },
