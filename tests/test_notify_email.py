@@ -344,3 +344,28 @@ def test_auto_approval_waits_until_the_clients_were_warned(app, api, people, job
     run_round(app, timedelta(days=3, hours=1))
     final = api.ok("GET", f"/jobs/{state['id']}", people["client"])["job"]["milestones"][0]
     assert final["state"] == "approved" and final["auto_approved"] is True
+
+
+def test_mail_held_for_an_unconfirmed_address_is_planned_again_once_confirmed(app, api, people, job, notices):
+    """Batches composed while the address waited went out all at once on confirming it, each as it was
+    composed (about what was read or turned off since): now one email per job of what is still wanted."""
+    from workspace.services import recovery
+
+    state = activate(api, people, job)
+    f, c = people["freelancer"], people["client"]
+    submit(api, f, state["milestones"][0]["id"], "Two concepts")
+    run_round(app, AFTER_DELAY)
+    api.ok("POST", f"/jobs/{job['id']}/messages", f, {"body": "Did you see the concepts?"}, status=201)
+    run_round(app, AFTER_DELAY * 2)
+    held = [r for r in outbox_rows(app) if r.to_addr == c["email"] and r.status == "held" and r.purpose == "notifications"]
+    assert len(held) == 2  # two batches waited
+    api.ok("PUT", "/me/notification-settings", c, {"settings": {"messages": "off"}})
+    with app.app_context():
+        recovery.mark_verified(c["id"])
+    run_round(app, AFTER_DELAY * 3)
+    mails = notices.wait_to(c["email"])
+    assert len(mails) == 1
+    text = mails[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Two concepts" in text or "submitted" in text
+    assert "Did you see the concepts?" not in text  # turned off since
+    assert not [r for r in outbox_rows(app) if r.to_addr == c["email"] and r.status == "held"]

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from workspace.domain.errors import Conflict, Invalid, NotFound, RateLimited
 from workspace.extensions import db
 from workspace.mail.compose import public_url, render
 from workspace.mail.outbox import enqueue, release_held
-from workspace.models import EmailOutbox, PasswordResetToken, User
+from workspace.models import EmailOutbox, Notification, PasswordResetToken, User
 from workspace.passwords import hash_password, verify_password
 from workspace.ratelimit import limiter
 from workspace.services.accounts import (
@@ -79,9 +79,22 @@ def verify_email(token: Any) -> User:
     return user
 
 
+NOTIFICATION_MAIL = ("notifications", "digest")
+
+
 def _release_held_mail(session: Session, user: User) -> None:
     """Mail that waited for a confirmed address goes to the address just confirmed (held mail made
-    before a change of address would otherwise go to the old one)."""
+    before a change of address would otherwise go to the old one). Notification emails are planned
+    again instead: those held were composed one batch at a time, some about what was read or turned off
+    since; their notifications go back to the planner, which makes one email per job of what is still
+    unread, as the person's settings say now."""
+    held = list(session.scalars(select(EmailOutbox.id).where(
+        EmailOutbox.user_id == user.id, EmailOutbox.status == "held", EmailOutbox.purpose.in_(NOTIFICATION_MAIL))))
+    if held:
+        session.execute(update(Notification).where(Notification.email_id.in_(held))
+                        .values(emailed_at=None, email_id=None, email_skipped=None)
+                        .execution_options(synchronize_session=False))
+        session.execute(delete(EmailOutbox).where(EmailOutbox.id.in_(held)).execution_options(synchronize_session=False))
     session.execute(update(EmailOutbox).where(EmailOutbox.user_id == user.id, EmailOutbox.status == "held")
                     .values(to_addr=user.email).execution_options(synchronize_session=False))
     release_held(session, user.id)
