@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from workspace.db import transaction
 from workspace.domain import event_types as ev
-from workspace.domain.errors import Conflict, NotFound
-from workspace.domain.ids import is_id
+from workspace.domain.errors import Conflict
 from workspace.domain.roles import CLIENT, FREELANCER, MEDIATOR
 from workspace.models import Job, Membership, User
 from workspace.services.access import load_member, member_of, require
@@ -49,8 +48,6 @@ def mediators_view(session: Session, job: Job, role: str, binding: bool) -> list
 def agree_to_mediator(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     """The freelancer or a client agrees to a mediator (for their side: any client speaks for the
     clients, as in accepting a resolution). Agreeing again records nothing and answers the same."""
-    if not is_id(user_id):
-        raise NotFound("No such member.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "mediator.agree", "Only the freelancer and the clients agree to a mediator.")

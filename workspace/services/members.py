@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from workspace.domain.ids import is_id, is_seq
+from workspace.domain.ids import is_seq
 from workspace.db import Transaction, rowcount, transaction
 from workspace.domain import event_types as ev
-from workspace.domain.errors import Conflict, Invalid, NotFound
+from workspace.domain.errors import Conflict, Invalid
 from workspace.domain.roles import CLIENT, FREELANCER, PENDING_CLIENT
 from workspace.extensions import db
 from workspace.models import Event, Job, Membership, User
@@ -24,8 +24,6 @@ COMPLETED_CLIENT = "This job is completed: its clients keep their access to its 
 def remove_member(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     """The freelancer removes a client or viewer; their open sockets stop receiving the room. Not a
     client of a completed job: the record (and the review they left) is theirs too."""
-    if not is_id(user_id):
-        raise NotFound("No such member.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "member.remove", "Only the freelancer can remove people.")
@@ -63,8 +61,6 @@ def admit_client(actor: User, job_id: str, user_id: Any) -> dict[str, Any]:
     """A full client admits a client who is joining (pending). They become a client, in this
     transaction, once they also accepted the terms in force and every full client admitted them.
     Admitting someone twice records nothing and answers the same."""
-    if not is_id(user_id):
-        raise NotFound("No such member.")
     with transaction() as tx:
         job, membership = load_member(tx.session, actor, job_id, lock=True)
         require(membership, "member.admit",
