@@ -369,3 +369,18 @@ def test_mail_held_for_an_unconfirmed_address_is_planned_again_once_confirmed(ap
     assert "Two concepts" in text or "submitted" in text
     assert "Did you see the concepts?" not in text  # turned off since
     assert not [r for r in outbox_rows(app) if r.to_addr == c["email"] and r.status == "held"]
+
+
+def test_message_ids_stay_unique_when_the_random_module_repeats_itself(app):
+    """Two emails queued within one clock tick by a process whose `random` state repeats (a seeded test,
+    a forked worker) once got one Message-ID, the outbox's unique key: the second request answered 500."""
+    import random
+
+    from workspace.mail.outbox import message_id
+
+    with app.app_context():
+        random.seed(7)
+        first = message_id()
+        random.seed(7)
+        assert message_id() != first
+        assert first.startswith("<") and first.endswith(">") and "@" in first

@@ -5,9 +5,10 @@ the row (or its expired lease) is picked up by the next round."""
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 from typing import Any, Callable
 
 from flask import current_app
@@ -52,6 +53,12 @@ def links_for(user_id: int | None) -> dict[str, str]:
     }
 
 
+def message_id() -> str:
+    """A Message-ID no other email shares (the outbox's unique key). Not `email.utils.make_msgid`: its
+    uniqueness rests on the `random` module, whose state a fork copies and a seeded test repeats."""
+    return f"<{secrets.token_hex(16)}@{_domain()}>"
+
+
 def enqueue(tx: Transaction | Session, *, to: str, template: str, purpose: str, user_id: int | None = None,
             verified: bool = True, reply_job: str | None = None, context: dict[str, Any] | None = None,
             extra_headers: dict[str, str] | None = None, now: datetime | None = None) -> EmailOutbox:
@@ -68,7 +75,7 @@ def enqueue(tx: Transaction | Session, *, to: str, template: str, purpose: str, 
         headers["Reply-To"] = reply_address(user_id, reply_job)
     held = not verified and purpose not in UNHELD
     row = EmailOutbox(user_id=user_id, purpose=purpose, to_addr=to, subject=subject[:300], text_body=text,
-                      html_body=html, headers=headers, message_id=make_msgid(domain=_domain()),
+                      html_body=html, headers=headers, message_id=message_id(),
                       status="held" if held else "pending", next_attempt_at=now or utcnow())
     session.add(row)
     session.flush()
