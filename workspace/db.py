@@ -6,7 +6,7 @@ import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from datetime import datetime, timezone
 from typing import Any, Callable, ContextManager, Iterator, Protocol, cast
 
@@ -178,9 +178,10 @@ class EventForm:
 
 EVENT_FORM = EventForm()
 
-# Called with (transaction, job, wire) for every recorded event, inside its transaction: derived rows
-# (notifications, their emails) are written atomically with the event. Services register here.
-RECORD_HOOKS: list[Callable[["Transaction", Any, dict[str, Any]], None]] = []
+# Called with (transaction, job, wires) for the events recorded together (one or a run of one actor's),
+# inside their transaction: derived rows (notifications, their emails) are written atomically with the
+# events. Services register here.
+RECORD_HOOKS: list[Callable[["Transaction", Any, list[dict[str, Any]]], None]] = []
 
 # Called with the job of every recorded event: a Guard the job's seq allocation must also meet (e.g.
 # "the acting socket's login is still live"), or None. The realtime gate registers one, so what a
@@ -195,6 +196,12 @@ class Guard:
 
     clause: Any
     params: dict[str, Any]
+
+
+def standing_guards(job: Any) -> tuple[Guard, ...]:
+    """What `RECORD_GUARDS` ask of an event recorded now, in this context (e.g. the acting socket's
+    login): taken where the person acts, so a write made for them elsewhere still checks them."""
+    return tuple(g for g in (hook(job) for hook in RECORD_GUARDS) if g is not None)
 
 
 class GuardRefused(Exception):
@@ -226,7 +233,7 @@ _ALLOCATE: dict[tuple[int, ...], Any] = {}
 
 
 def _allocate(clauses: tuple[Any, ...]) -> Any:
-    """UPDATE jobs SET last_seq = last_seq + 1 WHERE id = :alloc_job [AND each guard] RETURNING last_seq:
+    """UPDATE jobs SET last_seq = last_seq + :alloc_n WHERE id = :alloc_job [AND each guard] RETURNING last_seq:
     the seq, the job row's write lock until commit, and the guards, in one statement (built once per
     set of guard clauses, which are themselves built once: keyed by their identity)."""
     key = tuple(id(c) for c in clauses)
@@ -240,7 +247,7 @@ def _allocate(clauses: tuple[Any, ...]) -> Any:
         statement = update(jobs).where(jobs.c.id == bindparam("alloc_job"))
         for clause in clauses:
             statement = statement.where(clause)
-        statement = statement.values(last_seq=jobs.c.last_seq + 1).returning(jobs.c.last_seq)
+        statement = statement.values(last_seq=jobs.c.last_seq + bindparam("alloc_n")).returning(jobs.c.last_seq)
         _ALLOCATE[key] = statement
     return statement
 
@@ -273,48 +280,68 @@ class Transaction:
         back. The chain fields go to the serializer as computed (no query for them).
         `job` is a `Job` or anything with its `id`, `public_id` (and `title`, for notifications).
         """
+        def build(seqs: list[int]) -> list[dict[str, Any]]:
+            return [data(seqs[0]) if callable(data) else data]
+
+        guards = (guard, *standing_guards(job))
+        return self.record_many(job, type_, 1, build, actor, guards=tuple(g for g in guards if g is not None))[0]
+
+    def record_many(self, job: Any, type_: str, count: int, build: Callable[[list[int]], list[dict[str, Any]]],
+                    actor: Any = None, *, guards: tuple["Guard", ...] = ()) -> list[dict[str, Any]]:
+        """Append `count` events of one type by one actor with one seq allocation (the group commit of
+        posted messages); their wire forms, in seq order. `build(seqs)` gives their data, one per seq.
+
+        Exactly `guards` are checked (a caller acting for someone else passes their `standing_guards`,
+        taken where they acted); `record` adds this context's own."""
         from workspace.models import Job  # models import db; avoid the cycle at import
 
         self.session.flush()  # rows the ORM holds go first, as an ORM statement's autoflush would
         conn = self.session.connection()
-        guards = tuple(g for g in (guard, *(hook(job) for hook in RECORD_GUARDS)) if g is not None)
-        params: dict[str, Any] = {"alloc_job": job.id}
+        params: dict[str, Any] = {"alloc_job": job.id, "alloc_n": count}
         for g in guards:
             params.update(g.params)
-        seq = conn.execute(_allocate(tuple(g.clause for g in guards)), params).scalar()
-        if seq is None:
+        last = conn.execute(_allocate(tuple(g.clause for g in guards)), params).scalar()
+        if last is None:
             raise GuardRefused(f"{type_} in job {job.id}")
         if isinstance(job, Job):
-            set_committed_value(job, "last_seq", seq)  # as the ORM UPDATE's session sync did
-        prev = self._last_hash.get(job.id)
+            set_committed_value(job, "last_seq", last)  # as the ORM UPDATE's session sync did
+        seqs = list(range(last - count + 1, last + 1))
+        prev = self._previous_hash(conn, job.id, seqs[0])
+        at = utcnow()
+        actor_id = actor.id if actor is not None else None
+        who = {"id": actor.id, "name": actor.name} if actor is not None else None
+        rows, wires = [], []
+        for seq, data in zip(seqs, build(seqs), strict=True):
+            data = EVENT_FORM.serializer.facts(type_, data)
+            content = data_digest(data)
+            canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, content)
+            digest = link(prev, canonical)
+            rows.append({"job_id": job.id, "seq": seq, "type": type_, "at": at, "actor_id": actor_id, "data": data,
+                         "data_digest": content, "prev_hash": prev, "hash": digest})
+            wires.append(EVENT_FORM.serializer.wire(job.public_id, seq, type_, canonical["at"], who, data,
+                                                    {"data_digest": content, "prev_hash": prev, "hash": digest}))
+            prev = digest
+        conn.execute(_statements()["event"], rows if len(rows) > 1 else rows[0])
+        self._last_hash[job.id] = prev
+        self._heads[job.id] = (seqs[-1], prev)
+        self._engine = conn.engine
+        room = f"job:{job.public_id}"
+        for wire in wires:
+            self._outbox.append(partial(_publish, room, wire))
+        for hook in RECORD_HOOKS:
+            hook(self, job, wires)
+        return wires
+
+    def _previous_hash(self, conn: Any, job_id: int, seq: int) -> str:
+        """The hash of the job's event before `seq`: known to this transaction or process, else read."""
+        prev = self._last_hash.get(job_id)
         if prev is None:
-            known = _CHAIN_HEADS.get(conn.engine, {}).get(job.id)
+            known = _CHAIN_HEADS.get(conn.engine, {}).get(job_id)
             if known is not None and known[0] == seq - 1:
                 prev = known[1]
         if prev is None:
-            prev = conn.execute(_statements()["prev"], {"job": job.id, "seq": seq - 1}).scalar() or GENESIS_HASH
-        at = utcnow()
-        actor_id = actor.id if actor is not None else None
-        if callable(data):
-            data = data(seq)
-        data = EVENT_FORM.serializer.facts(type_, data)
-        content = data_digest(data)
-        canonical = canonical_event(job.public_id, seq, type_, iso(at), actor_id, content)
-        digest = link(prev, canonical)
-        conn.execute(_statements()["event"], {
-            "job_id": job.id, "seq": seq, "type": type_, "at": at, "actor_id": actor_id, "data": data,
-            "data_digest": content, "prev_hash": prev, "hash": digest})
-        self._last_hash[job.id] = digest
-        self._heads[job.id] = (seq, digest)
-        self._engine = conn.engine
-        wire = EVENT_FORM.serializer.wire(job.public_id, seq, type_, canonical["at"],
-                                          {"id": actor.id, "name": actor.name} if actor is not None else None, data,
-                                          {"data_digest": content, "prev_hash": prev, "hash": digest})
-        room = f"job:{job.public_id}"
-        self._outbox.append(lambda p: p.publish(room, wire))
-        for hook in RECORD_HOOKS:
-            hook(self, job, wire)
-        return wire
+            prev = conn.execute(_statements()["prev"], {"job": job_id, "seq": seq - 1}).scalar() or GENESIS_HASH
+        return prev
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this transaction has committed (e.g. wake the mail sender)."""
@@ -349,6 +376,10 @@ class Transaction:
                 _publish_failed(exc)
         for action in self._after:
             action()
+
+
+def _publish(room: str, wire: dict[str, Any], publisher: Publisher) -> None:
+    publisher.publish(room, wire)
 
 
 def _publish_failed(exc: BaseException) -> None:

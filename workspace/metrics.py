@@ -20,6 +20,8 @@ EMIT_DELAY = Histogram("workspace_event_emit_delay_seconds", "From an event's re
                        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
                        registry=REGISTRY)
 REFUSED = Counter("workspace_actions_refused", "Socket actions answered ok: false", ["code"], registry=REGISTRY)
+POSTS_PER_COMMIT = Histogram("workspace_posts_per_commit", "Messages written by one transaction (group commit)",
+                             buckets=(1, 2, 4, 8, 16, 32, 64), registry=REGISTRY)
 OUTBOX = Gauge("workspace_outbox_depth", "Emails waiting to be sent (pending or being sent)", registry=REGISTRY)
 SCHEDULER_LAG = Gauge("workspace_scheduler_lag_seconds",
                       "Seconds since the scheduler lease ran out with no worker renewing it (0 while scheduled "
@@ -35,6 +37,10 @@ def event_published(wire: dict[str, Any]) -> None:
         except ValueError:
             return
         EMIT_DELAY.observe(max(0.0, time.time() - recorded))
+
+
+def posts_committed(count: int) -> None:
+    POSTS_PER_COMMIT.observe(count)
 
 
 def refused(code: str) -> None:

@@ -84,7 +84,7 @@ def lock_job(session: Session, job_pk: int) -> None:
     session.execute(select(Job.id).where(Job.id == job_pk).with_for_update())
 
 
-def require(membership: Membership, action: str, message: str | None = None) -> None:
+def require(membership: "Membership | Seat", action: str, message: str | None = None) -> None:
     """Raise Forbidden unless the member's role allows `action`."""
     if not can(membership.role, action):
         raise Forbidden(message or f"As a {membership.role} in this job you cannot do that.")

@@ -6,26 +6,23 @@ events keep their digests, so the chain still verifies); editing erases the earl
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from workspace.domain.ids import is_id
-from workspace.db import Transaction, iso, table_of, transaction, utcnow
+from workspace.db import GuardRefused, Transaction, iso, standing_guards, transaction, utcnow
 from workspace.domain import event_types as ev
-from workspace.domain.errors import Forbidden, Invalid, NotFound
-from workspace.domain.roles import PERMISSIONS
+from workspace.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from workspace.domain.notify_text import describe
 from workspace.extensions import db
 from workspace.models import Attachment, Event, Job, Message, Notification, User
-from workspace.services.access import Seat, load_member, require, still_may
+from workspace.services import posting
+from workspace.services.access import Seat, load_member, load_seat, require
 from workspace.services.attachments import attachment_facts, erase_message_files
-from workspace.services.events import wire
-from workspace.services.wire import facts, with_excerpts
+from workspace.services.wire import facts
 
 BODY_MAX = 10_000
 EDIT_WINDOW = timedelta(minutes=15)
@@ -127,93 +124,33 @@ def _record_message(tx: Transaction, job: Job, type_: str, message: Message, act
 VIEWERS_CANNOT_POST = "Viewers follow along; they cannot post messages."
 
 
-@lru_cache(maxsize=None)
-def _statements() -> dict[str, Any]:
-    """The posting path's statements, built once."""
-    m, u = Message.__table__.c, User.__table__.c
-    return {
-        "reply_to": select(m.id, m.author_id, u.name).join(User.__table__, u.id == m.author_id)
-        .where(m.id == bindparam("id"), m.job_id == bindparam("job")),
-        "insert": insert(table_of(Message)).returning(m.id),
-    }
-
-
 def post_message(actor: User, job_id: str, body: Any, *, reply_to: Any = None, client_ref: Any = None,
                  attachments: Any = None, seat: Seat | None = None) -> dict[str, Any]:
     """Post a message; a retry with the same client_ref returns the first event and posts nothing.
 
-    `seat`: the poster's membership as their socket holds it (realtime gate). The write itself is then
-    guarded by `still_may` (the statement that takes the seq checks the membership and role), so the
-    job and membership rows are not read first. Without it (HTTP), they are loaded and checked.
-
-    The cheap path: one transaction of Core statements (the seq, the message row, the event, the
-    notifications), with the message's stored form built from what was just written, not read back.
+    `seat`: the poster's membership as their socket holds it (realtime gate); without it (HTTP, mail)
+    it is read here. Either way the write is guarded by `still_may` (the statement that takes the seq
+    checks the membership and role), so nothing read earlier can be stale. Posts arriving together are
+    written together (`services/posting.py`), each committed before it is answered or sent.
     """
     text = _body(body, allow_empty=bool(attachments))
     ref = _client_ref(client_ref)
     file_ids = _ids(attachments)
     if reply_to is not None and not is_id(reply_to):
         raise Invalid("reply_to is a message id.", fields={"reply_to": "Invalid."})
-    if seat is not None and seat.role not in PERMISSIONS["message.post"]:
-        raise Forbidden(VIEWERS_CANNOT_POST)
-    job: Any = seat
+    loaded = seat is None
+    if seat is None:
+        seat = load_seat(actor, job_id)
+    require(seat, "message.post", VIEWERS_CANNOT_POST)
+    post = posting.Post(actor, seat, text, ref, reply_to, file_ids, standing_guards(seat))
     try:
-        with transaction() as tx:
-            guard = None
-            if seat is None:
-                job, membership = load_member(tx.session, actor, job_id)
-                require(membership, "message.post", VIEWERS_CANNOT_POST)
-            else:
-                guard = still_may(actor.id, seat.id, "message.post")
-            conn = tx.session.connection()
-            statements = _statements()
-            reply = None
-            if reply_to is not None:
-                row = conn.execute(statements["reply_to"], {"id": reply_to, "job": job.id}).first()
-                if row is None:
-                    raise NotFound("The message you reply to is not in this job.")
-                reply = {"id": row[0], "author": {"id": row[1], "name": row[2]}}
-            files: list[Attachment] = []
-            if file_ids:
-                files = list(tx.session.scalars(select(Attachment).where(
-                    Attachment.public_id.in_(file_ids), Attachment.job_id == job.id,
-                    Attachment.uploader_id == actor.id, Attachment.message_id.is_(None)).order_by(Attachment.id)))
-                if len(files) != len(file_ids):
-                    raise Invalid("Some attachments are missing or already used; upload them again.",
-                                  fields={"attachments": "Unknown or used."})
-
-            def written(seq: int) -> dict[str, Any]:
-                """Insert the message with its event's seq; its stored form, as message_facts gives it."""
-                now = utcnow()
-                message_id = conn.execute(statements["insert"], {
-                    "job_id": job.id, "author_id": actor.id, "body": text, "reply_to_id": reply_to,
-                    "client_ref": ref, "seq": seq, "created_at": now}).scalar_one()
-                for f in files:
-                    f.message_id = message_id
-                return {"message": {
-                    "id": message_id, "author": {"id": actor.id, "name": actor.name}, "body": text,
-                    "created_at": iso(now), "client_ref": ref, "edited_at": None, "deleted": False,
-                    "reply_to": reply, "attachments": [attachment_facts(f) for f in files]}}
-
-            event = tx.record(job, ev.MESSAGE_POSTED, written, actor, guard=guard)
-    except IntegrityError:
-        # A retry with the same client_ref (the unique key refused the second row): answer with the
-        # first message's event; nothing was written.
+        return posting.write(post)
+    except GuardRefused:
+        if not loaded:
+            raise  # the socket gate says what changed (and forgets what the socket kept)
         db.session.rollback()
-        existing = _already_posted(job, actor, ref) if ref and job is not None else None
-        if existing is None:
-            raise
-        return existing
-    return event
-
-
-def _already_posted(job: Job | Seat, actor: User, ref: str) -> dict[str, Any] | None:
-    row = db.session.execute(
-        select(Event, User.name).join(Message, (Message.job_id == Event.job_id) & (Message.seq == Event.seq))
-        .join(User, User.id == Event.actor_id)
-        .where(Message.job_id == job.id, Message.author_id == actor.id, Message.client_ref == ref)
-    ).first()
-    return with_excerpts([wire(job, row[0], row[1])])[0] if row else None
+        require(load_seat(actor, job_id), "message.post", VIEWERS_CANNOT_POST)  # removed, or no longer may
+        raise Conflict("Something changed while you posted; nothing was posted. Try again.", code="retry")
 
 
 def _own_message(session: Any, actor: User, job: Job, message_id: Any) -> Message:

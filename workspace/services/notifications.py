@@ -70,29 +70,53 @@ def _statements() -> dict[str, Any]:
     }
 
 
-def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
+def on_event_recorded(tx: Transaction, job: Any, wires: list[dict[str, Any]]) -> None:
     """The record hook: one notification per member the rule table names (never the actor).
 
-    It runs for every room event, so it stays at two statements however many people are told: the
-    members with their unread counts, and one multi-row INSERT of the notifications."""
-    event_type = wire["type"]
-    if event_type not in notify_rules.RULES:
+    It runs for every room event (or run of one person's events, written together), so it stays at two
+    statements however many people are told: the members with their unread counts, and one multi-row
+    INSERT of the notifications."""
+    wires = [w for w in wires if w["type"] in notify_rules.RULES]
+    if not wires:
         return
-    actor_id = (wire.get("actor") or {}).get("id")
     conn = tx.session.connection()
     statements = _statements()
     members = conn.execute(statements["members"], {"job": job.id}).all()
+    unread = {user_id: int(count or 0) for user_id, _role, _seq, count in members}
+    now = utcnow()
+    due = now + timedelta(seconds=email_delay())
+    rows, told = [], []
+    for wire in wires:
+        for row in _notifications_of(job, wire, members, now, due):
+            unread[row["user_id"]] += 1
+            rows.append(row)
+            told.append(unread[row["user_id"]])
+    if not rows:
+        return
+    ids = conn.execute(statements["insert"], rows).scalars().all()
+    at = iso(now)
+    for row, notification_id, count in zip(rows, ids, told):
+        view = {"id": notification_id, "job": job.public_id, "seq": row["seq"], "kind": row["kind"],
+                "title": row["title"], "body": row["body"], "url": row["url"], "at": at, "read": False}
+        # Not to the person's sockets looking at this room now: the event itself tells them (and their
+        # reading marks it read); their other pages, and a room in a background tab, are told.
+        tx.signal(f"user:{row['user_id']}", "notification", {"notification": view, "unread": count},
+                  skip_room=watching_room(job.public_id))
+
+
+def _notifications_of(job: Any, wire: dict[str, Any], members: Any, now: datetime,
+                      due: datetime) -> list[dict[str, Any]]:
+    """The notification rows one event makes (the rule table decides who is told, and how)."""
+    event_type, seq = wire["type"], wire["seq"]
+    actor_id = (wire.get("actor") or {}).get("id")
     actor_role = next((role for uid, role, _seq, _unread in members if uid == actor_id), None)
     data = wire.get("data") or {}
     if event_type == "review.posted":
         subject = (data.get("review") or {}).get("about")  # the reviewed person's id
         members = [m for m in members if m[0] == subject]
     title, body = describe(event_type, data, (wire.get("actor") or {}).get("name"), job.title)
-    now = utcnow()
-    due = now + timedelta(seconds=email_delay())
-    seq = wire["seq"]
-    rows, unread = [], {}
-    for user_id, role, last_read, unread_before in members:
+    rows = []
+    for user_id, role, last_read, _unread in members:
         if user_id == actor_id or last_read >= seq:
             continue
         kind = notify_rules.recipients(event_type, actor_role, role, auto=bool(data.get("auto")))
@@ -103,19 +127,7 @@ def on_event_recorded(tx: Transaction, job: Any, wire: dict[str, Any]) -> None:
                      "occasion": f"event:{job.id}:{seq}", "title": title[:300], "body": body,
                      "url": room_url(job.public_id, seq), "created_at": now, "read_at": None,
                      "email_due_at": due, "emailed_at": None, "email_skipped": None, "email_id": None})
-        unread[user_id] = int(unread_before or 0) + 1
-    if not rows:
-        return
-    ids = conn.execute(statements["insert"], rows).scalars().all()
-    at = iso(now)
-    for row, notification_id in zip(rows, ids):
-        view = {"id": notification_id, "job": job.public_id, "seq": seq, "kind": row["kind"], "title": row["title"],
-                "body": body, "url": row["url"], "at": at, "read": False}
-        # Not to the person's sockets looking at this room now: the event itself tells them (and their
-        # reading marks it read); their other pages, and a room in a background tab, are told.
-        tx.signal(f"user:{row['user_id']}", "notification",
-                  {"notification": view, "unread": unread[row["user_id"]]},
-                  skip_room=watching_room(job.public_id))
+    return rows
 
 
 def create(tx: Transaction, job: Any, user_id: int, kind: str, occasion: str, title: str, body: str,

@@ -1,0 +1,187 @@
+"""Group commit of posted messages (workspace/group_commit.py, services/posting.py): posts that arrive
+together share one transaction, each is still committed before it is answered or sent, a person's
+posts keep their order, the chain stays whole, and a post that fails fails alone."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from tests.sockets import Watcher, job_with_people
+from workspace.domain.chain import canonical_event, link
+from workspace.group_commit import GroupCommit, Item
+
+
+def _burst(watcher: Watcher, job: str, payloads: list[dict[str, Any]], timeout: float = 30) -> list[Any]:
+    """Emit every payload at once (no waiting for answers); the acks in the order sent."""
+    acks: list[Any] = [None] * len(payloads)
+    done = threading.Event()
+    left = [len(payloads)]
+    lock = threading.Lock()
+
+    def answer(i: int) -> Any:
+        def record(ack: Any) -> None:
+            acks[i] = ack
+            with lock:
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set()
+        return record
+
+    for i, payload in enumerate(payloads):
+        watcher.client.emit("message", {"job": job, **payload}, callback=answer(i))
+    assert done.wait(timeout), f"{left[0]} posts unanswered"
+    return acks
+
+
+def _commits(server: Any) -> tuple[float, float]:
+    """(transactions that wrote posts, posts they wrote), from the worker's /metrics."""
+    text = requests.get(server.url + "/metrics", timeout=5).text
+    figures = dict(re.findall(r"^workspace_posts_per_commit_(count|sum) (\S+)$", text, re.M))
+    return float(figures.get("count", 0)), float(figures.get("sum", 0))
+
+
+def _check_chain(events: list[dict[str, Any]], job: str) -> None:
+    for before, event in zip(events, events[1:]):
+        assert event["seq"] == before["seq"] + 1
+        assert event["prev_hash"] == before["hash"]
+    for event in events:
+        actor = event["actor"]["id"] if event["actor"] else None
+        canonical = canonical_event(job, event["seq"], event["type"], event["at"], actor, event["data_digest"])
+        assert link(event["prev_hash"], canonical) == event["hash"], event["seq"]
+
+
+def test_a_burst_of_posts_is_written_in_shared_transactions_in_order_and_chained(shared_server):
+    job, people = job_with_people(shared_server)
+    posters = {role: Watcher(shared_server, people[role]).connect() for role in ("freelancer", "client")}
+    viewer = Watcher(shared_server, people["viewer"]).connect()
+    try:
+        for w in (*posters.values(), viewer):
+            assert w.join(job["id"])["ok"]
+        start = viewer.join(job["id"])["last_seq"]
+        commits_before, posts_before = _commits(shared_server)
+        results: dict[str, list[Any]] = {}
+        threads = [threading.Thread(target=lambda r=role, w=w: results.__setitem__(r, _burst(
+            w, job["id"], [{"body": f"{r} {i}", "client_ref": f"{r}-{i}"} for i in range(40)])))
+            for role, w in posters.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for role, acks in results.items():
+            assert all(a and a["ok"] for a in acks), [a for a in acks if not (a and a["ok"])][:3]
+            seqs = [a["event"]["seq"] for a in acks]
+            assert seqs == sorted(seqs), f"{role}'s posts kept their order"
+            assert [a["event"]["data"]["message"]["body"] for a in acks] == [f"{role} {i}" for i in range(40)]
+        every = sorted(a["event"]["seq"] for acks in results.values() for a in acks)
+        assert every == list(range(start + 1, start + 81))  # gap-free, each once
+        assert viewer.wait_for(lambda: len([s for s in viewer.seqs(job["id"]) if s > start]) == 80)
+        with viewer.lock:
+            live = [e for e in viewer.events if e["job"] == job["id"]]
+        _check_chain(live, job["id"])
+        commits, posts = _commits(shared_server)
+        assert posts - posts_before == 80
+        assert commits - commits_before < 80, "some transaction wrote more than one post"
+        # Each post is in the log and told once to the viewer (notifications written with their batch).
+        page = shared_server.api("GET", f"/jobs/{job['id']}/events?after={start}", people["viewer"],
+                                 status=200).json()
+        assert [e["seq"] for e in page["events"]] == every
+        told = shared_server.api("GET", "/notifications?limit=100", people["viewer"], status=200).json()
+        assert sorted(n["seq"] for n in told["notifications"] if n["kind"] == "messages") == every
+    finally:
+        for w in (*posters.values(), viewer):
+            w.close()
+
+
+def test_a_post_that_fails_fails_alone_and_a_retry_in_a_burst_answers_with_the_first(shared_server):
+    job, people = job_with_people(shared_server)
+    poster = Watcher(shared_server, people["freelancer"]).connect()
+    try:
+        assert poster.join(job["id"])["ok"]
+        first = poster.call("message", {"job": job["id"], "body": "first", "client_ref": "keep-1"})
+        assert first["ok"]
+        payloads = [{"body": f"good {i}", "client_ref": f"good-{i}"} for i in range(12)]
+        payloads.insert(3, {"body": "a reply to nothing", "reply_to": 987654321})
+        payloads.insert(7, {"body": "first", "client_ref": "keep-1"})  # the same post again (a retry)
+        acks = _burst(poster, job["id"], payloads)
+        assert acks[3]["ok"] is False and acks[3]["error"]["code"] == "not_found"
+        assert acks[7]["ok"] and acks[7]["event"]["seq"] == first["event"]["seq"]
+        good = [a for i, a in enumerate(acks) if i not in (3, 7)]
+        assert all(a["ok"] for a in good)
+        assert [a["event"]["data"]["message"]["body"] for a in good] == [f"good {i}" for i in range(12)]
+        page = shared_server.api("GET", f"/jobs/{job['id']}/events?after={first['event']['seq']}",
+                                 people["freelancer"], status=200).json()
+        bodies = [e["data"]["message"]["body"] for e in page["events"] if e["type"] == "message.posted"]
+        assert bodies == [f"good {i}" for i in range(12)]  # each once; nothing of the failed ones
+        _check_chain(page["events"], job["id"])
+    finally:
+        poster.close()
+
+
+# ---------------------------------------------------------------- the mechanism, with real threads
+
+class _Write:
+    """A write function that records its batches; the first one waits until `release` is set."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.batches: list[list[Item]] = []
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.fail = fail
+
+    def __call__(self, batch: list[Item]) -> None:
+        self.batches.append(list(batch))
+        if len(self.batches) == 1:
+            self.entered.set()
+            assert self.release.wait(10)
+        if self.fail and len(batch) > 1:
+            raise RuntimeError("the shared transaction failed")
+        for item in batch:
+            item.result = f"written in batch {len(self.batches)}"
+
+
+def _submit_all(group: GroupCommit, items: list[Item]) -> list[threading.Thread]:
+    threads = [threading.Thread(target=group.submit, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    return threads
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_writes_arriving_during_a_write_go_together_in_the_next(fail):
+    write = _Write(fail=fail)
+    group = GroupCommit(write)
+    first = Item()
+    leader = _submit_all(group, [first])
+    assert write.entered.wait(5)
+    waiting = [Item() for _ in range(5)]
+    threads = _submit_all(group, waiting)
+    deadline = time.monotonic() + 5
+    while len(group._queue) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    write.release.set()
+    for t in leader + threads:
+        t.join(5)
+        assert not t.is_alive()
+    assert [len(b) for b in write.batches] == [1, 5]
+    assert first.result == "written in batch 1"
+    if fail:  # nothing of the shared one stands: each is handed back to be written alone
+        assert all(item.alone and item.result is None for item in waiting)
+    else:
+        assert all(item.result == "written in batch 2" and not item.alone for item in waiting)
+
+
+def test_a_write_alone_that_fails_carries_its_error_and_the_next_leader_is_not_stuck():
+    def write(batch: list[Item]) -> None:
+        raise ValueError("refused")
+
+    group = GroupCommit(write)
+    item = Item()
+    group.submit(item)
+    assert isinstance(item.error, ValueError) and not item.alone
+    again = Item()
+    group.submit(again)  # a later write leads at once (the failed leader let go)
+    assert isinstance(again.error, ValueError)
