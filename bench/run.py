@@ -302,6 +302,18 @@ class Generator:
 
 
 # ---- one measured run ------------------------------------------------------------------------
+def posts_committed(server: "Server") -> tuple[float, float] | None:
+    """(transactions that wrote posts, posts they wrote) from the server's /metrics (group commit), or
+    None for a server without them (the bare peers, older trees)."""
+    try:
+        with urllib.request.urlopen(server.url + "/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except (urllib.error.URLError, OSError):
+        return None
+    figures = dict(re.findall(r"^workspace_posts_per_commit_(count|sum) (\S+)$", text, re.M))
+    return (float(figures["count"]), float(figures["sum"])) if len(figures) == 2 else None
+
+
 def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate: bool,
             args: argparse.Namespace) -> dict[str, Any]:
     label = f"{kind}-{'z' if deflate else 'p'}-{n}"
@@ -362,11 +374,15 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
             for phase in phases:
                 profiling(True)
                 windows.append(phase.split(":")[0])
+                posts0 = posts_committed(server) if kind != "bare" else None
                 c0, w0, m0 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 gen.send("go")
                 res = gen.read()
                 c1, w1, m1 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 profiling(False)
+                posts1 = posts_committed(server) if posts0 is not None else None
+                if posts0 is not None and posts1 is not None and posts1[0] > posts0[0]:
+                    res["posts_per_commit"] = (posts1[1] - posts0[1]) / (posts1[0] - posts0[0])
                 cores = (os.cpu_count() or 1)
                 res.update({"server_cpu_s": c1 - c0, "server_wall_s": w1 - w0,
                             "server_cpu_util": (c1 - c0) / max(1e-9, w1 - w0),
@@ -377,7 +393,8 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
                 result["phases"].append(res)
                 log(f"{label} {res['mode']}: {res['deliveries_per_s']:.0f} deliveries/s, p50 "
                     f"{res['latency_ms']['p50']} ms, p99 {res['latency_ms']['p99']} ms, missing {res['missing']}, "
-                    f"server CPU {res['server_cpu_util']:.2f}, generator CPU {res['gen_cpu_util']:.2f}")
+                    f"server CPU {res['server_cpu_util']:.2f}, generator CPU {res['gen_cpu_util']:.2f}"
+                    + (f", {res['posts_per_commit']:.1f} posts per commit" if "posts_per_commit" in res else ""))
                 settle(server.pid)
             end = gen.read()
             result["end"] = end

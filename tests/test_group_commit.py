@@ -185,3 +185,64 @@ def test_a_write_alone_that_fails_carries_its_error_and_the_next_leader_is_not_s
     again = Item()
     group.submit(again)  # a later write leads at once (the failed leader let go)
     assert isinstance(again.error, ValueError)
+
+
+# ---------------------------------------------------------------- two batches, the same jobs (PostgreSQL)
+
+def test_two_batches_of_the_same_jobs_in_opposite_orders_do_not_deadlock(app, api, people):
+    """Each run of a batch locks its job's row until commit. Two workers' batches holding posts of the
+    same two jobs, arrived in opposite orders, once locked them in opposite orders: on PostgreSQL one
+    of them failed as a deadlock (after a second's wait) and was written again post by post. Both
+    now lock in ascending job order: the second waits for the first, then both commit whole."""
+    # (On SQLite the second batch's BEGIN IMMEDIATE waits for the first: one writer at a time.)
+    from sqlalchemy import event
+
+    from workspace.db import standing_guards
+    from workspace.extensions import db
+    from workspace.models import User
+    from workspace.services import posting
+    from workspace.services.access import load_seat
+
+    first, second = api.job_with_members(people), api.job_with_members(people)
+    both_hold_one = threading.Barrier(2)
+
+    def pause_after_first_lock(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        """Hold each batch after its first job lock until the other batch holds one too (so opposite
+        orders would meet head on); a batch that cannot get a first lock never arrives: go on."""
+        if statement.lstrip().upper().startswith("UPDATE JOBS") and not getattr(local, "locked", False):
+            local.locked = True
+            try:
+                both_hold_one.wait(timeout=1.5)
+            except threading.BrokenBarrierError:
+                pass
+
+    local = threading.local()
+    errors: list[BaseException] = []
+    written: list[list[Any]] = []
+
+    def batch(order: list[dict[str, Any]]) -> None:
+        try:
+            with app.app_context():
+                user = db.session.get(User, people["freelancer"]["id"])
+                seats = [load_seat(user, job["id"]) for job in order]
+                posts = [posting.Post(user, seat, f"to {seat.public_id}", None, None, [], standing_guards(seat))
+                         for seat in seats]
+                posting._write_batch(posts)
+                written.append([p.result for p in posts])
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", pause_after_first_lock)
+    try:
+        threads = [threading.Thread(target=batch, args=(order,)) for order in ([first, second], [second, first])]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "after_cursor_execute", pause_after_first_lock)
+    assert errors == []
+    assert len(written) == 2 and all(r is not None for results in written for r in results)

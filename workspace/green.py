@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -9,12 +10,25 @@ T = TypeVar("T")
 
 
 def eventlet_active() -> bool:
-    """True when the process runs on eventlet's hub (monkey-patched sockets)."""
-    try:
-        from eventlet import patcher
-    except ImportError:  # pragma: no cover - eventlet is a dependency
-        return False
-    return bool(patcher.is_monkey_patched("socket"))
+    """True when the process runs on eventlet's hub (monkey-patched sockets). Never imports eventlet:
+    a process that did not patch itself has not imported it, and importing it beside running threads
+    confuses `threading`'s bookkeeping (a finished thread still `is_alive()`)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    return patcher is not None and bool(patcher.is_monkey_patched("socket"))
+
+
+def others_due() -> bool:
+    """Another green thread is due to run on this hub turn (one a read just woke, say): yielding now
+    lets it act first. Without eventlet, threads run on their own: always True."""
+    if not eventlet_active():
+        return True
+    from eventlet import hubs
+
+    hub = hubs.get_hub()
+    if hub.next_timers:
+        return True
+    timers = hub.timers
+    return bool(timers) and timers[0][0] <= hub.clock()
 
 
 def run_blocking(fn: Callable[..., T], *args: Any) -> T:

@@ -3,9 +3,10 @@ writer hears back.
 
 Under a burst the fixed cost of a small write (BEGIN and COMMIT, the seq allocation, the members'
 unread counts, one publish to the other workers) is most of what it costs. The first writer to arrive
-leads: it lets the green threads already woken by the same reads hand their writes in, then writes
-them all with one call to `write(batch)`, which sets each item's `result` or `error`. Whoever arrives
-while a batch is being written waits; the first of them leads the next batch.
+leads: it lets the green threads already woken by the same reads hand their writes in (while any are
+due to run: `green.others_due`), then writes them all with one call to `write(batch)`, which sets
+each item's `result` or `error`. Whoever arrives while a batch is being written waits; the first of
+them leads the next batch.
 
 When `write` fails as a whole (it raised), nothing of the batch was committed: each item is marked
 `alone` and its own writer writes it by itself, so one bad write never fails the others, and its error
@@ -18,7 +19,9 @@ import threading
 import time
 from typing import Any, Callable
 
-GATHER_TURNS = 4  # at most this many hub turns spent gathering (2 at least: see `_gather`)
+from workspace.green import others_due
+
+GATHER_TURNS = 4  # at most this many hub turns spent gathering (see `_gather`)
 BATCH_MAX = 64
 
 
@@ -75,14 +78,13 @@ class GroupCommit:
             own.alone = True
 
     def _gather(self) -> None:
-        """Give the green threads that the last reads woke a chance to hand their writes in: a read
-        spawns its handler for the next hub turn, so one turn can find the queue unchanged while
-        handlers are still on their way; stop at the first quiet turn after the second."""
-        for turn in range(GATHER_TURNS):
-            size = len(self._queue)
-            time.sleep(0)
-            if turn >= 1 and len(self._queue) == size:
+        """Give the green threads that the last reads woke a chance to hand their writes in first: they
+        are due on this hub turn, after the leader. While some are due (and for a few turns at most),
+        yield; alone (nothing due), write at once, at no cost of a turn."""
+        for _turn in range(GATHER_TURNS):
+            if not others_due():
                 return
+            time.sleep(0)
 
     def _run(self, batch: list[Item]) -> None:
         try:

@@ -87,7 +87,9 @@ def _write_batch(posts: list[Post]) -> None:
             runs: dict[tuple[Any, ...], list[Post]] = {}
             for post in ready:
                 runs.setdefault(post.run, []).append(post)
-            for run in runs.values():
+            # Jobs in ascending order: each run locks its job's row until commit, and two batches (two
+            # workers) locking the same jobs in different orders would deadlock on PostgreSQL.
+            for run in sorted(runs.values(), key=lambda r: r[0].seat.id):
                 for post, event in zip(run, _record_run(tx, run), strict=True):
                     post.result = event
         if ready:
@@ -133,9 +135,9 @@ def _record_run(tx: Transaction, run: list[Post]) -> list[dict[str, Any]]:
     def stored(seqs: list[int]) -> list[dict[str, Any]]:
         """Insert the messages with their events' seqs; their stored form, as message_facts gives it."""
         now = utcnow()
-        ids = dict(conn.execute(_statements()["insert"], [
-            {"job_id": seat.id, "author_id": actor.id, "body": p.text, "reply_to_id": p.reply_to,
-             "client_ref": p.ref, "seq": seq, "created_at": now} for p, seq in zip(run, seqs)]).all())
+        rows = [{"job_id": seat.id, "author_id": actor.id, "body": p.text, "reply_to_id": p.reply_to,
+                 "client_ref": p.ref, "seq": seq, "created_at": now} for p, seq in zip(run, seqs)]
+        ids = dict(conn.execute(_statements()["insert"], rows if len(rows) > 1 else rows[0]).all())
         out = []
         for post, seq in zip(run, seqs):
             for f in post.files:
