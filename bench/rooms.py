@@ -192,6 +192,20 @@ class Layout:
                 counts.append(-1)
         return counts
 
+    def posts_committed(self) -> tuple[float, float]:
+        """(transactions that wrote posts, posts they wrote), summed over the workers' /metrics."""
+        count = total = 0.0
+        for port in self.worker_ports():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                    text = r.read().decode()
+            except OSError:
+                continue
+            figures = dict(re.findall(r"^workspace_posts_per_commit_(count|sum) (\S+)$", text, re.MULTILINE))
+            count += float(figures.get("count", 0))
+            total += float(figures.get("sum", 0))
+        return count, total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -367,6 +381,7 @@ def run_config(db_kind: str, k: int, args: argparse.Namespace, tmp: Path) -> dic
             procs = {"workers": layout.workers(), "nginx": layout.nginx(),
                      "redis": [redis.proc.pid] if redis else [], "postgres": pg.backends(args.nice) if pg else [],
                      "generator": [gen.proc.pid]}
+            commits0 = layout.posts_committed()
             before = {key: cpu_of(p) for key, p in procs.items()}
             m0, w0 = machine_busy(), time.monotonic()
             gen.send(f"step {i} {rate} {args.step_seconds}")
@@ -375,6 +390,9 @@ def run_config(db_kind: str, k: int, args: argparse.Namespace, tmp: Path) -> dic
             if pg:
                 procs["postgres"] = sorted(set(procs["postgres"]) | set(pg.backends()))
             after = {key: cpu_of(p) for key, p in procs.items()}
+            commits1 = layout.posts_committed()
+            if commits1[0] > commits0[0]:  # group commit: how many posts shared a transaction
+                step["posts_per_commit"] = (commits1[1] - commits0[1]) / (commits1[0] - commits0[0])
             if profile is not None:
                 for pid in layout.workers():
                     os.kill(pid, signal.SIGUSR2)
@@ -391,7 +409,9 @@ def run_config(db_kind: str, k: int, args: argparse.Namespace, tmp: Path) -> dic
             log(f"{name} step {i}: target {rate:g} msg/s ({step['per_room_rate']:.2f}/room): {step['msgs_per_s']:.1f} "
                 f"msg/s, {step['deliveries_per_s']:.0f} deliv/s, p50 {step['latency_ms']['p50']} p99 "
                 f"{step['latency_ms']['p99']} ms, missing {step['missing']}, workers {cores['workers']:.2f} cores, "
-                f"gen {cores['generator']:.2f}, {'ok' if step['passed'] else 'OVER'}")
+                f"gen {cores['generator']:.2f}, "
+                + (f"{step['posts_per_commit']:.2f} posts/commit, " if "posts_per_commit" in step else "")
+                + ("ok" if step["passed"] else "OVER"))
             for pid in layout.workers():
                 settle(pid, limit=30)
             failures_in_a_row = 0 if step["passed"] else failures_in_a_row + 1
