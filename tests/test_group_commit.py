@@ -246,3 +246,63 @@ def test_two_batches_of_the_same_jobs_in_opposite_orders_do_not_deadlock(app, ap
             event.remove(db.engine, "after_cursor_execute", pause_after_first_lock)
     assert errors == []
     assert len(written) == 2 and all(r is not None for results in written for r in results)
+
+
+STRESS = r'''
+import eventlet
+eventlet.monkey_patch()
+import random, sys
+from workspace.green import others_due
+from workspace.group_commit import GroupCommit, Item
+
+random.seed(int(sys.argv[1]))
+sizes, written = [], {}
+
+def write(batch):
+    sizes.append(len(batch))
+    if random.random() < 0.7:
+        eventlet.sleep(random.choice([0, 0.001, 0.002]))  # a database round trip: others arrive meanwhile
+    if len(batch) > 1 and random.random() < 0.1:
+        raise RuntimeError("the shared transaction failed")
+    for item in batch:
+        item.result = item.n
+
+group = GroupCommit(write)
+
+def poster(n):
+    eventlet.sleep(random.random() * 0.02 if n % 3 else 0.02 + random.random() * 0.001)  # and a last wave
+    item = Item()
+    item.n = n
+    group.submit(item)
+    if item.alone:  # as posting.write does: again, by itself
+        item.alone = False
+        item.result = n
+    written[n] = item.result
+
+assert others_due() is False  # nothing else scheduled on a fresh hub
+pool = eventlet.GreenPool(1000)
+for n in range(600):
+    pool.spawn(poster, n)
+with eventlet.Timeout(20):
+    pool.waitall()
+assert written == {n: n for n in range(600)}, "every write answered, once, with its own result"
+assert max(sizes) > 1 and not group._leading and not group._queue
+print("ok", len(sizes), max(sizes))
+'''
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_on_eventlets_hub_every_write_is_answered_however_batches_form_and_fail(seed, tmp_path):
+    """The production runtime: green locks and events, `others_due` reading the real hub, writes that
+    yield mid-transaction (PostgreSQL) and shared transactions that fail. No write waits for ever."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "stress.py"
+    script.write_text(STRESS)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(script), str(seed)], cwd=root, capture_output=True, text=True,
+                          timeout=60, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("ok")
