@@ -44,8 +44,6 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._queue: list[Any] = []
         self._leading = False
-        self.batches = 0  # how many transactions, and how many items they wrote (for the benchmark)
-        self.items = 0
 
     def submit(self, item: Item) -> None:
         """Return once `item` is written together with others (`result`/`error` set) or must be
@@ -95,9 +93,6 @@ class GroupCommit:
                     item.error = exc
                 else:
                     item.alone = True
-        else:
-            self.batches += 1
-            self.items += len(batch)
         finally:
             for item in batch:
                 if item.result is None and item.error is None:
