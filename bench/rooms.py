@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
-from run import (cpu_seconds, ensure_node_modules, free_port, http_json, log, machine_busy,  # noqa: E402
+from run import (cpu_seconds, posts_committed, ensure_node_modules, free_port, http_json, log, machine_busy,  # noqa: E402
                  node_binary, raise_nofile, rss_kib, settle)
 
 PASSWORD = "bench-password-0123"
@@ -194,17 +194,8 @@ class Layout:
 
     def posts_committed(self) -> tuple[float, float]:
         """(transactions that wrote posts, posts they wrote), summed over the workers' /metrics."""
-        count = total = 0.0
-        for port in self.worker_ports():
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-                    text = r.read().decode()
-            except OSError:
-                continue
-            figures = dict(re.findall(r"^workspace_posts_per_commit_(count|sum) (\S+)$", text, re.MULTILINE))
-            count += float(figures.get("count", 0))
-            total += float(figures.get("sum", 0))
-        return count, total
+        figures = [posts_committed(f"http://127.0.0.1:{port}") for port in self.worker_ports()]
+        return (sum(f[0] for f in figures if f), sum(f[1] for f in figures if f))
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -302,11 +302,11 @@ class Generator:
 
 
 # ---- one measured run ------------------------------------------------------------------------
-def posts_committed(server: "Server") -> tuple[float, float] | None:
-    """(transactions that wrote posts, posts they wrote) from the server's /metrics (group commit), or
+def posts_committed(url: str) -> tuple[float, float] | None:
+    """(transactions that wrote posts, posts they wrote) from a server's /metrics (group commit), or
     None for a server without them (the bare peers, older trees)."""
     try:
-        with urllib.request.urlopen(server.url + "/metrics", timeout=5) as response:
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
             text = response.read().decode()
     except (urllib.error.URLError, OSError):
         return None
@@ -374,13 +374,13 @@ def run_one(kind: str, workdir: Path, database_url: str | None, n: int, deflate:
             for phase in phases:
                 profiling(True)
                 windows.append(phase.split(":")[0])
-                posts0 = posts_committed(server) if kind != "bare" else None
+                posts0 = posts_committed(server.url) if kind != "bare" else None
                 c0, w0, m0 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 gen.send("go")
                 res = gen.read()
                 c1, w1, m1 = cpu_seconds(server.pid), time.monotonic(), machine_busy()
                 profiling(False)
-                posts1 = posts_committed(server) if posts0 is not None else None
+                posts1 = posts_committed(server.url) if posts0 is not None else None
                 if posts0 is not None and posts1 is not None and posts1[0] > posts0[0]:
                     res["posts_per_commit"] = (posts1[1] - posts0[1]) / (posts1[0] - posts0[0])
                 cores = (os.cpu_count() or 1)

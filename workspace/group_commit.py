@@ -57,9 +57,10 @@ class GroupCommit:
             if not item.lead:
                 return
             item.done.clear()
-        self._lead(item)
+        self._lead()
 
-    def _lead(self, own: Item) -> None:
+    def _lead(self) -> None:
+        """Write the queue's first items (the leader's own is the first), then hand over."""
         try:
             self._gather()
             with self._lock:
@@ -72,8 +73,6 @@ class GroupCommit:
             if following is not None:
                 following.lead = True
                 following.done.set()
-        if not own.done.is_set():  # cannot happen (the leader's item is in its batch); never hang on it
-            own.alone = True
 
     def _gather(self) -> None:
         """Give the green threads that the last reads woke a chance to hand their writes in first: they
